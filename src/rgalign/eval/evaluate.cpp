@@ -1,0 +1,74 @@
+// Split evaluation.
+#include "rgalign/eval/evaluate.h"
+
+#include <memory>
+
+#include "rgalign/common/atomic_file.h"
+#include "rgalign/common/logging.h"
+#include "rgalign/common/progress.h"
+#include "rgalign/data/truth.h"
+#include "rgalign/eval/predictions.h"
+
+namespace rgalign {
+
+std::unordered_set<int32_t> train_clicked_intents(const Dataset& data) {
+  std::unordered_set<int32_t> seen;
+  if (!data.has_split("train")) return seen;
+  BadInputLog log;  // bad training lines are the trainer's concern; here they only cannot mark an intent warm
+  RequestReader reader(data.split_path("train"), data.schema(), data.catalog(), BadInputPolicy::kSkipBad, &log);
+  Request r;
+  while (reader.next(r))
+    for (size_t k = 0; k < r.candidates.size(); ++k)
+      if (r.labels[k] > 0) seen.insert(r.candidates[k]);
+  return seen;
+}
+
+MetricSet evaluate_split(const Scorer& scorer, const Dataset& data, const EvalSplitOptions& opt) {
+  const std::string path = data.split_path(opt.split);
+  std::unique_ptr<TruthIndex> truth;
+  if (data.has_truth(opt.split)) truth = std::make_unique<TruthIndex>(TruthIndex::load(data.truth_path(opt.split), data.catalog()));
+  const std::unordered_set<int32_t> warm = train_clicked_intents(data);
+
+  std::unique_ptr<AtomicFile> preds;
+  if (!opt.preds_out.empty()) preds = std::make_unique<AtomicFile>(opt.preds_out);
+  BadInputLog bad;
+  RequestReader reader(path, data.schema(), data.catalog(), opt.policy, &bad);
+  GroupedScores groups;
+  Request r;
+  std::vector<float> scores, truth_probs;
+  int64_t missing_truth = 0;
+  Progress progress("eval " + opt.split, 0, "requests");
+  while (reader.next(r)) {
+    scorer.score(r, scores);
+    truth_probs.clear();
+    if (truth && !truth->probs_for(r.request_id, r.candidates, truth_probs)) {
+      ++missing_truth;
+      truth_probs.clear();
+    }
+    std::vector<std::string> segments = {"market:" + r.market};
+    bool cold = false;
+    for (size_t k = 0; k < r.candidates.size(); ++k)
+      if (r.labels[k] > 0 && !warm.count(r.candidates[k])) cold = true;
+    if (cold) segments.push_back("cold_intent");
+    groups.add_group(scores, r.labels, truth_probs, segments);
+    if (preds) {
+      PredictionLine p;
+      p.request_id = r.request_id;
+      for (int32_t i : r.candidates) p.intent_ids.push_back(data.catalog().at(i).intent_id);
+      p.scores = scores;
+      p.labels = r.labels;
+      p.truth = truth_probs;
+      p.segments = segments;
+      preds->stream() << prediction_to_json_line(p) << '\n';
+    }
+    progress.advance();
+  }
+  progress.finish();
+  bad.report(path);
+  if (missing_truth > 0) spdlog::warn("{}: {} request(s) have no truth row; oracle metrics omitted", path, missing_truth);
+  if (preds) preds->commit();
+  MetricSet m = compute_metrics(groups, opt.metrics);
+  return m;
+}
+
+}  // namespace rgalign

@@ -1,0 +1,43 @@
+// Training entry point: dispatch by model, record the run.
+#include "rgalign/rank/train_run.h"
+
+#include <filesystem>
+
+#include "rgalign/common/atomic_file.h"
+#include "rgalign/common/error.h"
+#include "rgalign/common/logging.h"
+#include "rgalign/common/options.h"
+#include "rgalign/data/dataset.h"
+#include "rgalign/rank/popularity.h"
+#include "rgalign/rank/run_dir.h"
+
+namespace rgalign {
+
+namespace fs = std::filesystem;
+
+void run_training(TrainOptions opt) {
+  if (opt.threads < 1) throw InputError("--threads", "must be at least 1");
+  const BadInputPolicy policy = opt.skip_bad ? BadInputPolicy::kSkipBad : BadInputPolicy::kStrict;
+  Dataset data = Dataset::open(opt.data, policy);
+  if (!data.has_split("train")) throw InputError(data.split_path("train"), "missing training split");
+  make_dirs(opt.out);
+  const std::vector<std::string> inputs = {(fs::path(opt.data) / "schema.yaml").string(),
+                                           (fs::path(opt.data) / "intents.jsonl").string(), data.split_path("train"),
+                                           data.split_path("valid")};
+  if (opt.model == "popularity") {
+    BadInputLog bad;
+    PopularityModel m = PopularityModel::fit(data, data.split_path("train"), opt.alpha, policy, &bad);
+    bad.report(data.split_path("train"));
+    m.save((fs::path(opt.out) / "model.json").string());
+    append_metrics_line(opt.out, {{"epoch", 0}, {"train_requests", m.train_requests()}, {"skipped_lines", bad.n_bad}});
+    write_run_json(opt.out, "train", opt.model, options_to_json(opt), inputs);
+    spdlog::info("popularity model from {} requests written to {}", m.train_requests(), opt.out);
+    return;
+  }
+  if (opt.model == "dnn" || opt.model == "two-tower" || opt.model == "text-bow" || opt.model == "qe-rec")
+    throw InputError("--model", "model \"" + opt.model + "\" is not available in this build yet",
+                     "available: popularity");
+  throw InputError("--model", "unknown model \"" + opt.model + "\"", "expected popularity|dnn|two-tower|text-bow|qe-rec");
+}
+
+}  // namespace rgalign
