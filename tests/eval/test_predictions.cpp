@@ -33,6 +33,24 @@ TEST(Predictions, BadLines) {
   EXPECT_EQ(err(R"({"scores":[1,2],"labels":[1,0],"truth":[1]})"), "p:4: \"truth\" must be as long as \"scores\"");
 }
 
+TEST(Predictions, FastAndFullParsersAgree) {
+  // The first line takes the fast scanner; the escaped string and the unknown key force the full JSON parser.
+  const std::string plain = R"({"request_id":"r1","scores":[0.5,-1.25e-3,2],"labels":[1,0,0],"segments":["a"]})";
+  const std::string escaped = R"({"request_id":"r\u0031","scores":[0.5,-1.25e-3,2],"labels":[1,0,0],"segments":["a"]})";
+  const std::string extra = R"({"request_id":"r1","scores":[0.5,-1.25e-3,2],"labels":[1,0,0],"segments":["a"],"x":{}})";
+  PredictionLine a = parse_prediction_line(plain, "w"), b = parse_prediction_line(escaped, "w"),
+                 c = parse_prediction_line(extra, "w");
+  EXPECT_EQ(a.request_id, "r1");
+  EXPECT_EQ(b.request_id, "r1");
+  for (const PredictionLine* p : {&b, &c}) {
+    EXPECT_EQ(p->scores, a.scores);
+    EXPECT_EQ(p->labels, a.labels);
+    EXPECT_EQ(p->segments, a.segments);
+  }
+  EXPECT_EQ(test::error_of([] { parse_prediction_line(R"({"scores":[1e39],"labels":[1]})", "w"); }),
+            "w: field \"scores[0]\" must be finite");
+}
+
 TEST(Predictions, ReaderSkipsAndCounts) {
   test::TempDir dir;
   test::write_text(dir.file("p.jsonl"), "{\"scores\":[1,0],\"labels\":[1,0]}\n{\"scores\":[1]}\n"

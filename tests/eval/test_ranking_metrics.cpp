@@ -5,6 +5,7 @@
 
 #include "rgalign/eval/auc.h"
 #include "rgalign/eval/ranking_metrics.h"
+#include "rgalign/sim/rng.h"
 
 namespace rgalign {
 namespace {
@@ -74,6 +75,28 @@ TEST(RankingMetrics, GradedDcg) {
   const float y[] = {0, 2, 1};
   EXPECT_NEAR(dcg_at_k(s, y, 3, 3), 2 / std::log2(3.0) + 1 / std::log2(4.0), 1e-12);
   EXPECT_NEAR(ideal_dcg_at_k(y, 3, 3), 2 + 1 / std::log2(3.0), 1e-12);
+}
+
+TEST(RankingMetrics, DirectPathEqualsFullSort) {
+  // group_stats counts tie blocks directly for groups with few clicks; the sort-based path is its reference.
+  sim::Rng rng(11);
+  std::vector<int32_t> scratch;
+  for (int t = 0; t < 2000; ++t) {
+    const int n = 1 + static_cast<int>(rng.below(60));
+    std::vector<float> s(n), y(n, 0.0f);
+    for (auto& x : s) x = static_cast<float>(rng.below(t % 3 == 0 ? 3 : 50)) * 0.5f;  // many ties
+    const int clicks = static_cast<int>(rng.below(static_cast<uint64_t>(std::min(n, 8)) + 1));
+    for (int c = 0; c < clicks; ++c) y[rng.below(n)] = (t % 5 == 0) ? 1.0f + static_cast<float>(rng.below(3)) : 1.0f;
+    GroupStats a = group_stats(s.data(), y.data(), n, scratch);
+    GroupStats b = group_stats_sorted(s.data(), y.data(), n, scratch);
+    ASSERT_EQ(a.n_pos, b.n_pos);
+    if (std::isnan(b.auc)) EXPECT_TRUE(std::isnan(a.auc));
+    else EXPECT_NEAR(a.auc, b.auc, 1e-12);
+    for (int r = 0; r < 3; ++r) EXPECT_NEAR(a.hits_at[r], b.hits_at[r], 1e-12);
+    for (int r = 0; r < 2; ++r) EXPECT_NEAR(a.ndcg_at[r], b.ndcg_at[r], 1e-12);
+    EXPECT_NEAR(a.reciprocal_rank, b.reciprocal_rank, 1e-12);
+    EXPECT_NEAR(a.listwise_logloss, b.listwise_logloss, 1e-6);
+  }
 }
 
 TEST(Auc, FloatOrderKeyMatchesFloatOrder) {

@@ -1,5 +1,5 @@
 // Percentile bootstrap over groups. Per-group statistics are computed once; each resample only re-weights
-// them (multinomial counts), so nothing is re-sorted per resample.
+// them (Poisson(1) counts per group), so nothing is re-sorted per resample.
 #pragma once
 
 #include <cstdint>

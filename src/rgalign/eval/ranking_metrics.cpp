@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <cstdint>
 #include <numeric>
 
 namespace rgalign {
@@ -66,7 +67,7 @@ double dcg_at_k(const float* scores, const float* labels, int32_t n, int k) {
   return dcg_sorted(scores, labels, order, k);
 }
 
-GroupStats group_stats(const float* scores, const float* labels, int32_t n, std::vector<int32_t>& order) {
+GroupStats group_stats_sorted(const float* scores, const float* labels, int32_t n, std::vector<int32_t>& order) {
   GroupStats g;
   g.n = n;
   sort_desc(scores, n, order);
@@ -110,6 +111,84 @@ GroupStats group_stats(const float* scores, const float* labels, int32_t n, std:
     for (int32_t i = 0; i < n; ++i)
       if (labels[i] > 0) g.listwise_logloss -= (labels[i] / label_sum) * (scores[i] - log_z);
   }
+  return g;
+}
+
+namespace {
+
+// Mean of the top-k weights over positions start+1 .. start+size: one block of tied candidates.
+template <class W>
+double block_mean(int64_t start, int64_t size, int k, W w) {
+  double s = 0.0;
+  for (int64_t p = start + 1; p <= std::min<int64_t>(start + size, k); ++p) s += w(p);
+  return s / static_cast<double>(size);
+}
+
+}  // namespace
+
+GroupStats group_stats(const float* scores, const float* labels, int32_t n, std::vector<int32_t>& scratch) {
+  // Clicks are few per group, so each clicked candidate's tie block (how many score above it, how many tie with
+  // it) is counted directly in O(n) instead of sorting the group. Many positives fall back to the sort.
+  int32_t n_pos = 0;
+  for (int32_t i = 0; i < n; ++i) n_pos += labels[i] > 0 ? 1 : 0;
+  if (n_pos > 8) return group_stats_sorted(scores, labels, n, scratch);
+  GroupStats g;
+  g.n = n;
+  g.n_pos = n_pos;
+  const int32_t n_neg = n - n_pos;
+  double label_sum = 0.0, auc_num = 0.0;
+  int64_t best_start = INT64_MAX, best_size = 0, best_pos = 0;
+  float pos_labels[8];
+  int np = 0;
+  for (int32_t i = 0; i < n; ++i) {
+    if (!(labels[i] > 0)) continue;
+    pos_labels[np++] = labels[i];
+    label_sum += labels[i];
+    const float s = scores[i];
+    int64_t above = 0, tied = 0, neg_below = 0, neg_tied = 0;
+    for (int32_t j = 0; j < n; ++j) {
+      const float t = scores[j];
+      const bool neg = !(labels[j] > 0);
+      above += t > s;
+      tied += t == s;
+      neg_below += neg && t < s;
+      neg_tied += neg && t == s;
+    }
+    auc_num += neg_below + 0.5 * neg_tied;
+    for (int r = 0; r < 3; ++r) g.hits_at[r] += block_mean(above, tied, kRecallKs[r], [](int64_t) { return 1.0; });
+    for (int r = 0; r < 2; ++r) g.ndcg_at[r] += labels[i] * block_mean(above, tied, kNdcgKs[r], discount);
+    if (above < best_start) {
+      best_start = above;
+      best_size = tied;
+      best_pos = 0;
+    }
+    if (above == best_start) ++best_pos;
+  }
+  g.auc = (n_pos == 0 || n_neg == 0) ? std::numeric_limits<double>::quiet_NaN()
+                                     : auc_num / (static_cast<double>(n_pos) * n_neg);
+  if (n_pos == 0) return g;
+  // ndcg_at holds DCG so far; divide by the ideal DCG of the clicked labels sorted descending.
+  std::sort(pos_labels, pos_labels + np, std::greater<float>());
+  for (int r = 0; r < 2; ++r) {
+    double idcg = 0.0;
+    for (int i = 0; i < std::min(np, kNdcgKs[r]); ++i) idcg += pos_labels[i] * discount(i + 1);
+    g.ndcg_at[r] = idcg > 0 ? g.ndcg_at[r] / idcg : 0.0;
+  }
+  // First clicked candidate: within its tie block of m holding p clicks, offset j with P(0) = p/m,
+  // P(j+1) = P(j) (m-p-j)/(m-1-j).
+  const double m = static_cast<double>(best_size), p = static_cast<double>(best_pos);
+  double prob = p / m;
+  for (int64_t j = 0; j <= best_size - best_pos && prob > 0; ++j) {
+    g.reciprocal_rank += prob / static_cast<double>(best_start + 1 + j);
+    if (j + 1 < best_size) prob *= (m - p - j) / (m - 1 - j);
+  }
+  float mx = scores[0];
+  for (int32_t i = 1; i < n; ++i) mx = std::max(mx, scores[i]);
+  double z = 0.0;
+  for (int32_t i = 0; i < n; ++i) z += std::exp(static_cast<double>(scores[i] - mx));
+  const double log_z = mx + std::log(z);
+  for (int32_t i = 0; i < n; ++i)
+    if (labels[i] > 0) g.listwise_logloss -= (labels[i] / label_sum) * (scores[i] - log_z);
   return g;
 }
 

@@ -24,6 +24,10 @@ constexpr int kNdcgKs[2] = {3, 5};
 // Scores and labels of one group, [n] each. `scratch` is reused between calls to avoid allocation.
 GroupStats group_stats(const float* scores, const float* labels, int32_t n, std::vector<int32_t>& scratch);
 
+// The same statistics through a full sort of the group: the reference the direct path is tested against, and
+// the path taken for groups with many clicks.
+GroupStats group_stats_sorted(const float* scores, const float* labels, int32_t n, std::vector<int32_t>& scratch);
+
 // Tie-aware DCG@k of one group (exposed for tests).
 double dcg_at_k(const float* scores, const float* labels, int32_t n, int k);
 double ideal_dcg_at_k(const float* labels, int32_t n, int k);
