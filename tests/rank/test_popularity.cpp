@@ -5,7 +5,6 @@
 
 #include "rgalign/data/requests.h"
 #include "rgalign/rank/popularity.h"
-#include "rgalign/rank/run_dir.h"
 #include "support/test_support.h"
 
 namespace rgalign {
@@ -51,14 +50,6 @@ TEST_F(Popularity, SaveLoadGivesIdenticalScores) {
   m.score(r, a);
   back.score(r, b);
   EXPECT_EQ(a, b);
-}
-
-TEST_F(Popularity, RunDirectoryNamesTheModel) {
-  EXPECT_EQ(test::error_of([&] { load_scorer(dir_.file("nope"), data_); }),
-            dir_.file("nope") + ": not a run directory (no run.json) (create one with rgalign train)");
-  test::write_text(dir_.file("run.json"), R"({"model":"magic"})");
-  EXPECT_EQ(test::error_of([&] { load_scorer(dir_.path(), data_); }),
-            dir_.file("run.json") + ": unknown model \"magic\" (this build knows popularity)");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Evaluation entry point.
 #include "rgalign/eval/eval_run.h"
 
+#include <ATen/Parallel.h>
+
 #include "rgalign/common/error.h"
 #include "rgalign/common/logging.h"
 #include "rgalign/data/dataset.h"
@@ -12,6 +14,7 @@ namespace rgalign {
 Json run_eval(const EvalOptions& opt) {
   if (opt.threads < 1) throw InputError("--threads", "must be at least 1");
   if (opt.bootstrap < 0) throw InputError("--bootstrap", "must be >= 0");
+  at::set_num_threads(opt.threads);
   Dataset data = Dataset::open(opt.data);
   if (!data.has_split(opt.split)) throw InputError(data.split_path(opt.split), "split not found");
   std::unique_ptr<Scorer> scorer = load_scorer(opt.run, data);

@@ -35,34 +35,48 @@ MetricSet evaluate_split(const Scorer& scorer, const Dataset& data, const EvalSp
   RequestReader reader(path, data.schema(), data.catalog(), opt.policy, &bad);
   GroupedScores groups;
   Request r;
-  std::vector<float> scores, truth_probs;
+  std::vector<float> truth_probs;
   int64_t missing_truth = 0;
   Progress progress("eval " + opt.split, 0, "requests");
-  while (reader.next(r)) {
-    scorer.score(r, scores);
-    truth_probs.clear();
-    if (truth && !truth->probs_for(r.request_id, r.candidates, truth_probs)) {
-      ++missing_truth;
+  // Requests are scored in chunks so that neural models run batched.
+  constexpr size_t kChunk = 512;
+  std::vector<Request> chunk;
+  std::vector<std::vector<float>> chunk_scores;
+  auto flush = [&]() {
+    scorer.score_batch(chunk, chunk_scores);
+    for (size_t c = 0; c < chunk.size(); ++c) {
+      const Request& q = chunk[c];
+      const std::vector<float>& scores = chunk_scores[c];
       truth_probs.clear();
+      if (truth && !truth->probs_for(q.request_id, q.candidates, truth_probs)) {
+        ++missing_truth;
+        truth_probs.clear();
+      }
+      std::vector<std::string> segments = {"market:" + q.market};
+      bool cold = false;
+      for (size_t k = 0; k < q.candidates.size(); ++k)
+        if (q.labels[k] > 0 && !warm.count(q.candidates[k])) cold = true;
+      if (cold) segments.push_back("cold_intent");
+      groups.add_group(scores, q.labels, truth_probs, segments);
+      if (preds) {
+        PredictionLine p;
+        p.request_id = q.request_id;
+        for (int32_t i : q.candidates) p.intent_ids.push_back(data.catalog().at(i).intent_id);
+        p.scores = scores;
+        p.labels = q.labels;
+        p.truth = truth_probs;
+        p.segments = segments;
+        preds->stream() << prediction_to_json_line(p) << '\n';
+      }
     }
-    std::vector<std::string> segments = {"market:" + r.market};
-    bool cold = false;
-    for (size_t k = 0; k < r.candidates.size(); ++k)
-      if (r.labels[k] > 0 && !warm.count(r.candidates[k])) cold = true;
-    if (cold) segments.push_back("cold_intent");
-    groups.add_group(scores, r.labels, truth_probs, segments);
-    if (preds) {
-      PredictionLine p;
-      p.request_id = r.request_id;
-      for (int32_t i : r.candidates) p.intent_ids.push_back(data.catalog().at(i).intent_id);
-      p.scores = scores;
-      p.labels = r.labels;
-      p.truth = truth_probs;
-      p.segments = segments;
-      preds->stream() << prediction_to_json_line(p) << '\n';
-    }
-    progress.advance();
+    progress.advance(chunk.size());
+    chunk.clear();
+  };
+  while (reader.next(r)) {
+    chunk.push_back(std::move(r));
+    if (chunk.size() == kChunk) flush();
   }
+  if (!chunk.empty()) flush();
   progress.finish();
   bad.report(path);
   if (missing_truth > 0) spdlog::warn("{}: {} request(s) have no truth row; oracle metrics omitted", path, missing_truth);

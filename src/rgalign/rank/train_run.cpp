@@ -8,6 +8,7 @@
 #include "rgalign/common/logging.h"
 #include "rgalign/common/options.h"
 #include "rgalign/data/dataset.h"
+#include "rgalign/rank/neural_train.h"
 #include "rgalign/rank/popularity.h"
 #include "rgalign/rank/run_dir.h"
 
@@ -34,9 +35,20 @@ void run_training(TrainOptions opt) {
     spdlog::info("popularity model from {} requests written to {}", m.train_requests(), opt.out);
     return;
   }
-  if (opt.model == "dnn" || opt.model == "two-tower" || opt.model == "text-bow" || opt.model == "qe-rec")
+  if (opt.model == "dnn" || opt.model == "two-tower") {
+    write_run_json(opt.out, "train", opt.model, options_to_json(opt), inputs);  // rewritten with results below
+    NeuralTrainResult r = train_neural(opt, data);
+    Json config = options_to_json(opt);
+    config["result"] = {{"best_epoch", r.best_epoch}, {"best_valid_gauc", r.best_valid_gauc},
+                        {"train_samples_per_s", r.samples_per_s}};
+    write_run_json(opt.out, "train", opt.model, config, inputs);
+    spdlog::info("{}: best epoch {} (valid gauc {:.4f}), {:.0f} samples/s; run written to {}", opt.model, r.best_epoch,
+                 r.best_valid_gauc, r.samples_per_s, opt.out);
+    return;
+  }
+  if (opt.model == "text-bow" || opt.model == "qe-rec")
     throw InputError("--model", "model \"" + opt.model + "\" is not available in this build yet",
-                     "available: popularity");
+                     "available: popularity, dnn, two-tower");
   throw InputError("--model", "unknown model \"" + opt.model + "\"", "expected popularity|dnn|two-tower|text-bow|qe-rec");
 }
 

@@ -16,6 +16,25 @@ struct TrainOptions {
   double alpha = 1.0;  // popularity: additive smoothing per intent
   int threads = 2;
   bool skip_bad = false;
+  // Neural models.
+  int batch_size = 256;
+  double lr = 2e-3;
+  double weight_decay = 1e-4;
+  double warmup = 0.05;          // share of steps with a linear warm-up
+  std::string schedule = "cosine";
+  double clip = 1.0;             // gradient norm clipping (0 = none)
+  int patience = 2;              // epochs without validation GAUC gain before stopping
+  std::string loss = "listnet";  // listnet | bce
+  std::string reference;         // run whose candidate distribution the KL term pulls towards
+  double kl_weight = 0.0;
+  int embed_dim = 16;
+  int tower_dim = 64;
+  int hidden_dim = 128;
+  int attn_layers = 2;
+  int attn_heads = 2;
+  int experts = 4;
+  std::string score = "mlp";     // mlp | dot
+  int min_count = 2;
 
   template <class V>
   void visit(V&& v) {
@@ -28,6 +47,24 @@ struct TrainOptions {
     v("alpha", alpha, "popularity smoothing (clicks added to every intent)");
     v("threads", threads, "CPU threads");
     v("skip-bad", skip_bad, "skip and count malformed lines instead of failing");
+    v("batch-size", batch_size, "requests per training step");
+    v("lr", lr, "peak learning rate (AdamW)");
+    v("weight-decay", weight_decay, "AdamW weight decay");
+    v("warmup", warmup, "share of steps with linear warm-up");
+    v("schedule", schedule, "learning-rate decay after warm-up: cosine|linear");
+    v("clip", clip, "gradient norm clipping (0 = none)");
+    v("patience", patience, "epochs without validation GAUC gain before early stopping");
+    v("loss", loss, "listnet|bce");
+    v("reference", reference, "run directory of a reference ranker for the KL term");
+    v("kl-weight", kl_weight, "weight of KL(reference || model) over candidates");
+    v("embed-dim", embed_dim, "field embedding size");
+    v("tower-dim", tower_dim, "user/intent tower output size");
+    v("hidden-dim", hidden_dim, "MLP hidden size");
+    v("attn-layers", attn_layers, "AutoInt layers (two-tower)");
+    v("attn-heads", attn_heads, "AutoInt heads (two-tower)");
+    v("experts", experts, "mixture-of-experts size (two-tower)");
+    v("score", score, "pair scorer: mlp|dot (two-tower)");
+    v("min-count", min_count, "categorical values seen fewer times in train share the OOV id");
   }
 };
 

@@ -1,0 +1,51 @@
+// Neural scorer.
+#include "rgalign/rank/neural_scorer.h"
+
+#include <filesystem>
+
+#include "rgalign/common/error.h"
+#include "rgalign/llm/safetensors_torch.h"
+#include "rgalign/rank/encoded_data.h"
+#include "rgalign/rank/ranker.h"
+
+namespace rgalign {
+
+namespace fs = std::filesystem;
+
+std::unique_ptr<NeuralScorer> NeuralScorer::load(const std::string& run_dir, const Dataset& data) {
+  std::unique_ptr<NeuralScorer> s(new NeuralScorer());
+  const std::string cfg_path = (fs::path(run_dir) / "model_config.json").string();
+  const std::string enc_path = (fs::path(run_dir) / "encoder.json").string();
+  RankerConfig cfg = RankerConfig::from_json(read_json_file(cfg_path), cfg_path);
+  if (cfg.n_intents != static_cast<int64_t>(data.catalog().size()))
+    throw InputError(cfg_path, "model was trained on " + std::to_string(cfg.n_intents) + " intents, dataset has " +
+                                   std::to_string(data.catalog().size()),
+                     "evaluate on the dataset the run was trained on");
+  s->encoder_ = FeatureEncoder::from_json(read_json_file(enc_path), data.schema(), enc_path);
+  s->model_ = make_ranker(cfg);
+  load_module(*s->model_, (fs::path(run_dir) / "model.safetensors").string());
+  s->model_->eval();
+  s->name_ = cfg.model;
+  return s;
+}
+
+void NeuralScorer::score(const Request& r, std::vector<float>& out) const {
+  std::vector<std::vector<float>> all;
+  score_batch({r}, all);
+  out = std::move(all[0]);
+}
+
+void NeuralScorer::score_batch(const std::vector<Request>& rs, std::vector<std::vector<float>>& out) const {
+  out.assign(rs.size(), {});
+  if (rs.empty()) return;
+  EncodedRequests e = encode_requests(encoder_, rs);
+  std::lock_guard<std::mutex> lock(mu_);
+  c10::InferenceMode guard;
+  auto logits = model_->forward(e.all).contiguous();  // [B, C]
+  const int64_t C = logits.size(1);
+  const float* p = logits.data_ptr<float>();
+  for (size_t i = 0; i < rs.size(); ++i)
+    out[i].assign(p + static_cast<int64_t>(i) * C, p + static_cast<int64_t>(i) * C + static_cast<int64_t>(rs[i].candidates.size()));
+}
+
+}  // namespace rgalign

@@ -1,0 +1,214 @@
+// Neural ranker training.
+#include "rgalign/rank/neural_train.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include "rgalign/common/error.h"
+#include "rgalign/common/logging.h"
+#include "rgalign/common/progress.h"
+#include "rgalign/eval/metrics.h"
+#include "rgalign/llm/safetensors_torch.h"
+#include "rgalign/rank/encoded_data.h"
+#include "rgalign/rank/feature_encoder.h"
+#include "rgalign/rank/losses.h"
+#include "rgalign/rank/neural_scorer.h"
+#include "rgalign/rank/ranker.h"
+#include "rgalign/rank/run_dir.h"
+#include "rgalign/rank/scorer.h"
+
+namespace rgalign {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void validate_options(const TrainOptions& o) {
+  if (o.batch_size < 1) throw InputError("--batch-size", "must be at least 1");
+  if (!(o.lr > 0)) throw InputError("--lr", "must be positive");
+  if (o.weight_decay < 0) throw InputError("--weight-decay", "must be >= 0");
+  if (!(o.warmup >= 0 && o.warmup < 1)) throw InputError("--warmup", "must be in [0, 1)");
+  if (o.schedule != "cosine" && o.schedule != "linear") throw InputError("--schedule", "must be cosine or linear");
+  if (o.clip < 0) throw InputError("--clip", "must be >= 0");
+  if (o.patience < 1) throw InputError("--patience", "must be at least 1");
+  if (o.loss != "listnet" && o.loss != "bce") throw InputError("--loss", "must be listnet or bce");
+  if (o.kl_weight < 0) throw InputError("--kl-weight", "must be >= 0");
+  if (o.kl_weight > 0 && o.reference.empty()) throw InputError("--kl-weight", "needs --reference RUN");
+  if (o.score != "mlp" && o.score != "dot") throw InputError("--score", "must be mlp or dot");
+  if (o.epochs < 0) throw InputError("--epochs", "must be >= 0");
+  for (int x : {o.embed_dim, o.tower_dim, o.hidden_dim, o.attn_heads, o.experts})
+    if (x < 1) throw InputError("model size flags", "must be positive");
+}
+
+double lr_at(const TrainOptions& o, int64_t step, int64_t total) {
+  const auto warm = std::max<int64_t>(1, static_cast<int64_t>(o.warmup * static_cast<double>(total)));
+  if (step < warm) return o.lr * static_cast<double>(step + 1) / static_cast<double>(warm);
+  const double p = total > warm ? static_cast<double>(step - warm) / static_cast<double>(total - warm) : 1.0;
+  if (o.schedule == "linear") return o.lr * (1.0 - p);
+  return o.lr * 0.5 * (1.0 + std::cos(M_PI * p));
+}
+
+// Reference logits for every training request, padded like the encoded candidates.
+torch::Tensor reference_logits(const Scorer& ref, const std::vector<Request>& rs, int64_t c_max) {
+  auto out = torch::full({static_cast<int64_t>(rs.size()), c_max}, -1e9, torch::kFloat32);
+  std::vector<std::vector<float>> scores;
+  ref.score_batch(rs, scores);
+  auto* p = out.data_ptr<float>();
+  for (size_t i = 0; i < rs.size(); ++i)
+    for (size_t k = 0; k < scores[i].size(); ++k) p[static_cast<int64_t>(i) * c_max + static_cast<int64_t>(k)] = scores[i][k];
+  return out;
+}
+
+}  // namespace
+
+double validation_gauc(Ranker& model, const EncodedRequests& valid, int64_t batch_size, double* recall3) {
+  torch::NoGradGuard no_grad;
+  model.eval();
+  GroupedScores groups;
+  const int64_t n = valid.size();
+  std::vector<float> s, y;
+  for (int64_t start = 0; start < n; start += batch_size) {
+    auto idx = torch::arange(start, std::min(n, start + batch_size), torch::kInt64);
+    RankBatch b = valid.take(idx);
+    auto logits = model.forward(b).contiguous();  // [b, C]
+    auto mask = b.cand_mask.contiguous();
+    auto labels = b.labels.contiguous();
+    const int64_t C = logits.size(1);
+    for (int64_t i = 0; i < logits.size(0); ++i) {
+      s.clear();
+      y.clear();
+      for (int64_t k = 0; k < C; ++k)
+        if (mask.data_ptr<bool>()[i * C + k]) {
+          s.push_back(logits.data_ptr<float>()[i * C + k]);
+          y.push_back(labels.data_ptr<float>()[i * C + k]);
+        }
+      groups.add_group(s, y);
+    }
+  }
+  model.train();
+  MetricsOptions mo;
+  mo.bootstrap_resamples = 0;
+  mo.segments = false;
+  MetricSet m = compute_metrics(groups, mo);
+  if (recall3) *recall3 = m.recall_at[1];
+  return m.gauc;
+}
+
+NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
+  validate_options(opt);
+  at::set_num_threads(opt.threads);
+  torch::manual_seed(opt.seed);
+  const BadInputPolicy policy = opt.skip_bad ? BadInputPolicy::kSkipBad : BadInputPolicy::kStrict;
+  BadInputLog bad_train, bad_valid;
+  std::vector<Request> train = read_requests(data.split_path("train"), data.schema(), data.catalog(), policy, &bad_train);
+  bad_train.report(data.split_path("train"));
+  if (!data.has_split("valid")) throw InputError(data.split_path("valid"), "missing validation split (early stopping needs it)");
+  std::vector<Request> valid = read_requests(data.split_path("valid"), data.schema(), data.catalog(), policy, &bad_valid);
+  bad_valid.report(data.split_path("valid"));
+  if (train.empty() || valid.empty()) throw InputError(opt.data, "training and validation splits must not be empty");
+
+  EncoderOptions eo;
+  eo.min_count = opt.min_count;
+  FeatureEncoder enc = FeatureEncoder::fit(data.schema(), train, eo);
+  write_json_file((fs::path(opt.out) / "encoder.json").string(), enc.to_json());
+  EncodedRequests train_t = encode_requests(enc, train), valid_t = encode_requests(enc, valid);
+
+  RankerConfig cfg;
+  cfg.model = opt.model;
+  cfg.single_cardinalities = enc.single_cardinalities();
+  cfg.multi_cardinalities = enc.multi_cardinalities();
+  cfg.n_intents = static_cast<int64_t>(data.catalog().size());
+  cfg.embed_dim = opt.embed_dim;
+  cfg.tower_dim = opt.tower_dim;
+  cfg.hidden_dim = opt.hidden_dim;
+  cfg.attn_layers = opt.attn_layers;
+  cfg.attn_heads = opt.attn_heads;
+  cfg.experts = opt.experts;
+  cfg.score = opt.score;
+  write_json_file((fs::path(opt.out) / "model_config.json").string(), cfg.to_json());
+  std::shared_ptr<Ranker> model = make_ranker(cfg);
+  model->train();
+
+  torch::Tensor ref_logits;
+  if (opt.kl_weight > 0) {
+    auto ref = load_scorer(opt.reference, data);
+    ref_logits = reference_logits(*ref, train, train_t.all.cand.size(1));
+  }
+  train.clear();
+  train.shrink_to_fit();
+  valid.clear();
+  valid.shrink_to_fit();
+
+  torch::optim::AdamW optimizer(model->parameters(),
+                                torch::optim::AdamWOptions(opt.lr).weight_decay(opt.weight_decay));
+  const int epochs = opt.epochs > 0 ? opt.epochs : 8;
+  const int64_t n = train_t.size();
+  const int64_t steps_per_epoch = (n + opt.batch_size - 1) / opt.batch_size;
+  const int64_t total_steps = steps_per_epoch * epochs;
+  int64_t step = 0;
+  NeuralTrainResult result;
+  result.best_valid_gauc = -1;
+  int since_best = 0;
+  double samples = 0, seconds = 0;
+  const std::string ckpt = (fs::path(opt.out) / "model.safetensors").string();
+  for (int epoch = 1; epoch <= epochs; ++epoch) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto perm = torch::randperm(n, torch::kInt64);
+    Progress progress("epoch " + std::to_string(epoch) + "/" + std::to_string(epochs), static_cast<uint64_t>(n), "samples");
+    double loss_sum = 0;
+    int64_t loss_n = 0;
+    for (int64_t start = 0; start < n; start += opt.batch_size, ++step) {
+      auto idx = perm.narrow(0, start, std::min<int64_t>(opt.batch_size, n - start));
+      RankBatch b = train_t.take(idx);
+      for (auto& group : optimizer.param_groups())
+        static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr_at(opt, step, total_steps));
+      optimizer.zero_grad();
+      auto logits = model->forward(b);  // [b, C]
+      auto loss = opt.loss == "bce" ? bce_loss(logits, b.labels, b.cand_mask) : listnet_loss(logits, b.labels, b.cand_mask);
+      if (opt.kl_weight > 0)
+        loss = loss + opt.kl_weight * kl_to_reference(logits, ref_logits.index_select(0, idx).narrow(1, 0, logits.size(1)),
+                                                      b.cand_mask);
+      loss.backward();
+      if (opt.clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), opt.clip);
+      optimizer.step();
+      loss_sum += loss.item<double>();
+      ++loss_n;
+      char sfx[64];
+      std::snprintf(sfx, sizeof sfx, "loss %.4f", loss_sum / static_cast<double>(loss_n));
+      progress.set_suffix(sfx);
+      progress.advance(static_cast<uint64_t>(idx.size(0)));
+    }
+    progress.finish();
+    const double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    samples += static_cast<double>(n);
+    seconds += train_s;
+    double recall3 = 0;
+    const double gauc = validation_gauc(*model, valid_t, 1024, &recall3);
+    const bool improved = gauc > result.best_valid_gauc;
+    if (improved) {
+      result.best_valid_gauc = gauc;
+      result.best_epoch = epoch;
+      since_best = 0;
+      save_module(*model, ckpt, {{"format", "rgalign-ranker/1"}, {"model", opt.model}, {"epoch", std::to_string(epoch)}});
+    } else {
+      ++since_best;
+    }
+    append_metrics_line(opt.out, {{"epoch", epoch}, {"train_loss", loss_sum / std::max<int64_t>(1, loss_n)},
+                                  {"valid_gauc", gauc}, {"valid_recall@3", recall3},
+                                  {"lr", lr_at(opt, std::max<int64_t>(0, step - 1), total_steps)},
+                                  {"samples_per_s", static_cast<double>(n) / train_s}, {"seconds", train_s},
+                                  {"best", improved}});
+    spdlog::info("epoch {}/{} | loss {:.4f} | valid gauc {:.4f} recall@3 {:.4f}{} | {} samples/s", epoch, epochs,
+                 loss_sum / std::max<int64_t>(1, loss_n), gauc, recall3, improved ? " (best)" : "",
+                 human_count(static_cast<double>(n) / train_s));
+    if (since_best >= opt.patience) {
+      spdlog::info("early stop: no validation gain for {} epoch(s); best epoch {}", since_best, result.best_epoch);
+      break;
+    }
+  }
+  result.samples_per_s = seconds > 0 ? samples / seconds : 0;
+  return result;
+}
+
+}  // namespace rgalign

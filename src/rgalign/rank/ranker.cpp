@@ -1,0 +1,47 @@
+// Ranker configuration and factory.
+#include "rgalign/rank/ranker.h"
+
+#include "rgalign/common/error.h"
+#include "rgalign/rank/dnn_ranker.h"
+#include "rgalign/rank/two_tower_ranker.h"
+
+namespace rgalign {
+
+Json RankerConfig::to_json() const {
+  return {{"model", model},       {"single_cardinalities", single_cardinalities},
+          {"multi_cardinalities", multi_cardinalities}, {"n_intents", n_intents},
+          {"embed_dim", embed_dim}, {"tower_dim", tower_dim}, {"hidden_dim", hidden_dim},
+          {"attn_layers", attn_layers}, {"attn_heads", attn_heads}, {"attn_dim", attn_dim},
+          {"experts", experts}, {"score", score}};
+}
+
+RankerConfig RankerConfig::from_json(const Json& j, const std::string& where) {
+  RankerConfig c;
+  c.model = require_string(j, "model", where);
+  for (const auto& x : require_field(j, "single_cardinalities", where)) c.single_cardinalities.push_back(x.get<int64_t>());
+  for (const auto& x : require_field(j, "multi_cardinalities", where)) c.multi_cardinalities.push_back(x.get<int64_t>());
+  c.n_intents = require_int(j, "n_intents", where);
+  c.embed_dim = require_int(j, "embed_dim", where);
+  c.tower_dim = require_int(j, "tower_dim", where);
+  c.hidden_dim = require_int(j, "hidden_dim", where);
+  c.attn_layers = require_int(j, "attn_layers", where);
+  c.attn_heads = require_int(j, "attn_heads", where);
+  c.attn_dim = require_int(j, "attn_dim", where);
+  c.experts = require_int(j, "experts", where);
+  c.score = require_string(j, "score", where);
+  for (int64_t x : c.single_cardinalities)
+    if (x < 1) throw InputError(where, "cardinalities must be positive");
+  if (c.n_intents < 1 || c.embed_dim < 1 || c.tower_dim < 1 || c.hidden_dim < 2 || c.attn_heads < 1 ||
+      c.attn_dim < 1 || c.experts < 1 || c.attn_layers < 0)
+    throw InputError(where, "model sizes must be positive");
+  if (c.score != "mlp" && c.score != "dot") throw InputError(where, "\"score\" must be mlp or dot");
+  return c;
+}
+
+std::shared_ptr<Ranker> make_ranker(const RankerConfig& cfg) {
+  if (cfg.model == "dnn") return std::make_shared<DnnRanker>(cfg);
+  if (cfg.model == "two-tower") return std::make_shared<TwoTowerRanker>(cfg);
+  throw InputError("model", "unknown neural model \"" + cfg.model + "\"", "expected dnn or two-tower");
+}
+
+}  // namespace rgalign

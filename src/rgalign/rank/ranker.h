@@ -1,0 +1,41 @@
+// Neural rankers: the configuration shared by all of them and the interface the trainer and scorer use.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rgalign/common/json_util.h"
+#include "rgalign/rank/encoded_data.h"
+
+namespace rgalign {
+
+struct RankerConfig {
+  std::string model = "two-tower";  // dnn | two-tower
+  std::vector<int64_t> single_cardinalities, multi_cardinalities;
+  int64_t n_intents = 0;
+  int64_t embed_dim = 16;   // D: per-field embedding
+  int64_t tower_dim = 64;   // user and intent tower outputs
+  int64_t hidden_dim = 128; // MLP hidden width
+  int64_t attn_layers = 2;  // AutoInt
+  int64_t attn_heads = 2;
+  int64_t attn_dim = 16;    // per head
+  int64_t experts = 4;      // MoE
+  std::string score = "mlp";  // mlp | dot (two-tower)
+
+  Json to_json() const;
+  static RankerConfig from_json(const Json& j, const std::string& where);
+};
+
+class Ranker : public torch::nn::Module {
+ public:
+  // Logits [B, C] for the batch's candidates; padded candidates get a large negative value.
+  virtual torch::Tensor forward(const RankBatch& b) = 0;
+};
+
+// Builds the model the config names; throws InputError for an unknown one.
+std::shared_ptr<Ranker> make_ranker(const RankerConfig& cfg);
+
+}  // namespace rgalign
