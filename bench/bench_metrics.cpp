@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 
+#include "rgalign/common/allocator.h"
 #include "rgalign/eval/auc.h"
 #include "rgalign/eval/bootstrap.h"
 #include "rgalign/eval/metrics.h"
@@ -41,6 +42,7 @@ void fill_group(rgalign::sim::Rng& rng, int c, std::vector<float>& s, std::vecto
 }  // namespace
 
 int main(int argc, char** argv) {
+  rgalign::tune_allocator();
   const long n_groups = arg(argc, argv, "--groups", 1000000);
   const int n_cand = static_cast<int>(arg(argc, argv, "--candidates", 200));
   const long cli_groups = arg(argc, argv, "--cli-groups", 100000);

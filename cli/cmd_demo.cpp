@@ -21,7 +21,7 @@ struct DemoOptions {
   template <class V>
   void visit(V&& v) {
     v("out", out, "output directory (data, runs, report)", true);
-    v("quick", quick, "a small world for a fast check (about a minute)");
+    v("quick", quick, "a small world and short training, for a fast check");
     v("seed", seed, "world and training seed");
     v("threads", threads, "CPU threads");
   }
@@ -44,13 +44,15 @@ Runner add_demo(CLI::App& app) {
     sim::generate_world(world);
 
     std::vector<ReportStage> stages;
-    for (const char* model : {"popularity"}) {
+    // The baselines every later stage is compared against: popularity, the DNN and the production two-tower.
+    for (const char* model : {"popularity", "dnn", "two-tower"}) {
       TrainOptions t;
       t.data = world.out;
       t.model = model;
       t.out = (fs::path(opt->out) / "runs" / model).string();
       t.seed = opt->seed;
       t.threads = opt->threads;
+      if (opt->quick) t.epochs = 2;
       spdlog::info("demo 2/3: train {}", model);
       run_training(t);
       EvalOptions e;

@@ -4,10 +4,12 @@
 #include <map>
 
 #include "options_cli.h"
+#include "rgalign/common/allocator.h"
 #include "rgalign/common/error.h"
 #include "rgalign/common/logging.h"
 
 int main(int argc, char** argv) {
+  rgalign::tune_allocator();
   CLI::App app{"rgalign " RGALIGN_VERSION
                ": zero-query proactive intent recommendation with ranking-guided LLM alignment (RGAlign-Rec)"};
   app.require_subcommand(1);

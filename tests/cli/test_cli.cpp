@@ -75,6 +75,22 @@ TEST(Cli, BadInputFailsStrictAndIsCountedWithSkipBad) {
   EXPECT_NE(skip.output.find("skipped 1 bad line(s)"), std::string::npos) << skip.output;
 }
 
+TEST(Cli, DemoQuickWritesTheStageReport) {
+  test::TempDir dir;
+  auto r = run_rgalign("demo --quick --out " + dir.file("demo"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Json rep = read_json_file(dir.file("demo/report.json"));
+  ASSERT_EQ(rep["stages"].size(), 3u);
+  for (const auto& s : rep["stages"]) {
+    EXPECT_EQ(s["name"], "baseline");
+    EXPECT_TRUE(s["metrics"].contains("gauc"));
+    EXPECT_TRUE(s["metrics"].contains("oracle"));
+  }
+  EXPECT_EQ(rep["stages"][2]["model"], "two-tower");
+  EXPECT_TRUE(std::filesystem::exists(dir.file("demo/report.md")));
+  EXPECT_NE(r.output.find("| baseline | two-tower |"), std::string::npos) << r.output;
+}
+
 TEST(Cli, MetricsRejectsBrokenPredictions) {
   test::TempDir dir;
   test::write_text(dir.file("p.jsonl"), "{\"scores\":[1,0],\"labels\":[1,0]}\n{\"scores\":[1,NaN],\"labels\":[1,0]}\n");

@@ -28,8 +28,7 @@ torch::Tensor TwoTowerRanker::intent_tower() { return intents_->weight; }  // [I
 torch::Tensor TwoTowerRanker::forward(const RankBatch& b) {
   auto u = user_tower(b);                                             // [B, T]
   auto all = intent_tower();                                          // [I, T]
-  auto i = all.index_select(0, b.cand.flatten()).view({b.cand.size(0), b.cand.size(1), -1});  // [B, C, T]
-  return mask_padded(scorer_(u, i), b.cand_mask);                     // [B, C]
+  return mask_padded(scorer_(u, all, b.cand), b.cand_mask);           // [B, C]
 }
 
 }  // namespace rgalign
