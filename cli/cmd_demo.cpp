@@ -40,7 +40,7 @@ Runner add_demo(CLI::App& app) {
     world.out = (fs::path(opt->out) / "data").string();
     world.seed = opt->seed;
     if (opt->quick) world.users = 3000;
-    spdlog::info("demo 1/3: simulate the world into {}", world.out);
+    spdlog::info("demo: simulate the world into {}", world.out);
     sim::generate_world(world);
 
     std::vector<ReportStage> stages;
@@ -53,14 +53,14 @@ Runner add_demo(CLI::App& app) {
       t.seed = opt->seed;
       t.threads = opt->threads;
       if (opt->quick) t.epochs = 2;
-      spdlog::info("demo 2/3: train {}", model);
+      spdlog::info("demo: train {}", model);
       run_training(t);
       EvalOptions e;
       e.run = t.out;
       e.data = world.out;
       e.out = (fs::path(t.out) / "metrics_test.json").string();
       e.threads = opt->threads;
-      spdlog::info("demo 3/3: evaluate {} on the test week", model);
+      spdlog::info("demo: evaluate {} on the test week", model);
       stages.push_back({"baseline", model, run_eval(e)});
     }
     write_report(opt->out, "rgalign demo", stages, {{"data", world.out}, {"quick", opt->quick}});

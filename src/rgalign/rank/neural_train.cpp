@@ -75,13 +75,16 @@ double validation_gauc(Ranker& model, const EncodedRequests& valid, int64_t batc
     auto mask = b.cand_mask.contiguous();
     auto labels = b.labels.contiguous();
     const int64_t C = logits.size(1);
+    const float* lp = logits.data_ptr<float>();
+    const float* yp = labels.data_ptr<float>();
+    const bool* mp = mask.data_ptr<bool>();
     for (int64_t i = 0; i < logits.size(0); ++i) {
       s.clear();
       y.clear();
-      for (int64_t k = 0; k < C; ++k)
-        if (mask.data_ptr<bool>()[i * C + k]) {
-          s.push_back(logits.data_ptr<float>()[i * C + k]);
-          y.push_back(labels.data_ptr<float>()[i * C + k]);
+      for (int64_t k = i * C; k < (i + 1) * C; ++k)
+        if (mp[k]) {
+          s.push_back(lp[k]);
+          y.push_back(yp[k]);
         }
       groups.add_group(s, y);
     }
@@ -184,7 +187,7 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
     samples += static_cast<double>(n);
     seconds += train_s;
     double recall3 = 0;
-    const double gauc = validation_gauc(*model, valid_t, 1024, &recall3);
+    const double gauc = validation_gauc(*model, valid_t, opt.batch_size, &recall3);
     const bool improved = gauc > result.best_valid_gauc;
     if (improved) {
       result.best_valid_gauc = gauc;

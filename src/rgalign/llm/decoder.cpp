@@ -1,0 +1,258 @@
+// Decoder forward pass and checkpoint I/O.
+#include "rgalign/llm/decoder.h"
+
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "rgalign/common/atomic_file.h"
+#include "rgalign/common/error.h"
+#include "rgalign/common/json_util.h"
+#include "rgalign/llm/safetensors.h"
+#include "rgalign/llm/safetensors_torch.h"
+
+namespace rgalign {
+
+namespace fs = std::filesystem;
+
+torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& w, double eps) {
+  auto xf = x.to(torch::kFloat32);
+  auto y = xf * torch::rsqrt(xf.pow(2).mean(/*dim=*/-1, /*keepdim=*/true) + eps);
+  return w * y.to(x.scalar_type());
+}
+
+torch::Tensor rope_inv_freq(const LlmConfig& c) {
+  auto inv = 1.0 / torch::pow(c.rope_theta, torch::arange(0, c.head_dim, 2, torch::kFloat64) / static_cast<double>(c.head_dim));
+  if (c.rope_scaling.rope_type == "llama3") {
+    // Llama 3.1 frequency scaling (transformers' _compute_llama3_parameters).
+    const auto& s = c.rope_scaling;
+    const double old_len = static_cast<double>(s.original_max_position_embeddings);
+    const double low_wavelen = old_len / s.low_freq_factor, high_wavelen = old_len / s.high_freq_factor;
+    auto wavelen = 2 * M_PI / inv;
+    auto scaled = torch::where(wavelen > low_wavelen, inv / s.factor, inv);
+    auto smooth = (old_len / wavelen - s.low_freq_factor) / (s.high_freq_factor - s.low_freq_factor);
+    auto smoothed = (1 - smooth) * scaled / s.factor + smooth * scaled;
+    auto medium = (wavelen >= high_wavelen).logical_and(wavelen <= low_wavelen);
+    inv = torch::where(medium, smoothed, scaled);
+  }
+  return inv.to(torch::kFloat32);
+}
+
+Decoder::Decoder(LlmConfig cfg, uint64_t seed) : cfg_(std::move(cfg)) {
+  torch::manual_seed(seed);
+  auto init = [&](TensorRole role, int64_t layer) {
+    if (!tensor_present(role, cfg_)) return;
+    const auto shape = tensor_shape(role, cfg_);
+    const bool norm = role == TensorRole::kAttnNorm || role == TensorRole::kFfnNorm || role == TensorRole::kOutputNorm ||
+                      role == TensorRole::kAttnQNorm || role == TensorRole::kAttnKNorm;
+    const bool bias = role == TensorRole::kAttnQBias || role == TensorRole::kAttnKBias || role == TensorRole::kAttnVBias;
+    torch::Tensor t = norm ? torch::ones(shape) : bias ? torch::zeros(shape) : torch::randn(shape) * 0.02;
+    slot(role, layer) = t;
+  };
+  for (TensorRole r : kGlobalRoles) init(r, 0);
+  for (int64_t l = 0; l < cfg_.num_hidden_layers; ++l)
+    for (TensorRole r : kLayerRoles) init(r, l);
+  inv_freq_ = rope_inv_freq(cfg_);
+}
+
+torch::Tensor& Decoder::slot(TensorRole role, int64_t layer) {
+  const bool global = role == TensorRole::kTokenEmbedding || role == TensorRole::kOutputNorm || role == TensorRole::kOutput;
+  auto key = std::make_pair(static_cast<int>(role), global ? int64_t{0} : layer);
+  auto it = weights_.find(key);
+  if (it != weights_.end()) return it->second;
+  std::string name = tensor_name(role, layer);
+  for (char& ch : name)
+    if (ch == '.') ch = '_';  // torch parameter names cannot contain dots
+  auto& t = weights_[key];
+  t = register_parameter(name, torch::empty({0}), /*requires_grad=*/true);
+  return t;
+}
+
+torch::Tensor Decoder::weight(TensorRole role, int64_t layer) const {
+  if (role == TensorRole::kOutput && cfg_.tie_word_embeddings) role = TensorRole::kTokenEmbedding;
+  const bool global = role == TensorRole::kTokenEmbedding || role == TensorRole::kOutputNorm || role == TensorRole::kOutput;
+  auto it = weights_.find(std::make_pair(static_cast<int>(role), global ? int64_t{0} : layer));
+  return it == weights_.end() ? torch::Tensor() : it->second;
+}
+
+std::shared_ptr<Decoder> Decoder::load(const std::string& dir, torch::ScalarType dtype) {
+  LlmConfig cfg = LlmConfig::load((fs::path(dir) / "config.json").string());
+  // Shards: model.safetensors, or the files named by model.safetensors.index.json.
+  std::vector<std::shared_ptr<SafetensorsFile>> files;
+  const std::string single = (fs::path(dir) / "model.safetensors").string();
+  const std::string index = (fs::path(dir) / "model.safetensors.index.json").string();
+  if (fs::exists(single)) {
+    files.push_back(SafetensorsFile::open(single));
+  } else if (fs::exists(index)) {
+    Json idx = read_json_file(index);
+    const Json& map = require_field(idx, "weight_map", index);
+    if (!map.is_object()) throw InputError(index, "\"weight_map\" must be an object");
+    std::set<std::string> shards;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      if (!it.value().is_string()) throw InputError(index, "weight_map values must be file names");
+      const std::string f = it.value().get<std::string>();
+      if (f.find('/') != std::string::npos || f.find("..") != std::string::npos)
+        throw InputError(index, "shard name \"" + f + "\" must be a plain file name");
+      shards.insert(f);
+    }
+    for (const auto& f : shards) files.push_back(SafetensorsFile::open((fs::path(dir) / f).string()));
+  } else {
+    throw InputError(dir, "no model.safetensors or model.safetensors.index.json");
+  }
+  std::map<std::string, const TensorView*> views;
+  for (const auto& f : files)
+    for (const auto& [name, view] : f->tensors()) views[name] = &view;
+
+  auto dec = std::make_shared<Decoder>(cfg);
+  std::vector<std::string> problems;
+  std::set<std::string> used;
+  auto take = [&](TensorRole role, int64_t layer) {
+    if (!tensor_present(role, cfg)) return;
+    const std::string name = tensor_name(role, layer);
+    const auto shape = tensor_shape(role, cfg);
+    auto it = views.find(name);
+    if (it == views.end()) {
+      problems.push_back("missing \"" + name + "\"");
+      return;
+    }
+    used.insert(name);
+    if (it->second->shape != shape) {
+      std::string got, want;
+      for (int64_t d : it->second->shape) got += (got.empty() ? "" : ", ") + std::to_string(d);
+      for (int64_t d : shape) want += (want.empty() ? "" : ", ") + std::to_string(d);
+      problems.push_back("\"" + name + "\" has shape [" + got + "], expected [" + want + "]");
+      return;
+    }
+    torch::NoGradGuard no_grad;
+    dec->slot(role, layer).set_data(to_torch(*it->second).to(dtype));
+  };
+  for (TensorRole r : kGlobalRoles) take(r, 0);
+  for (int64_t l = 0; l < cfg.num_hidden_layers; ++l)
+    for (TensorRole r : kLayerRoles) take(r, l);
+  for (const auto& [name, view] : views)
+    if (!used.count(name) && name != "lm_head.weight") problems.push_back("unexpected \"" + name + "\"");
+  if (cfg.tie_word_embeddings && views.count("lm_head.weight") == 0) {
+    // tied: no separate head, as expected
+  }
+  if (!problems.empty()) {
+    std::string msg = std::to_string(problems.size()) + " tensor problem(s): ";
+    for (size_t i = 0; i < problems.size(); ++i) msg += (i ? "; " : "") + problems[i];
+    throw InputError(dir, msg, "does config.json match the weights?");
+  }
+  dec->inv_freq_ = rope_inv_freq(cfg);
+  return dec;
+}
+
+void Decoder::save(const std::string& dir) const {
+  make_dirs(dir);
+  SafetensorsWriter w;
+  auto put = [&](TensorRole role, int64_t layer) {
+    if (!tensor_present(role, cfg_)) return;
+    add_tensor(w, tensor_name(role, layer), weight(role, layer));
+  };
+  for (TensorRole r : kGlobalRoles) put(r, 0);
+  for (int64_t l = 0; l < cfg_.num_hidden_layers; ++l)
+    for (TensorRole r : kLayerRoles) put(r, l);
+  w.set_metadata("format", "pt");
+  w.write((fs::path(dir) / "model.safetensors").string());
+  write_json_file((fs::path(dir) / "config.json").string(), cfg_.to_json());
+}
+
+std::pair<torch::Tensor, torch::Tensor> Decoder::rope(const torch::Tensor& positions) const {
+  auto freqs = positions.to(torch::kFloat32).unsqueeze(-1) * inv_freq_.to(positions.device());  // [B, T, hd/2]
+  auto emb = torch::cat({freqs, freqs}, /*dim=*/-1);                                          // [B, T, hd]
+  return {emb.cos(), emb.sin()};
+}
+
+namespace {
+torch::Tensor rotate_half(const torch::Tensor& x) {
+  auto halves = x.chunk(2, /*dim=*/-1);
+  return torch::cat({-halves[1], halves[0]}, /*dim=*/-1);
+}
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b = {}) {
+  return b.defined() ? torch::nn::functional::linear(x, w, b) : torch::nn::functional::linear(x, w);
+}
+}  // namespace
+
+torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch::Tensor& cos, const torch::Tensor& sin,
+                                 const torch::Tensor& mask, KvCache* cache) {
+  const int64_t B = x.size(0), T = x.size(1), nh = cfg_.num_attention_heads, nkv = cfg_.num_key_value_heads,
+                hd = cfg_.head_dim;
+  auto q = linear(x, weight(TensorRole::kAttnQ, l), weight(TensorRole::kAttnQBias, l)).view({B, T, nh, hd});   // [B, T, nh, hd]
+  auto k = linear(x, weight(TensorRole::kAttnK, l), weight(TensorRole::kAttnKBias, l)).view({B, T, nkv, hd});  // [B, T, nkv, hd]
+  auto v = linear(x, weight(TensorRole::kAttnV, l), weight(TensorRole::kAttnVBias, l)).view({B, T, nkv, hd});  // [B, T, nkv, hd]
+  if (cfg_.qk_norm) {
+    q = rms_norm(q, weight(TensorRole::kAttnQNorm, l), cfg_.rms_norm_eps);
+    k = rms_norm(k, weight(TensorRole::kAttnKNorm, l), cfg_.rms_norm_eps);
+  }
+  q = q.transpose(1, 2);  // [B, nh, T, hd]
+  k = k.transpose(1, 2);  // [B, nkv, T, hd]
+  v = v.transpose(1, 2);  // [B, nkv, T, hd]
+  auto c = cos.unsqueeze(1).to(q.scalar_type()), s = sin.unsqueeze(1).to(q.scalar_type());  // [B, 1, T, hd]
+  q = q * c + rotate_half(q) * s;
+  k = k * c + rotate_half(k) * s;
+  if (cache) {
+    if (cache->k.size() <= static_cast<size_t>(l)) {
+      cache->k.resize(static_cast<size_t>(l) + 1);
+      cache->v.resize(static_cast<size_t>(l) + 1);
+    }
+    auto& ck = cache->k[static_cast<size_t>(l)];
+    auto& cv = cache->v[static_cast<size_t>(l)];
+    ck = ck.defined() ? torch::cat({ck, k}, /*dim=*/2) : k;  // [B, nkv, S+T, hd]
+    cv = cv.defined() ? torch::cat({cv, v}, /*dim=*/2) : v;
+    k = ck;
+    v = cv;
+  }
+  const int64_t S = k.size(2);
+  if (nkv != nh) {  // grouped-query attention: each kv head serves nh / nkv query heads
+    k = k.repeat_interleave(nh / nkv, /*dim=*/1);  // [B, nh, S, hd]
+    v = v.repeat_interleave(nh / nkv, /*dim=*/1);
+  }
+  // Allowed keys: real (mask) and not after the query (causal over the concatenated sequence).
+  auto qi = torch::arange(S - T, S, torch::TensorOptions().device(x.device())).view({T, 1});
+  auto ki = torch::arange(0, S, torch::TensorOptions().device(x.device())).view({1, S});
+  // A padding query may have no real key at all (left padding); it attends to itself so that no row is empty
+  // and no NaN appears. Its output is never used.
+  auto allowed = (ki <= qi).view({1, 1, T, S}).logical_and(mask.view({B, 1, 1, S}).to(torch::kBool))
+                     .logical_or((ki == qi).view({1, 1, T, S}));  // [B, 1, T, S]
+  torch::Tensor out;
+#if TORCH_VERSION_MAJOR >= 2
+  out = at::scaled_dot_product_attention(q, k, v, allowed);  // [B, nh, T, hd]
+#else
+  auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(hd));  // [B, nh, T, S]
+  scores = scores.masked_fill(allowed.logical_not(), -std::numeric_limits<float>::infinity());
+  auto probs = torch::softmax(scores.to(torch::kFloat32), /*dim=*/-1).to(q.scalar_type());
+  out = torch::matmul(probs, v);  // [B, nh, T, hd]
+#endif
+  out = out.transpose(1, 2).reshape({B, T, nh * hd});          // [B, T, nh*hd]
+  return linear(out, weight(TensorRole::kAttnOut, l));         // [B, T, H]
+}
+
+torch::Tensor Decoder::embed(const torch::Tensor& ids) const {
+  return torch::nn::functional::embedding(ids, weight(TensorRole::kTokenEmbedding));  // [B, T, H]
+}
+
+torch::Tensor Decoder::forward(const torch::Tensor& ids, const torch::Tensor& mask, const torch::Tensor& positions,
+                               KvCache* cache, std::vector<torch::Tensor>* hidden_states) {
+  auto x = embed(ids);                  // [B, T, H]
+  auto [cos, sin] = rope(positions);    // [B, T, hd]
+  if (hidden_states) hidden_states->push_back(x);
+  for (int64_t l = 0; l < cfg_.num_hidden_layers; ++l) {
+    auto h = rms_norm(x, weight(TensorRole::kAttnNorm, l), cfg_.rms_norm_eps);
+    x = x + attention(h, l, cos, sin, mask, cache);
+    h = rms_norm(x, weight(TensorRole::kFfnNorm, l), cfg_.rms_norm_eps);
+    auto gate = linear(h, weight(TensorRole::kFfnGate, l));  // [B, T, I]
+    auto up = linear(h, weight(TensorRole::kFfnUp, l));      // [B, T, I]
+    x = x + linear(torch::silu(gate) * up, weight(TensorRole::kFfnDown, l));  // [B, T, H]
+    if (hidden_states && l + 1 < cfg_.num_hidden_layers) hidden_states->push_back(x);
+  }
+  x = rms_norm(x, weight(TensorRole::kOutputNorm), cfg_.rms_norm_eps);  // [B, T, H]
+  if (hidden_states) hidden_states->push_back(x);
+  return x;
+}
+
+torch::Tensor Decoder::logits(const torch::Tensor& hidden) const {
+  return linear(hidden, weight(TensorRole::kOutput));  // [..., V]
+}
+
+}  // namespace rgalign

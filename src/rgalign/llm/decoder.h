@@ -1,0 +1,65 @@
+// The decoder-only transformer of Llama / Qwen2 / Qwen3 checkpoints: token embedding, RMSNorm, rotary
+// embeddings (Hugging Face rotate-half convention, default and llama3 frequencies), grouped-query attention with
+// optional q/k/v biases (Qwen2) and per-head q/k RMSNorm (Qwen3), SwiGLU MLP, final norm, tied or untied LM head.
+// One struct of hyperparameters; absent tensors mean "this architecture has none".
+#pragma once
+
+#include <torch/torch.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rgalign/llm/model_config.h"
+#include "rgalign/llm/tensor_names.h"
+
+namespace rgalign {
+
+// Keys and values of past positions, per layer: [B, n_kv_heads, S, head_dim].
+struct KvCache {
+  std::vector<torch::Tensor> k, v;
+  int64_t length() const { return k.empty() || !k[0].defined() ? 0 : k[0].size(2); }
+};
+
+class Decoder : public torch::nn::Module {
+ public:
+  // Random weights (normal, std 0.02; norms 1), e.g. for the built-in reasoner before pretraining.
+  explicit Decoder(LlmConfig cfg, uint64_t seed = 0);
+  // A Hugging Face model directory: config.json and model.safetensors or model.safetensors.index.json shards.
+  // Weights are converted to `dtype`. Every missing, unexpected or mis-shaped tensor is reported at once.
+  static std::shared_ptr<Decoder> load(const std::string& dir, torch::ScalarType dtype = torch::kFloat32);
+  // Writes config.json and model.safetensors (atomically) in the same layout.
+  void save(const std::string& dir) const;
+
+  const LlmConfig& config() const { return cfg_; }
+  // The tensor of a role (undefined when the architecture has none). Tied heads return the embedding.
+  torch::Tensor weight(TensorRole role, int64_t layer = 0) const;
+
+  // ids [B, T] int64; mask [B, S + T] (1 = real token, covering cached and new positions); positions [B, T].
+  // Returns the final-normed hidden states [B, T, H]. With `cache`, keys and values of the new positions are
+  // appended to it. `hidden_states` (optional) receives the embedding output and every layer's output, the last
+  // one final-normed, as transformers' output_hidden_states.
+  torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& mask, const torch::Tensor& positions,
+                        KvCache* cache = nullptr, std::vector<torch::Tensor>* hidden_states = nullptr);
+  // LM-head logits for hidden states [..., H] -> [..., V].
+  torch::Tensor logits(const torch::Tensor& hidden) const;
+  torch::Tensor embed(const torch::Tensor& ids) const;  // [B, T] -> [B, T, H]
+
+ private:
+  torch::Tensor& slot(TensorRole role, int64_t layer);
+  torch::Tensor attention(const torch::Tensor& x, int64_t layer, const torch::Tensor& cos, const torch::Tensor& sin,
+                          const torch::Tensor& mask, KvCache* cache);
+  std::pair<torch::Tensor, torch::Tensor> rope(const torch::Tensor& positions) const;
+
+  LlmConfig cfg_;
+  std::map<std::pair<int, int64_t>, torch::Tensor> weights_;  // (role, layer) -> tensor
+  torch::Tensor inv_freq_;                                     // [head_dim / 2]
+};
+
+// RMSNorm as Hugging Face computes it: in float32, then back to the input dtype. x [..., D], w [D].
+torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& w, double eps);
+// Rotary inverse frequencies for a config (default or llama3 scaling): [head_dim / 2] float32.
+torch::Tensor rope_inv_freq(const LlmConfig& c);
+
+}  // namespace rgalign
