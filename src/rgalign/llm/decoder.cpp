@@ -169,7 +169,7 @@ torch::Tensor rotate_half(const torch::Tensor& x) {
   auto halves = x.chunk(2, /*dim=*/-1);
   return torch::cat({-halves[1], halves[0]}, /*dim=*/-1);
 }
-torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b = {}) {
+torch::Tensor project(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b = {}) {
   return b.defined() ? torch::nn::functional::linear(x, w, b) : torch::nn::functional::linear(x, w);
 }
 }  // namespace
@@ -178,9 +178,9 @@ torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch:
                                  const torch::Tensor& mask, KvCache* cache) {
   const int64_t B = x.size(0), T = x.size(1), nh = cfg_.num_attention_heads, nkv = cfg_.num_key_value_heads,
                 hd = cfg_.head_dim;
-  auto q = linear(x, weight(TensorRole::kAttnQ, l), weight(TensorRole::kAttnQBias, l)).view({B, T, nh, hd});   // [B, T, nh, hd]
-  auto k = linear(x, weight(TensorRole::kAttnK, l), weight(TensorRole::kAttnKBias, l)).view({B, T, nkv, hd});  // [B, T, nkv, hd]
-  auto v = linear(x, weight(TensorRole::kAttnV, l), weight(TensorRole::kAttnVBias, l)).view({B, T, nkv, hd});  // [B, T, nkv, hd]
+  auto q = project(x, weight(TensorRole::kAttnQ, l), weight(TensorRole::kAttnQBias, l)).view({B, T, nh, hd});   // [B, T, nh, hd]
+  auto k = project(x, weight(TensorRole::kAttnK, l), weight(TensorRole::kAttnKBias, l)).view({B, T, nkv, hd});  // [B, T, nkv, hd]
+  auto v = project(x, weight(TensorRole::kAttnV, l), weight(TensorRole::kAttnVBias, l)).view({B, T, nkv, hd});  // [B, T, nkv, hd]
   if (cfg_.qk_norm) {
     q = rms_norm(q, weight(TensorRole::kAttnQNorm, l), cfg_.rms_norm_eps);
     k = rms_norm(k, weight(TensorRole::kAttnKNorm, l), cfg_.rms_norm_eps);
@@ -225,7 +225,7 @@ torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch:
   out = torch::matmul(probs, v);  // [B, nh, T, hd]
 #endif
   out = out.transpose(1, 2).reshape({B, T, nh * hd});          // [B, T, nh*hd]
-  return linear(out, weight(TensorRole::kAttnOut, l));         // [B, T, H]
+  return project(out, weight(TensorRole::kAttnOut, l));         // [B, T, H]
 }
 
 torch::Tensor Decoder::embed(const torch::Tensor& ids) const {
@@ -241,9 +241,9 @@ torch::Tensor Decoder::forward(const torch::Tensor& ids, const torch::Tensor& ma
     auto h = rms_norm(x, weight(TensorRole::kAttnNorm, l), cfg_.rms_norm_eps);
     x = x + attention(h, l, cos, sin, mask, cache);
     h = rms_norm(x, weight(TensorRole::kFfnNorm, l), cfg_.rms_norm_eps);
-    auto gate = linear(h, weight(TensorRole::kFfnGate, l));  // [B, T, I]
-    auto up = linear(h, weight(TensorRole::kFfnUp, l));      // [B, T, I]
-    x = x + linear(torch::silu(gate) * up, weight(TensorRole::kFfnDown, l));  // [B, T, H]
+    auto gate = project(h, weight(TensorRole::kFfnGate, l));  // [B, T, I]
+    auto up = project(h, weight(TensorRole::kFfnUp, l));      // [B, T, I]
+    x = x + project(torch::silu(gate) * up, weight(TensorRole::kFfnDown, l));  // [B, T, H]
     if (hidden_states && l + 1 < cfg_.num_hidden_layers) hidden_states->push_back(x);
   }
   x = rms_norm(x, weight(TensorRole::kOutputNorm), cfg_.rms_norm_eps);  // [B, T, H]
@@ -252,7 +252,7 @@ torch::Tensor Decoder::forward(const torch::Tensor& ids, const torch::Tensor& ma
 }
 
 torch::Tensor Decoder::logits(const torch::Tensor& hidden) const {
-  return linear(hidden, weight(TensorRole::kOutput));  // [..., V]
+  return project(hidden, weight(TensorRole::kOutput));  // [..., V]
 }
 
 }  // namespace rgalign

@@ -1,0 +1,91 @@
+// Batched generation.
+#include "rgalign/llm/generate.h"
+
+#include <algorithm>
+
+#include "rgalign/common/error.h"
+#include "rgalign/llm/pooling.h"
+
+namespace rgalign {
+
+namespace {
+
+// Next tokens [B] from logits [B, V].
+torch::Tensor pick(const torch::Tensor& logits, const GenerationOptions& opt, torch::Generator& gen) {
+  if (opt.temperature <= 0) return logits.argmax(/*dim=*/-1);
+  auto l = logits.to(torch::kFloat32) / opt.temperature;  // [B, V]
+  if (opt.top_k > 0 && opt.top_k < l.size(-1)) {
+    auto kth = std::get<0>(l.topk(opt.top_k, /*dim=*/-1)).select(-1, opt.top_k - 1).unsqueeze(-1);  // [B, 1]
+    l = l.masked_fill(l < kth, -std::numeric_limits<float>::infinity());
+  }
+  if (opt.top_p < 1.0) {
+    auto sorted = l.sort(/*dim=*/-1, /*descending=*/true);
+    auto probs = torch::softmax(std::get<0>(sorted), -1);
+    auto cum = probs.cumsum(-1);
+    auto drop = (cum - probs) > opt.top_p;  // keep the smallest prefix whose mass reaches top_p
+    auto drop_orig = torch::zeros_like(drop).scatter(-1, std::get<1>(sorted), drop);
+    l = l.masked_fill(drop_orig, -std::numeric_limits<float>::infinity());
+  }
+  return torch::multinomial(torch::softmax(l, -1), 1, /*replacement=*/false, gen).squeeze(-1);
+}
+
+}  // namespace
+
+GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>>& prompts, const GenerationOptions& opt) {
+  if (prompts.empty()) return {};
+  if (opt.max_new_tokens < 0) throw InputError("--max-new-tokens", "must be >= 0");
+  if (!(opt.top_p > 0 && opt.top_p <= 1)) throw InputError("--top-p", "must be in (0, 1]");
+  c10::InferenceMode guard;
+  const auto B = static_cast<int64_t>(prompts.size());
+  size_t T = 1;
+  for (const auto& p : prompts) {
+    if (p.empty()) throw InputError("prompt", "empty prompt");
+    T = std::max(T, p.size());
+  }
+  auto ids = torch::zeros({B, static_cast<int64_t>(T)}, torch::kInt64);
+  auto mask = torch::zeros({B, static_cast<int64_t>(T)}, torch::kInt64);
+  for (int64_t b = 0; b < B; ++b) {
+    const auto& p = prompts[static_cast<size_t>(b)];
+    const int64_t off = static_cast<int64_t>(T - p.size());  // left padding
+    for (size_t i = 0; i < p.size(); ++i) ids[b][off + static_cast<int64_t>(i)] = p[i];
+    mask[b].narrow(0, off, static_cast<int64_t>(p.size())).fill_(1);
+  }
+  auto positions = (mask.cumsum(1) - 1).clamp_min(0);  // [B, T]
+  torch::Generator gen = at::detail::createCPUGenerator(opt.seed);
+  KvCache cache;
+  auto hidden = model.forward(ids, mask, positions, &cache);               // [B, T, H]
+  GenerationResult r;
+  r.tokens.assign(static_cast<size_t>(B), {});
+  r.last_hidden = pool_hidden(hidden, mask, Pooling::kLast, false);       // [B, H]
+  std::vector<bool> done(static_cast<size_t>(B), false);
+  auto next_pos = positions.select(1, positions.size(1) - 1) + 1;          // [B]
+  for (int step = 0; step < opt.max_new_tokens; ++step) {
+    auto next = pick(model.logits(r.last_hidden), opt, gen);               // [B]
+    for (int64_t b = 0; b < B; ++b) {
+      if (done[static_cast<size_t>(b)]) continue;
+      const int64_t tok = next[b].item<int64_t>();
+      r.tokens[static_cast<size_t>(b)].push_back(tok);
+      if (std::find(opt.stop_tokens.begin(), opt.stop_tokens.end(), tok) != opt.stop_tokens.end())
+        done[static_cast<size_t>(b)] = true;
+    }
+    if (std::all_of(done.begin(), done.end(), [](bool d) { return d; }) || step + 1 == opt.max_new_tokens) {
+      // One more forward gives the hidden state of the last generated token (its embedding, for pooling).
+      auto last_mask = torch::cat({mask, torch::ones({B, 1}, torch::kInt64)}, 1);
+      auto h = model.forward(next.unsqueeze(1), last_mask, next_pos.unsqueeze(1), &cache);  // [B, 1, H]
+      // Rows that stopped earlier keep the state of their stop token.
+      for (int64_t b = 0; b < B; ++b)
+        if (!done[static_cast<size_t>(b)] || r.tokens[static_cast<size_t>(b)].size() == static_cast<size_t>(step + 1))
+          r.last_hidden[b] = h[b][0];
+      break;
+    }
+    mask = torch::cat({mask, torch::ones({B, 1}, torch::kInt64)}, 1);      // [B, S+1]
+    auto h = model.forward(next.unsqueeze(1), mask, next_pos.unsqueeze(1), &cache);  // [B, 1, H]
+    for (int64_t b = 0; b < B; ++b)
+      if (!done[static_cast<size_t>(b)] || r.tokens[static_cast<size_t>(b)].size() == static_cast<size_t>(step + 1))
+        r.last_hidden[b] = h[b][0];
+    next_pos = next_pos + 1;
+  }
+  return r;
+}
+
+}  // namespace rgalign
