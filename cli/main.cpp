@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   runners["eval"] = rgalign::cli::add_eval(app);
   runners["metrics"] = rgalign::cli::add_metrics(app);
   runners["demo"] = rgalign::cli::add_demo(app);
+  runners["embed"] = rgalign::cli::add_embed(app);
+  runners["generate"] = rgalign::cli::add_generate(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

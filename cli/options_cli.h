@@ -42,5 +42,7 @@ Runner add_train(CLI::App& app);
 Runner add_eval(CLI::App& app);
 Runner add_metrics(CLI::App& app);
 Runner add_demo(CLI::App& app);
+Runner add_embed(CLI::App& app);
+Runner add_generate(CLI::App& app);
 
 }  // namespace rgalign::cli

@@ -6,6 +6,9 @@
 
 #include <torch/torch.h>
 
+#include <filesystem>
+
+#include "rgalign/common/json_util.h"
 #include "rgalign/llm/decoder.h"
 #include "rgalign/llm/generate.h"
 #include "rgalign/llm/pooling.h"
@@ -132,6 +135,31 @@ TEST(DecoderConfig, FormsAndRejections) {
   j["model_type"] = "mistral";
   EXPECT_EQ(test::error_of([&] { LlmConfig::parse(j, "config.json"); }),
             "config.json: unsupported model_type \"mistral\" (supported: llama, qwen2, qwen3)");
+}
+
+TEST(EmbedCommand, TextsThroughTokenizerAndDecoderMatchTransformers) {
+  // rgalign embed on the fixture's four texts (tokenized by the fixture tokenizer) gives transformers' last-token
+  // pooled states; {"ids": ...} lines work without text; bad lines are named.
+  test::TempDir dir;
+  for (const char* f : {"config.json", "model.safetensors"})
+    std::filesystem::copy_file(fixture("qwen3") + "/" + f, dir.file(f));
+  std::filesystem::copy_file(fixture("tokenizer") + "/tokenizer.json", dir.file("tokenizer.json"));
+  auto expected = SafetensorsFile::open(fixture("qwen3") + "/expected.safetensors");
+  Json texts = parse_json(expected->metadata().at("texts"), "texts");
+  std::string lines;
+  for (const auto& t : texts) lines += Json{{"text", t}}.dump() + "\n";
+  test::write_text(dir.file("in.jsonl"), lines);
+  auto r = test::run_rgalign("embed --model " + dir.path() + " --input " + dir.file("in.jsonl") + " --out " +
+                             dir.file("e.safetensors") + " --batch 3");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto out = to_torch(SafetensorsFile::open(dir.file("e.safetensors"))->at("embeddings"));
+  EXPECT_LE(max_diff(out, to_torch(expected->at("right.last_token_pooled"))), kTol);
+  test::write_text(dir.file("bad.jsonl"), "{\"ids\": [1, 2]}\n{\"ids\": [1, 99999]}\n");
+  auto bad = test::run_rgalign("embed --model " + dir.path() + " --input " + dir.file("bad.jsonl") + " --out " +
+                               dir.file("b.safetensors"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find(dir.file("bad.jsonl") + ":2: \"ids\" entries must be integers in [0, 606)"),
+            std::string::npos) << bad.output;
 }
 
 TEST(DecoderRope, Llama3ScalingMatchesReferenceFormula) {

@@ -1,14 +1,11 @@
-// SentencePiece tokenizer.model through Debian's libsentencepiece.
+// SentencePiece tokenizer.model, through the librgalign_spm.so plugin (see spm_plugin_api.h).
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "rgalign/text/tokenizer.h"
-
-namespace sentencepiece {
-class SentencePieceProcessor;
-}
 
 namespace rgalign {
 
@@ -22,7 +19,11 @@ class SentencePieceTokenizer : public Tokenizer {
   int64_t vocab_size() const override;
 
  private:
-  std::unique_ptr<sentencepiece::SentencePieceProcessor> sp_;
+  void* handle_ = nullptr;
 };
+
+// Trains a SentencePiece model in the rgalign-spm-train process; args as spm_train takes them
+// ({"--input=f", "--model_prefix=p", "--vocab_size=800"}).
+void train_sentencepiece(const std::vector<std::string>& args);
 
 }  // namespace rgalign
