@@ -46,8 +46,7 @@ Decoder::Decoder(LlmConfig cfg, uint64_t seed) : cfg_(std::move(cfg)) {
     const bool norm = role == TensorRole::kAttnNorm || role == TensorRole::kFfnNorm || role == TensorRole::kOutputNorm ||
                       role == TensorRole::kAttnQNorm || role == TensorRole::kAttnKNorm;
     const bool bias = role == TensorRole::kAttnQBias || role == TensorRole::kAttnKBias || role == TensorRole::kAttnVBias;
-    torch::Tensor t = norm ? torch::ones(shape) : bias ? torch::zeros(shape) : torch::randn(shape) * 0.02;
-    slot(role, layer) = t;
+    create_slot(role, layer, norm ? torch::ones(shape) : bias ? torch::zeros(shape) : torch::randn(shape) * 0.02);
   };
   for (TensorRole r : kGlobalRoles) init(r, 0);
   for (int64_t l = 0; l < cfg_.num_hidden_layers; ++l)
@@ -59,13 +58,16 @@ torch::Tensor& Decoder::slot(TensorRole role, int64_t layer) {
   const bool global = role == TensorRole::kTokenEmbedding || role == TensorRole::kOutputNorm || role == TensorRole::kOutput;
   auto key = std::make_pair(static_cast<int>(role), global ? int64_t{0} : layer);
   auto it = weights_.find(key);
-  if (it != weights_.end()) return it->second;
+  RG_ASSERT(it != weights_.end(), "tensor slot used before it was created: " + tensor_name(role, layer));
+  return it->second;
+}
+
+void Decoder::create_slot(TensorRole role, int64_t layer, torch::Tensor value) {
   std::string name = tensor_name(role, layer);
   for (char& ch : name)
     if (ch == '.') ch = '_';  // torch parameter names cannot contain dots
-  auto& t = weights_[key];
-  t = register_parameter(name, torch::empty({0}), /*requires_grad=*/true);
-  return t;
+  // The map holds the registered parameter itself, so parameters(), the optimizer and set_data() all see it.
+  weights_[std::make_pair(static_cast<int>(role), layer)] = register_parameter(name, std::move(value));
 }
 
 torch::Tensor Decoder::weight(TensorRole role, int64_t layer) const {
@@ -169,18 +171,15 @@ torch::Tensor rotate_half(const torch::Tensor& x) {
   auto halves = x.chunk(2, /*dim=*/-1);
   return torch::cat({-halves[1], halves[0]}, /*dim=*/-1);
 }
-torch::Tensor project(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b = {}) {
-  return b.defined() ? torch::nn::functional::linear(x, w, b) : torch::nn::functional::linear(x, w);
-}
 }  // namespace
 
 torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch::Tensor& cos, const torch::Tensor& sin,
                                  const torch::Tensor& mask, KvCache* cache) {
   const int64_t B = x.size(0), T = x.size(1), nh = cfg_.num_attention_heads, nkv = cfg_.num_key_value_heads,
                 hd = cfg_.head_dim;
-  auto q = project(x, weight(TensorRole::kAttnQ, l), weight(TensorRole::kAttnQBias, l)).view({B, T, nh, hd});   // [B, T, nh, hd]
-  auto k = project(x, weight(TensorRole::kAttnK, l), weight(TensorRole::kAttnKBias, l)).view({B, T, nkv, hd});  // [B, T, nkv, hd]
-  auto v = project(x, weight(TensorRole::kAttnV, l), weight(TensorRole::kAttnVBias, l)).view({B, T, nkv, hd});  // [B, T, nkv, hd]
+  auto q = project(x, TensorRole::kAttnQ, l, TensorRole::kAttnQBias).view({B, T, nh, hd});   // [B, T, nh, hd]
+  auto k = project(x, TensorRole::kAttnK, l, TensorRole::kAttnKBias).view({B, T, nkv, hd});  // [B, T, nkv, hd]
+  auto v = project(x, TensorRole::kAttnV, l, TensorRole::kAttnVBias).view({B, T, nkv, hd});  // [B, T, nkv, hd]
   if (cfg_.qk_norm) {
     q = rms_norm(q, weight(TensorRole::kAttnQNorm, l), cfg_.rms_norm_eps);
     k = rms_norm(k, weight(TensorRole::kAttnKNorm, l), cfg_.rms_norm_eps);
@@ -225,7 +224,7 @@ torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch:
   out = torch::matmul(probs, v);  // [B, nh, T, hd]
 #endif
   out = out.transpose(1, 2).reshape({B, T, nh * hd});          // [B, T, nh*hd]
-  return project(out, weight(TensorRole::kAttnOut, l));         // [B, T, H]
+  return project(out, TensorRole::kAttnOut, l, TensorRole::kAttnOut);  // [B, T, H]
 }
 
 torch::Tensor Decoder::embed(const torch::Tensor& ids) const {
@@ -241,9 +240,9 @@ torch::Tensor Decoder::forward(const torch::Tensor& ids, const torch::Tensor& ma
     auto h = rms_norm(x, weight(TensorRole::kAttnNorm, l), cfg_.rms_norm_eps);
     x = x + attention(h, l, cos, sin, mask, cache);
     h = rms_norm(x, weight(TensorRole::kFfnNorm, l), cfg_.rms_norm_eps);
-    auto gate = project(h, weight(TensorRole::kFfnGate, l));  // [B, T, I]
-    auto up = project(h, weight(TensorRole::kFfnUp, l));      // [B, T, I]
-    x = x + project(torch::silu(gate) * up, weight(TensorRole::kFfnDown, l));  // [B, T, H]
+    auto gate = project(h, TensorRole::kFfnGate, l, TensorRole::kFfnGate);  // [B, T, I]
+    auto up = project(h, TensorRole::kFfnUp, l, TensorRole::kFfnUp);        // [B, T, I]
+    x = x + project(torch::silu(gate) * up, TensorRole::kFfnDown, l, TensorRole::kFfnDown);  // [B, T, H]
     if (hidden_states && l + 1 < cfg_.num_hidden_layers) hidden_states->push_back(x);
   }
   x = rms_norm(x, weight(TensorRole::kOutputNorm), cfg_.rms_norm_eps);  // [B, T, H]
@@ -252,7 +251,57 @@ torch::Tensor Decoder::forward(const torch::Tensor& ids, const torch::Tensor& ma
 }
 
 torch::Tensor Decoder::logits(const torch::Tensor& hidden) const {
-  return project(hidden, weight(TensorRole::kOutput));  // [..., V]
+  return torch::nn::functional::linear(hidden, weight(TensorRole::kOutput));  // [..., V]
+}
+
+torch::Tensor Decoder::project(const torch::Tensor& x, TensorRole role, int64_t layer, TensorRole bias_role) const {
+  // bias_role == role means "no bias tensor for this projection".
+  torch::Tensor bias = bias_role == role ? torch::Tensor() : weight(bias_role, layer);
+  auto y = bias.defined() ? torch::nn::functional::linear(x, weight(role, layer), bias)
+                          : torch::nn::functional::linear(x, weight(role, layer));  // [..., out]
+  auto it = lora_.find(std::make_pair(static_cast<int>(role), layer));
+  if (it == lora_.end()) return y;
+  auto h = is_training() && lora_dropout_ > 0 ? torch::dropout(x, lora_dropout_, /*train=*/true) : x;
+  return y + lora_scale_ * torch::nn::functional::linear(torch::nn::functional::linear(h, it->second.a), it->second.b);
+}
+
+void Decoder::enable_lora(const LoraConfig& cfg, uint64_t seed) {
+  if (cfg.rank < 1) throw InputError("lora", "rank must be at least 1");
+  if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw InputError("lora", "dropout must be in [0, 1)");
+  for (auto& p : parameters()) p.set_requires_grad(false);
+  torch::manual_seed(seed);
+  lora_scale_ = cfg.alpha / static_cast<double>(cfg.rank);
+  lora_dropout_ = cfg.dropout;
+  for (int64_t l = 0; l < cfg_.num_hidden_layers; ++l)
+    for (TensorRole role : cfg.targets) {
+      const auto shape = tensor_shape(role, cfg_);  // [out, in]
+      Adapter ad;
+      const double bound = 1.0 / std::sqrt(static_cast<double>(shape[1]));
+      ad.a = register_parameter("lora_a_" + std::to_string(static_cast<int>(role)) + "_" + std::to_string(l),
+                                torch::empty({cfg.rank, shape[1]}).uniform_(-bound, bound));
+      ad.b = register_parameter("lora_b_" + std::to_string(static_cast<int>(role)) + "_" + std::to_string(l),
+                                torch::zeros({shape[0], cfg.rank}));
+      lora_[std::make_pair(static_cast<int>(role), l)] = ad;
+    }
+}
+
+std::vector<torch::Tensor> Decoder::lora_parameters() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& [key, ad] : lora_) {
+    out.push_back(ad.a);
+    out.push_back(ad.b);
+  }
+  return out;
+}
+
+void Decoder::merge_lora() {
+  torch::NoGradGuard no_grad;
+  for (auto& [key, ad] : lora_) {
+    auto& w = slot(static_cast<TensorRole>(key.first), key.second);
+    w.add_(lora_scale_ * torch::matmul(ad.b, ad.a).to(w.scalar_type()));  // [out, in]
+  }
+  lora_.clear();
+  for (auto& p : parameters()) p.set_requires_grad(true);
 }
 
 }  // namespace rgalign

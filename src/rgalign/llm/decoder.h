@@ -22,6 +22,16 @@ struct KvCache {
   int64_t length() const { return k.empty() || !k[0].defined() ? 0 : k[0].size(2); }
 };
 
+// LoRA (Hu et al. 2021): W x + (alpha / r) B A dropout(x) on the chosen projections, A [r, in] random, B [out, r]
+// zero, so a fresh adapter leaves the model unchanged.
+struct LoraConfig {
+  int64_t rank = 8;
+  double alpha = 16.0;
+  double dropout = 0.0;
+  std::vector<TensorRole> targets = {TensorRole::kAttnQ, TensorRole::kAttnK, TensorRole::kAttnV, TensorRole::kAttnOut,
+                                     TensorRole::kFfnGate, TensorRole::kFfnUp, TensorRole::kFfnDown};
+};
+
 class Decoder : public torch::nn::Module {
  public:
   // Random weights (normal, std 0.02; norms 1), e.g. for the built-in reasoner before pretraining.
@@ -46,8 +56,21 @@ class Decoder : public torch::nn::Module {
   torch::Tensor logits(const torch::Tensor& hidden) const;
   torch::Tensor embed(const torch::Tensor& ids) const;  // [B, T] -> [B, T, H]
 
+  // Adds LoRA adapters and freezes every base weight: only adapter parameters train afterwards.
+  void enable_lora(const LoraConfig& cfg, uint64_t seed = 0);
+  // Folds the adapters into the base weights (W += alpha/r B A) and removes them; the model can then be saved in
+  // the plain Hugging Face layout.
+  void merge_lora();
+  bool has_lora() const { return !lora_.empty(); }
+  std::vector<torch::Tensor> lora_parameters() const;
+
  private:
+  struct Adapter {
+    torch::Tensor a, b;  // [r, in], [out, r]
+  };
+  torch::Tensor project(const torch::Tensor& x, TensorRole role, int64_t layer, TensorRole bias_role) const;
   torch::Tensor& slot(TensorRole role, int64_t layer);
+  void create_slot(TensorRole role, int64_t layer, torch::Tensor value);
   torch::Tensor attention(const torch::Tensor& x, int64_t layer, const torch::Tensor& cos, const torch::Tensor& sin,
                           const torch::Tensor& mask, KvCache* cache);
   std::pair<torch::Tensor, torch::Tensor> rope(const torch::Tensor& positions) const;
@@ -55,6 +78,9 @@ class Decoder : public torch::nn::Module {
   LlmConfig cfg_;
   std::map<std::pair<int, int64_t>, torch::Tensor> weights_;  // (role, layer) -> tensor
   torch::Tensor inv_freq_;                                     // [head_dim / 2]
+  std::map<std::pair<int, int64_t>, Adapter> lora_;            // (role, layer) -> adapter
+  double lora_scale_ = 0.0;
+  double lora_dropout_ = 0.0;
 };
 
 // RMSNorm as Hugging Face computes it: in float32, then back to the input dtype. x [..., D], w [D].
