@@ -24,6 +24,19 @@ torch::ScalarType parse_dtype_flag(const std::string& name) {
   throw InputError("--dtype", "unknown dtype \"" + name + "\"", "expected float32, bfloat16 or float16");
 }
 
+torch::Device parse_device_flag(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (name.rfind("cuda", 0) == 0) {
+    if (!torch::cuda::is_available()) throw InputError("--device", "CUDA is not available in this build or machine");
+    try {
+      return torch::Device(name);
+    } catch (const c10::Error&) {
+      throw InputError("--device", "invalid device \"" + name + "\"", "cpu, cuda or cuda:N");
+    }
+  }
+  throw InputError("--device", "invalid device \"" + name + "\"", "cpu, cuda or cuda:N");
+}
+
 void pad_left(const std::vector<std::vector<int64_t>>& seqs, torch::Tensor& ids, torch::Tensor& mask,
               torch::Tensor& positions) {
   const auto B = static_cast<int64_t>(seqs.size());
@@ -52,9 +65,12 @@ struct LoadedModel {
   ChatFormat chat = ChatFormat::kNone;
 };
 
-LoadedModel load_model(const std::string& dir, const std::string& dtype) {
+LoadedModel load_model(const std::string& dir, const std::string& dtype, const std::string& device) {
+  const torch::Device dev = parse_device_flag(device);
+  const torch::ScalarType st = parse_dtype_flag(dtype);
   LoadedModel m;
-  m.model = Decoder::load(dir, parse_dtype_flag(dtype));
+  m.model = Decoder::load(dir, st);
+  m.model->to(dev);
   m.model->eval();
   m.tokenizer = load_tokenizer(dir);
   const bool llama3 = m.tokenizer && m.tokenizer->token_id("<|start_header_id|>") >= 0;
@@ -69,7 +85,8 @@ int64_t run_embed(const EmbedOptions& opt) {
   if (opt.threads < 1) throw InputError("--threads", "must be at least 1");
   at::set_num_threads(opt.threads);
   const Pooling pooling = parse_pooling(opt.pooling);
-  LoadedModel m = load_model(opt.model, opt.dtype);
+  LoadedModel m = load_model(opt.model, opt.dtype, opt.device);
+  const torch::Device dev = parse_device_flag(opt.device);
   const int64_t vocab = m.model->config().vocab_size;
 
   std::ifstream in(opt.input);
@@ -131,7 +148,11 @@ int64_t run_embed(const EmbedOptions& opt) {
     }
     torch::Tensor ids, mask, pos;
     pad_left(batch, ids, mask, pos);
-    auto pooled = pool_hidden(m.model->forward(ids, mask, pos), mask, pooling, opt.normalize).to(torch::kFloat32);  // [b, H]
+    ids = ids.to(dev);
+    mask = mask.to(dev);
+    pos = pos.to(dev);
+    auto pooled = pool_hidden(m.model->forward(ids, mask, pos), mask, pooling, opt.normalize)
+                      .to(torch::kCPU, torch::kFloat32);  // [b, H]
     for (size_t k = start; k < end; ++k) out[static_cast<int64_t>(order[k])] = pooled[static_cast<int64_t>(k - start)];
     progress.advance(end - start);
   }
@@ -148,7 +169,7 @@ int64_t run_embed(const EmbedOptions& opt) {
 
 std::string run_generate(const GenerateCliOptions& opt) {
   at::set_num_threads(opt.threads);
-  LoadedModel m = load_model(opt.model, opt.dtype);
+  LoadedModel m = load_model(opt.model, opt.dtype, opt.device);
   if (!m.tokenizer) throw InputError(opt.model, "no tokenizer.json or tokenizer.model", "generate needs a tokenizer");
   std::string prompt = opt.chat ? format_chat(m.chat, "", opt.prompt, m.model->config().model_type == "qwen3") : opt.prompt;
   GenerationOptions g;

@@ -20,6 +20,7 @@ struct EmbedOptions {
   bool normalize = false;
   bool chat = false;  // wrap each text as a user turn in the model's chat format
   std::string dtype = "float32";
+  std::string device = "cpu";
   int threads = 2;
   bool skip_bad = false;
 
@@ -33,6 +34,7 @@ struct EmbedOptions {
     v("normalize", normalize, "L2-normalise the embeddings");
     v("chat", chat, "wrap each text as a user turn in the model's chat format");
     v("dtype", dtype, "compute dtype: float32|bfloat16|float16");
+    v("device", device, "cpu|cuda|cuda:N");
     v("threads", threads, "CPU threads");
     v("skip-bad", skip_bad, "skip and count malformed lines (default: strict)");
   }
@@ -50,6 +52,7 @@ struct GenerateCliOptions {
   uint64_t seed = 0;
   bool chat = false;
   std::string dtype = "float32";
+  std::string device = "cpu";
   int threads = 2;
 
   template <class V>
@@ -63,6 +66,7 @@ struct GenerateCliOptions {
     v("seed", seed, "sampling seed");
     v("chat", chat, "wrap the prompt as a user turn in the model's chat format");
     v("dtype", dtype, "compute dtype: float32|bfloat16|float16");
+    v("device", device, "cpu|cuda|cuda:N");
     v("threads", threads, "CPU threads");
   }
 };
@@ -74,5 +78,7 @@ std::string run_generate(const GenerateCliOptions& opt);
 void pad_left(const std::vector<std::vector<int64_t>>& seqs, torch::Tensor& ids, torch::Tensor& mask,
               torch::Tensor& positions);
 torch::ScalarType parse_dtype_flag(const std::string& name);
+// "cpu", "cuda", "cuda:1"; a CUDA device without a CUDA build or GPU is an InputError naming --device.
+torch::Device parse_device_flag(const std::string& name);
 
 }  // namespace rgalign

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "rgalign/common/error.h"
+#include "rgalign/llm/embedder.h"
 #include "rgalign/llm/pooling.h"
 
 namespace rgalign {
@@ -26,7 +27,10 @@ torch::Tensor pick(const torch::Tensor& logits, const GenerationOptions& opt, to
     auto drop_orig = torch::zeros_like(drop).scatter(-1, std::get<1>(sorted), drop);
     l = l.masked_fill(drop_orig, -std::numeric_limits<float>::infinity());
   }
-  return torch::multinomial(torch::softmax(l, -1), 1, /*replacement=*/false, gen).squeeze(-1);
+  // Sampled on the CPU with the seeded generator, so a seed gives the same tokens on every device.
+  return torch::multinomial(torch::softmax(l, -1).to(torch::kCPU), 1, /*replacement=*/false, gen)
+      .squeeze(-1)
+      .to(logits.device());
 }
 
 }  // namespace
@@ -37,20 +41,18 @@ GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>
   if (!(opt.top_p > 0 && opt.top_p <= 1)) throw InputError("--top-p", "must be in (0, 1]");
   c10::InferenceMode guard;
   const auto B = static_cast<int64_t>(prompts.size());
-  size_t T = 1;
-  for (const auto& p : prompts) {
+  for (const auto& p : prompts)
     if (p.empty()) throw InputError("prompt", "empty prompt");
-    T = std::max(T, p.size());
-  }
-  auto ids = torch::zeros({B, static_cast<int64_t>(T)}, torch::kInt64);
-  auto mask = torch::zeros({B, static_cast<int64_t>(T)}, torch::kInt64);
-  for (int64_t b = 0; b < B; ++b) {
-    const auto& p = prompts[static_cast<size_t>(b)];
-    const int64_t off = static_cast<int64_t>(T - p.size());  // left padding
-    for (size_t i = 0; i < p.size(); ++i) ids[b][off + static_cast<int64_t>(i)] = p[i];
-    mask[b].narrow(0, off, static_cast<int64_t>(p.size())).fill_(1);
-  }
-  auto positions = (mask.cumsum(1) - 1).clamp_min(0);  // [B, T]
+  const auto device = model.weight(TensorRole::kTokenEmbedding).device();
+  const int64_t vocab = model.config().vocab_size;
+  for (const auto& p : prompts)
+    for (int64_t id : p)
+      if (id < 0 || id >= vocab) throw InputError("prompt", "token id " + std::to_string(id) + " outside the vocabulary");
+  torch::Tensor ids, mask, positions;
+  pad_left(prompts, ids, mask, positions);  // [B, T] each, left padding
+  ids = ids.to(device);
+  mask = mask.to(device);
+  positions = positions.to(device);
   torch::Generator gen = at::detail::createCPUGenerator(opt.seed);
   KvCache cache;
   auto hidden = model.forward(ids, mask, positions, &cache);               // [B, T, H]
@@ -61,16 +63,17 @@ GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>
   auto next_pos = positions.select(1, positions.size(1) - 1) + 1;          // [B]
   for (int step = 0; step < opt.max_new_tokens; ++step) {
     auto next = pick(model.logits(r.last_hidden), opt, gen);               // [B]
+    auto next_cpu = next.to(torch::kCPU);
     for (int64_t b = 0; b < B; ++b) {
       if (done[static_cast<size_t>(b)]) continue;
-      const int64_t tok = next[b].item<int64_t>();
+      const int64_t tok = next_cpu[b].item<int64_t>();
       r.tokens[static_cast<size_t>(b)].push_back(tok);
       if (std::find(opt.stop_tokens.begin(), opt.stop_tokens.end(), tok) != opt.stop_tokens.end())
         done[static_cast<size_t>(b)] = true;
     }
     if (std::all_of(done.begin(), done.end(), [](bool d) { return d; }) || step + 1 == opt.max_new_tokens) {
       // One more forward gives the hidden state of the last generated token (its embedding, for pooling).
-      auto last_mask = torch::cat({mask, torch::ones({B, 1}, torch::kInt64)}, 1);
+      auto last_mask = torch::cat({mask, torch::ones({B, 1}, mask.options())}, 1);
       auto h = model.forward(next.unsqueeze(1), last_mask, next_pos.unsqueeze(1), &cache);  // [B, 1, H]
       // Rows that stopped earlier keep the state of their stop token.
       for (int64_t b = 0; b < B; ++b)
@@ -78,7 +81,7 @@ GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>
           r.last_hidden[b] = h[b][0];
       break;
     }
-    mask = torch::cat({mask, torch::ones({B, 1}, torch::kInt64)}, 1);      // [B, S+1]
+    mask = torch::cat({mask, torch::ones({B, 1}, mask.options())}, 1);    // [B, S+1]
     auto h = model.forward(next.unsqueeze(1), mask, next_pos.unsqueeze(1), &cache);  // [B, 1, H]
     for (int64_t b = 0; b < B; ++b)
       if (!done[static_cast<size_t>(b)] || r.tokens[static_cast<size_t>(b)].size() == static_cast<size_t>(step + 1))
