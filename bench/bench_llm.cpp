@@ -1,8 +1,12 @@
-// CPU prefill speed of the decoder: tokens/s of a ~50M-parameter Qwen3-shaped config (batch 8 x 256 tokens,
-// InferenceMode, float32), and in the same run the machine's measured float32 GEMM rate, so that the achieved
-// fraction of the GEMM rate can be reported.
+// Prefill speed of the decoder.
+// CPU (default): tokens/s of a ~50M-parameter Qwen3-shaped config (batch 8 x 256 tokens, InferenceMode, float32),
+// and in the same run the machine's measured float32 GEMM rate, so that the achieved fraction can be reported.
+// GPU (--device cuda): a Qwen3-0.6B-shaped model (hidden 1024, 28 layers, 16 heads, 8 KV heads, head_dim 128,
+// intermediate 3072, vocab 151936) with random bfloat16 weights, last-token embeddings of B x L batches with left
+// padding of varied lengths; bench/llm_reference.py measures transformers on the same shapes.
 //
 //   build/bench/bench_llm [--threads 2] [--batch 8] [--seq 256] [--reps 3]
+//   build/bench/bench_llm --device cuda --batch 64 --seq 256
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
@@ -12,6 +16,8 @@
 
 #include "rgalign/common/allocator.h"
 #include "rgalign/llm/decoder.h"
+#include "rgalign/llm/embedder.h"
+#include "rgalign/llm/pooling.h"
 
 namespace {
 
@@ -25,8 +31,66 @@ long arg(int argc, char** argv, const char* name, long fallback) {
 
 }  // namespace
 
+std::string sarg(int argc, char** argv, const char* name, const char* fallback) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::string(argv[i]) == name) return argv[i + 1];
+  return fallback;
+}
+
+// Qwen3-0.6B's shape with random bf16 weights; rows left-padded to lengths spread over [L/2, L].
+int gpu_bench(int64_t B, int64_t L, int64_t reps) {
+  torch::Device dev(torch::kCUDA);
+  rgalign::LlmConfig c;
+  c.model_type = "qwen3";
+  c.vocab_size = 151936;
+  c.hidden_size = 1024;
+  c.intermediate_size = 3072;
+  c.num_hidden_layers = 28;
+  c.num_attention_heads = 16;
+  c.num_key_value_heads = 8;
+  c.head_dim = 128;
+  c.qk_norm = true;
+  c.tie_word_embeddings = true;
+  rgalign::Decoder dec(c, 0);
+  dec.to(dev, torch::kBFloat16);
+  std::vector<std::vector<int64_t>> seqs;
+  int64_t real_tokens = 0;
+  for (int64_t b = 0; b < B; ++b) {
+    const int64_t n = L / 2 + (b * 7919) % (L / 2 + 1);
+    seqs.push_back(std::vector<int64_t>(static_cast<size_t>(n), 1 + b % 1000));
+    real_tokens += n;
+  }
+  torch::Tensor ids, mask, pos;
+  rgalign::pad_left(seqs, ids, mask, pos);
+  ids = ids.to(dev);
+  mask = mask.to(dev);
+  pos = pos.to(dev);
+  auto run = [&] { return rgalign::pool_hidden(dec.forward(ids, mask, pos), mask, rgalign::Pooling::kLast, false); };
+  run();
+  torch::cuda::synchronize();
+  double best = 1e9;
+  for (int64_t r = 0; r < reps; ++r) {
+    auto t0 = Clock::now();
+    run();
+    torch::cuda::synchronize();
+    best = std::min(best, since(t0));
+  }
+  std::printf("name=llm_embed_gpu batch=%ld seq=%ld padded_tokens_per_s=%.0f real_tokens_per_s=%.0f\n",
+              static_cast<long>(B), static_cast<long>(L), static_cast<double>(B * L) / best,
+              static_cast<double>(real_tokens) / best);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   rgalign::tune_allocator();
+  if (sarg(argc, argv, "--device", "cpu") == "cuda") {
+    if (!torch::cuda::is_available()) {
+      std::printf("name=llm_embed_gpu skipped=no_cuda\n");
+      return 0;
+    }
+    c10::InferenceMode guard;
+    return gpu_bench(arg(argc, argv, "--batch", 64), arg(argc, argv, "--seq", 256), arg(argc, argv, "--reps", 5));
+  }
   const int threads = static_cast<int>(arg(argc, argv, "--threads", 2));
   const int64_t B = arg(argc, argv, "--batch", 8), T = arg(argc, argv, "--seq", 256), reps = arg(argc, argv, "--reps", 3);
   at::set_num_threads(threads);
