@@ -44,8 +44,9 @@ Runner add_demo(CLI::App& app) {
     sim::generate_world(world);
 
     std::vector<ReportStage> stages;
-    // The baselines every later stage is compared against: popularity, the DNN and the production two-tower.
-    for (const char* model : {"popularity", "dnn", "two-tower"}) {
+    // The baselines every later stage is compared against: popularity, the DNN, the production two-tower, and
+    // text-bow (the production tower plus bags of words of the request and intent texts, no LLM).
+    for (const char* model : {"popularity", "dnn", "two-tower", "text-bow"}) {
       TrainOptions t;
       t.data = world.out;
       t.model = model;

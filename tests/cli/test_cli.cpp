@@ -80,7 +80,7 @@ TEST(Cli, DemoQuickWritesTheStageReport) {
   auto r = run_rgalign("demo --quick --out " + dir.file("demo"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   Json rep = read_json_file(dir.file("demo/report.json"));
-  ASSERT_EQ(rep["stages"].size(), 3u);
+  ASSERT_EQ(rep["stages"].size(), 4u);
   for (const auto& s : rep["stages"]) {
     EXPECT_EQ(s["name"], "baseline");
     EXPECT_TRUE(s["metrics"].contains("gauc"));

@@ -61,7 +61,7 @@ std::vector<double> valid_gaucs(const std::string& run) {
 }
 
 TEST_F(NeuralTrain, SameSeedSameMetricsAndBytes) {
-  for (const char* model : {"two-tower", "dnn"}) {
+  for (const char* model : {"two-tower", "dnn", "text-bow"}) {
     run_training(options(model, std::string(model) + "-a"));
     run_training(options(model, std::string(model) + "-b"));
     const std::string a = dir_->file(std::string(model) + "-a"), b = dir_->file(std::string(model) + "-b");

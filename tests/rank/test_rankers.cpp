@@ -6,6 +6,7 @@
 #include "rgalign/llm/safetensors_torch.h"
 #include "rgalign/rank/dnn_ranker.h"
 #include "rgalign/rank/ranker.h"
+#include "rgalign/rank/text_bow_ranker.h"
 #include "rgalign/rank/two_tower_ranker.h"
 #include "support/test_support.h"
 
@@ -25,6 +26,14 @@ RankerConfig tiny(const std::string& model) {
   return c;
 }
 
+RankerConfig tiny_text_bow() {
+  RankerConfig c = tiny("text-bow");
+  c.text_buckets = 20;
+  c.word_dim = 4;
+  c.intent_text_len = 3;
+  return c;
+}
+
 RankBatch batch() {
   RankBatch b;
   b.single = torch::tensor({{1, 2, 3}, {2, 4, 0}}, torch::kInt64);                              // [2, 3]
@@ -33,13 +42,15 @@ RankBatch batch() {
   b.cand = torch::tensor({{0, 4, 9, 2}, {5, 6, 0, 0}}, torch::kInt64);                         // [2, 4]
   b.cand_mask = torch::tensor({{true, true, true, true}, {true, true, false, false}});
   b.labels = torch::tensor({{0.0f, 1.0f, 0.0f, 0.0f}, {1.0f, 0.0f, 0.0f, 0.0f}});
+  b.bow = torch::tensor({{3, 7, 0}, {1, 0, 0}}, torch::kInt64);  // [2, 3]
+  b.bow_mask = torch::tensor({{1.0f, 1.0f, 0.0f}, {1.0f, 0.0f, 0.0f}});
   return b;
 }
 
 TEST(Rankers, ShapesAndPadding) {
   torch::manual_seed(0);
-  for (const char* name : {"dnn", "two-tower"}) {
-    auto m = make_ranker(tiny(name));
+  for (const char* name : {"dnn", "two-tower", "text-bow"}) {
+    auto m = make_ranker(std::string(name) == "text-bow" ? tiny_text_bow() : tiny(name));
     auto out = m->forward(batch());
     EXPECT_EQ(out.sizes(), (std::vector<int64_t>{2, 4})) << name;
     EXPECT_LT(out[1][2].item<float>(), -1e8f) << name;
@@ -47,7 +58,7 @@ TEST(Rankers, ShapesAndPadding) {
   }
   RankerConfig bad = tiny("wide-and-deep");
   EXPECT_EQ(test::error_of([&] { make_ranker(bad); }),
-            "model: unknown neural model \"wide-and-deep\" (expected dnn or two-tower)");
+            "model: unknown neural model \"wide-and-deep\" (expected dnn, two-tower or text-bow)");
 }
 
 TEST(Rankers, CandidateScoresDoNotDependOnOtherCandidates) {
@@ -64,17 +75,43 @@ TEST(Rankers, CandidateScoresDoNotDependOnOtherCandidates) {
 
 TEST(Rankers, SaveLoadGivesIdenticalScores) {
   test::TempDir dir;
-  for (const char* name : {"dnn", "two-tower"}) {
+  for (const char* name : {"dnn", "two-tower", "text-bow"}) {
+    const RankerConfig cfg = std::string(name) == "text-bow" ? tiny_text_bow() : tiny(name);
     torch::manual_seed(2);
-    auto m = make_ranker(tiny(name));
+    auto m = make_ranker(cfg);
     save_module(*m, dir.file("m.safetensors"));
     torch::manual_seed(3);
-    auto back = make_ranker(RankerConfig::from_json(tiny(name).to_json(), "cfg"));
+    auto back = make_ranker(RankerConfig::from_json(cfg.to_json(), "cfg"));
     load_module(*back, dir.file("m.safetensors"));
     m->eval();
     back->eval();
     EXPECT_TRUE(torch::equal(m->forward(batch()), back->forward(batch()))) << name;
   }
+}
+
+TEST(Rankers, TextBowGivesAnUnseenIntentARepresentationFromItsText) {
+  // Two intents whose ids were never trained but whose texts are the same get the same score; change the text
+  // and the score changes. An id-only tower cannot tell apart intents it never saw.
+  torch::manual_seed(4);
+  auto m = std::make_shared<TextBowRanker>(tiny_text_bow());
+  auto ids = torch::zeros({10, 3}, torch::kInt64), mask = torch::zeros({10, 3});
+  ids[8] = torch::tensor({5, 6, 7});
+  ids[9] = torch::tensor({5, 6, 7});
+  mask[8].fill_(1);
+  mask[9].fill_(1);
+  m->set_intent_text(ids, mask);
+  m->eval();
+  torch::NoGradGuard g;
+  auto tower = m->intent_tower();  // [I, T]
+  EXPECT_FALSE(torch::equal(tower[8] - tower[9], torch::zeros({8})));  // differ only by their id embeddings...
+  auto text_only = tower - m->named_parameters()["intents.weight"];
+  EXPECT_TRUE(torch::allclose(text_only[8], text_only[9]));           // ...the text part is identical
+  ids[9] = torch::tensor({1, 2, 3});
+  m->set_intent_text(ids, mask);
+  auto changed = m->intent_tower() - m->named_parameters()["intents.weight"];
+  EXPECT_FALSE(torch::allclose(changed[8], changed[9]));
+  auto out = m->forward(batch());
+  EXPECT_EQ(out.sizes(), (std::vector<int64_t>{2, 4}));
 }
 
 TEST(Rankers, ConfigRejectsBadSizes) {

@@ -38,6 +38,19 @@ EncodedRequests encode_requests(const FeatureEncoder& enc, const std::vector<Req
   return e;
 }
 
+void add_request_bow(EncodedRequests& e, const std::vector<Request>& requests, const Schema& schema,
+                     const TextBowOptions& opt) {
+  std::vector<std::vector<int64_t>> rows;
+  rows.reserve(requests.size());
+  for (const auto& r : requests) rows.push_back(text_bow_ids(request_text(r, schema), opt));
+  std::vector<int64_t> ids;
+  std::vector<float> mask;
+  const int64_t L = pad_bow(rows, ids, mask);
+  const auto n = static_cast<int64_t>(requests.size());
+  e.all.bow = torch::tensor(ids, torch::kInt64).view({n, L});
+  e.all.bow_mask = torch::tensor(mask, torch::kFloat32).view({n, L});
+}
+
 RankBatch EncodedRequests::take(const torch::Tensor& idx) const {
   RankBatch b;
   b.cand_mask = all.cand_mask.index_select(0, idx);  // [b, C]
@@ -48,6 +61,10 @@ RankBatch EncodedRequests::take(const torch::Tensor& idx) const {
   b.multi_mask = all.multi_mask.index_select(0, idx);
   b.cand = all.cand.index_select(0, idx).narrow(1, 0, c);
   b.labels = all.labels.index_select(0, idx).narrow(1, 0, c);
+  if (all.bow.defined()) {
+    b.bow = all.bow.index_select(0, idx);
+    b.bow_mask = all.bow_mask.index_select(0, idx);
+  }
   return b;
 }
 

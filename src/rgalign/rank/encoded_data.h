@@ -8,6 +8,7 @@
 
 #include "rgalign/data/requests.h"
 #include "rgalign/rank/feature_encoder.h"
+#include "rgalign/rank/text_bow.h"
 
 namespace rgalign {
 
@@ -18,6 +19,8 @@ struct RankBatch {
   torch::Tensor cand;        // [B, C] int64 catalogue indices (0 where padded)
   torch::Tensor cand_mask;   // [B, C] bool
   torch::Tensor labels;      // [B, C] float32
+  torch::Tensor bow;         // [B, Lp] int64 hashed n-grams of the request text (text-bow only; else undefined)
+  torch::Tensor bow_mask;    // [B, Lp] float32
   int64_t size() const { return single.size(0); }
 };
 
@@ -30,5 +33,8 @@ struct EncodedRequests {
 };
 
 EncodedRequests encode_requests(const FeatureEncoder& enc, const std::vector<Request>& requests);
+// Adds the requests' text bag of words (text-bow) to an encoding of the same requests.
+void add_request_bow(EncodedRequests& e, const std::vector<Request>& requests, const Schema& schema,
+                     const TextBowOptions& opt);
 
 }  // namespace rgalign

@@ -7,6 +7,7 @@
 #include "rgalign/llm/safetensors_torch.h"
 #include "rgalign/rank/encoded_data.h"
 #include "rgalign/rank/ranker.h"
+#include "rgalign/rank/text_bow.h"
 
 namespace rgalign {
 
@@ -26,6 +27,7 @@ std::unique_ptr<NeuralScorer> NeuralScorer::load(const std::string& run_dir, con
   load_module(*s->model_, (fs::path(run_dir) / "model.safetensors").string());
   s->model_->eval();
   s->name_ = cfg.model;
+  s->schema_ = data.schema();
   return s;
 }
 
@@ -39,6 +41,7 @@ void NeuralScorer::score_batch(const std::vector<Request>& rs, std::vector<std::
   out.assign(rs.size(), {});
   if (rs.empty()) return;
   EncodedRequests e = encode_requests(encoder_, rs);
+  if (name_ == "text-bow") add_request_bow(e, rs, schema_, TextBowOptions());
   std::lock_guard<std::mutex> lock(mu_);
   c10::InferenceMode guard;
   auto logits = model_->forward(e.all).contiguous();  // [B, C]

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "rgalign/data/schema.h"
 #include "rgalign/rank/feature_encoder.h"
 #include "rgalign/rank/scorer.h"
 
@@ -23,6 +24,7 @@ class NeuralScorer : public Scorer {
  private:
   std::string name_;
   FeatureEncoder encoder_;
+  Schema schema_;  // for the text of text-bow requests
   std::shared_ptr<Ranker> model_;
   mutable std::mutex mu_;  // torch modules are not re-entrant for concurrent forward calls on shared buffers
 };

@@ -17,6 +17,8 @@
 #include "rgalign/rank/ranker.h"
 #include "rgalign/rank/run_dir.h"
 #include "rgalign/rank/scorer.h"
+#include "rgalign/rank/text_bow.h"
+#include "rgalign/rank/text_bow_ranker.h"
 
 namespace rgalign {
 
@@ -116,6 +118,20 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
   FeatureEncoder enc = FeatureEncoder::fit(data.schema(), train, eo);
   write_json_file((fs::path(opt.out) / "encoder.json").string(), enc.to_json());
   EncodedRequests train_t = encode_requests(enc, train), valid_t = encode_requests(enc, valid);
+  const TextBowOptions bow;
+  torch::Tensor intent_ids, intent_mask;
+  if (opt.model == "text-bow") {
+    add_request_bow(train_t, train, data.schema(), bow);
+    add_request_bow(valid_t, valid, data.schema(), bow);
+    std::vector<std::vector<int64_t>> rows;
+    for (const auto& in : data.catalog().intents()) rows.push_back(text_bow_ids(intent_text(in), bow));
+    std::vector<int64_t> ids;
+    std::vector<float> mask;
+    const int64_t L = pad_bow(rows, ids, mask);
+    const auto I = static_cast<int64_t>(rows.size());
+    intent_ids = torch::tensor(ids, torch::kInt64).view({I, L});
+    intent_mask = torch::tensor(mask, torch::kFloat32).view({I, L});
+  }
 
   RankerConfig cfg;
   cfg.model = opt.model;
@@ -129,8 +145,13 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
   cfg.attn_heads = opt.attn_heads;
   cfg.experts = opt.experts;
   cfg.score = opt.score;
+  if (opt.model == "text-bow") {
+    cfg.text_buckets = bow.buckets;
+    cfg.intent_text_len = intent_ids.size(1);
+  }
   write_json_file((fs::path(opt.out) / "model_config.json").string(), cfg.to_json());
   std::shared_ptr<Ranker> model = make_ranker(cfg);
+  if (auto* tb = dynamic_cast<TextBowRanker*>(model.get())) tb->set_intent_text(intent_ids, intent_mask);
   model->train();
 
   torch::Tensor ref_logits;

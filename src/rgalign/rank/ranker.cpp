@@ -3,6 +3,7 @@
 
 #include "rgalign/common/error.h"
 #include "rgalign/rank/dnn_ranker.h"
+#include "rgalign/rank/text_bow_ranker.h"
 #include "rgalign/rank/two_tower_ranker.h"
 
 namespace rgalign {
@@ -12,7 +13,8 @@ Json RankerConfig::to_json() const {
           {"multi_cardinalities", multi_cardinalities}, {"n_intents", n_intents},
           {"embed_dim", embed_dim}, {"tower_dim", tower_dim}, {"hidden_dim", hidden_dim},
           {"attn_layers", attn_layers}, {"attn_heads", attn_heads}, {"attn_dim", attn_dim},
-          {"experts", experts}, {"score", score}};
+          {"experts", experts}, {"score", score}, {"text_buckets", text_buckets}, {"word_dim", word_dim},
+          {"intent_text_len", intent_text_len}};
 }
 
 RankerConfig RankerConfig::from_json(const Json& j, const std::string& where) {
@@ -29,6 +31,11 @@ RankerConfig RankerConfig::from_json(const Json& j, const std::string& where) {
   c.attn_dim = require_int(j, "attn_dim", where);
   c.experts = require_int(j, "experts", where);
   c.score = require_string(j, "score", where);
+  c.text_buckets = optional_int(j, "text_buckets", where, 0);
+  c.word_dim = optional_int(j, "word_dim", where, 32);
+  c.intent_text_len = optional_int(j, "intent_text_len", where, 0);
+  if (c.model == "text-bow" && (c.text_buckets < 1 || c.word_dim < 1 || c.intent_text_len < 1))
+    throw InputError(where, "text-bow needs positive text_buckets, word_dim and intent_text_len");
   for (int64_t x : c.single_cardinalities)
     if (x < 1) throw InputError(where, "cardinalities must be positive");
   if (c.n_intents < 1 || c.embed_dim < 1 || c.tower_dim < 1 || c.hidden_dim < 2 || c.attn_heads < 1 ||
@@ -41,7 +48,8 @@ RankerConfig RankerConfig::from_json(const Json& j, const std::string& where) {
 std::shared_ptr<Ranker> make_ranker(const RankerConfig& cfg) {
   if (cfg.model == "dnn") return std::make_shared<DnnRanker>(cfg);
   if (cfg.model == "two-tower") return std::make_shared<TwoTowerRanker>(cfg);
-  throw InputError("model", "unknown neural model \"" + cfg.model + "\"", "expected dnn or two-tower");
+  if (cfg.model == "text-bow") return std::make_shared<TextBowRanker>(cfg);
+  throw InputError("model", "unknown neural model \"" + cfg.model + "\"", "expected dnn, two-tower or text-bow");
 }
 
 }  // namespace rgalign

@@ -13,7 +13,7 @@
 namespace rgalign {
 
 struct RankerConfig {
-  std::string model = "two-tower";  // dnn | two-tower
+  std::string model = "two-tower";  // dnn | two-tower | text-bow
   std::vector<int64_t> single_cardinalities, multi_cardinalities;
   int64_t n_intents = 0;
   int64_t embed_dim = 16;   // D: per-field embedding
@@ -23,7 +23,10 @@ struct RankerConfig {
   int64_t attn_heads = 2;
   int64_t attn_dim = 16;    // per head
   int64_t experts = 4;      // MoE
-  std::string score = "mlp";  // mlp | dot (two-tower)
+  std::string score = "mlp";  // mlp | dot (two-tower, text-bow)
+  int64_t text_buckets = 0;    // text-bow: hashed n-gram ids 1..text_buckets
+  int64_t word_dim = 32;       // text-bow: n-gram embedding size
+  int64_t intent_text_len = 0; // text-bow: padded n-grams per intent
 
   Json to_json() const;
   static RankerConfig from_json(const Json& j, const std::string& where);
