@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <string>
 
+#include "bench_args.h"
+
 #include "rgalign/common/allocator.h"
 #include "rgalign/llm/decoder.h"
 #include "rgalign/llm/embedder.h"
@@ -21,21 +23,14 @@
 
 namespace {
 
+using rgalign::bench::arg;
+using rgalign::bench::sarg;
+
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-long arg(int argc, char** argv, const char* name, long fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::string(argv[i]) == name) return std::atol(argv[i + 1]);
-  return fallback;
-}
 
 }  // namespace
 
-std::string sarg(int argc, char** argv, const char* name, const char* fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::string(argv[i]) == name) return argv[i + 1];
-  return fallback;
-}
 
 // Qwen3-0.6B's shape with random bf16 weights; rows left-padded to lengths spread over [L/2, L].
 int gpu_bench(int64_t B, int64_t L, int64_t reps) {

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <string>
 
+#include "bench_args.h"
+
 #include "rgalign/common/allocator.h"
 #include "rgalign/eval/auc.h"
 #include "rgalign/eval/bootstrap.h"
@@ -19,14 +21,12 @@
 
 namespace {
 
+using rgalign::bench::arg;
+using rgalign::bench::sarg;
+
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-long arg(int argc, char** argv, const char* name, long fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::string(argv[i]) == name) return std::atol(argv[i + 1]);
-  return fallback;
-}
 
 // One click per group; the clicked candidate's score is shifted up so the model is better than chance. Scores are
 // quantised to 1/64 so that ties occur, as with real models' float outputs at scale.

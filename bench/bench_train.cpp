@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <string>
 
+#include "bench_args.h"
+
 #include "rgalign/common/allocator.h"
 #include "rgalign/rank/encoded_data.h"
 #include "rgalign/rank/losses.h"
@@ -17,11 +19,9 @@
 
 namespace {
 
-long arg(int argc, char** argv, const char* name, long fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::string(argv[i]) == name) return std::atol(argv[i + 1]);
-  return fallback;
-}
+using rgalign::bench::arg;
+using rgalign::bench::sarg;
+
 
 }  // namespace
 

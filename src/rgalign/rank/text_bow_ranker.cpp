@@ -6,14 +6,7 @@
 namespace rgalign {
 
 TextBowRanker::TextBowRanker(const RankerConfig& cfg) {
-  fields_ = register_module("fields", FeatureEmbedding(cfg.single_cardinalities, cfg.multi_cardinalities, cfg.embed_dim));
-  attention_ = register_module("attention", torch::nn::ModuleList());
-  int64_t dim = cfg.embed_dim;
-  for (int64_t l = 0; l < cfg.attn_layers; ++l) {
-    attention_->push_back(AutoIntLayer(dim, cfg.attn_heads, cfg.attn_dim));
-    dim = cfg.attn_heads * cfg.attn_dim;
-  }
-  moe_ = register_module("moe", MixtureOfExperts(fields_->n_fields() * dim, cfg.hidden_dim, cfg.tower_dim, cfg.experts));
+  user_ = register_module("user", UserTower(cfg));
   words_ = register_module("words", torch::nn::Embedding(cfg.text_buckets + 1, cfg.word_dim));
   torch::nn::init::normal_(words_->weight, /*mean=*/0.0, /*std=*/0.05);
   user_text_ = register_module("user_text", torch::nn::Linear(cfg.word_dim, cfg.tower_dim));
@@ -44,9 +37,7 @@ torch::Tensor TextBowRanker::intent_tower() {
 
 torch::Tensor TextBowRanker::forward(const RankBatch& b) {
   TORCH_CHECK(b.bow.defined(), "text-bow needs the requests' bag of words");
-  auto x = fields_(b.single, b.multi, b.multi_mask);                  // [B, F, D]
-  for (const auto& layer : *attention_) x = layer->as<AutoIntLayer>()->forward(x);  // [B, F, H*d]
-  auto u = moe_(x.flatten(/*start_dim=*/1)) + user_text_(bag(b.bow, b.bow_mask));  // [B, T]
+  auto u = user_(b) + user_text_(bag(b.bow, b.bow_mask));             // [B, T]
   return mask_padded(scorer_(u, intent_tower(), b.cand), b.cand_mask);  // [B, C]
 }
 

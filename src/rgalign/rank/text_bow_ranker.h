@@ -5,11 +5,9 @@
 // QE-Rec without the LLM: the baseline that says whether a reasoner is worth its cost over plain text features.
 #pragma once
 
-#include "rgalign/rank/autoint.h"
-#include "rgalign/rank/feature_embedding.h"
-#include "rgalign/rank/moe.h"
 #include "rgalign/rank/ranker.h"
 #include "rgalign/rank/score_head.h"
+#include "rgalign/rank/user_tower.h"
 
 namespace rgalign {
 
@@ -23,9 +21,7 @@ class TextBowRanker : public Ranker {
 
  private:
   torch::Tensor bag(const torch::Tensor& ids, const torch::Tensor& mask);  // [N, L] -> [N, Dw]
-  FeatureEmbedding fields_{nullptr};
-  torch::nn::ModuleList attention_;
-  MixtureOfExperts moe_{nullptr};
+  UserTower user_{nullptr};
   torch::nn::Embedding words_{nullptr};
   torch::nn::Linear user_text_{nullptr}, intent_text_{nullptr};
   torch::nn::Embedding intents_{nullptr};

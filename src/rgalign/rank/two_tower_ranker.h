@@ -3,11 +3,9 @@
 // The intent tower runs once per batch over all intents; candidates gather from it.
 #pragma once
 
-#include "rgalign/rank/autoint.h"
-#include "rgalign/rank/feature_embedding.h"
-#include "rgalign/rank/moe.h"
 #include "rgalign/rank/ranker.h"
 #include "rgalign/rank/score_head.h"
+#include "rgalign/rank/user_tower.h"
 
 namespace rgalign {
 
@@ -19,9 +17,7 @@ class TwoTowerRanker : public Ranker {
   torch::Tensor intent_tower();                  // [I, T], all intents
 
  private:
-  FeatureEmbedding fields_{nullptr};
-  torch::nn::ModuleList attention_;
-  MixtureOfExperts moe_{nullptr};
+  UserTower user_{nullptr};
   torch::nn::Embedding intents_{nullptr};
   PairScorer scorer_{nullptr};
 };
