@@ -1,9 +1,10 @@
 // Prefill speed of the decoder.
-// CPU (default): tokens/s of a ~50M-parameter Qwen3-shaped config (batch 8 x 256 tokens, InferenceMode, float32),
-// and in the same run the machine's measured float32 GEMM rate, so that the achieved fraction can be reported.
-// GPU (--device cuda): a Qwen3-0.6B-shaped model (hidden 1024, 28 layers, 16 heads, 8 KV heads, head_dim 128,
-// intermediate 3072, vocab 151936) with random bfloat16 weights, last-token embeddings of B x L batches with left
-// padding of varied lengths; bench/llm_reference.py measures transformers on the same shapes.
+// CPU (default): tokens/s of a ~50M-parameter Qwen3-shaped config (batch 8 x 256 tokens, InferenceMode,
+// float32), and in the same run the machine's measured float32 GEMM rate, so that the achieved fraction can
+// be reported. GPU (--device cuda): a Qwen3-0.6B-shaped model (hidden 1024, 28 layers, 16 heads, 8 KV heads,
+// head_dim 128, intermediate 3072, vocab 151936) with random bfloat16 weights, last-token embeddings of B x L
+// batches with left padding of varied lengths; bench/llm_reference.py measures transformers on the same
+// shapes.
 //
 //   build/bench/bench_llm [--threads 2] [--batch 8] [--seq 256] [--reps 3]
 //   build/bench/bench_llm --device cuda --batch 64 --seq 256
@@ -27,10 +28,11 @@ using rgalign::bench::arg;
 using rgalign::bench::sarg;
 
 using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 }  // namespace
-
 
 // Qwen3-0.6B's shape with random bf16 weights; rows left-padded to lengths spread over [L/2, L].
 int gpu_bench(int64_t B, int64_t L, int64_t reps) {
@@ -60,7 +62,9 @@ int gpu_bench(int64_t B, int64_t L, int64_t reps) {
   ids = ids.to(dev);
   mask = mask.to(dev);
   pos = pos.to(dev);
-  auto run = [&] { return rgalign::pool_hidden(dec.forward(ids, mask, pos), mask, rgalign::Pooling::kLast, false); };
+  auto run = [&] {
+    return rgalign::pool_hidden(dec.forward(ids, mask, pos), mask, rgalign::Pooling::kLast, false);
+  };
   run();
   torch::cuda::synchronize();
   double best = 1e9;
@@ -84,14 +88,17 @@ int main(int argc, char** argv) {
       return 0;
     }
     c10::InferenceMode guard;
-    return gpu_bench(arg(argc, argv, "--batch", 64), arg(argc, argv, "--seq", 256), arg(argc, argv, "--reps", 5));
+    return gpu_bench(arg(argc, argv, "--batch", 64), arg(argc, argv, "--seq", 256),
+                     arg(argc, argv, "--reps", 5));
   }
   const int threads = static_cast<int>(arg(argc, argv, "--threads", 2));
-  const int64_t B = arg(argc, argv, "--batch", 8), T = arg(argc, argv, "--seq", 256), reps = arg(argc, argv, "--reps", 3);
+  const int64_t B = arg(argc, argv, "--batch", 8), T = arg(argc, argv, "--seq", 256),
+                reps = arg(argc, argv, "--reps", 3);
   at::set_num_threads(threads);
   c10::InferenceMode guard;
 
-  // GEMM rate: [2048 x 512] x [512 x 1536] products (a shape the decoder's MLP runs), the best of 7 rounds of 8.
+  // GEMM rate: [2048 x 512] x [512 x 1536] products (a shape the decoder's MLP runs), the best of 7 rounds
+  // of 8.
   auto a = torch::randn({2048, 512}), b = torch::randn({512, 1536});
   auto gemm_rate = [&] {
     double best = 1e9;
@@ -130,19 +137,21 @@ int main(int argc, char** argv) {
     best_fwd = std::min(best_fwd, since(t0));
   }
   // FLOPs per token: 2 x the projection weights it passes through (no LM head: embeddings need none) plus
-  // attention, QK^T and PV against all T keys (2 x 2 x T x heads*head_dim per layer), which is what the kernel
-  // computes before the causal mask.
+  // attention, QK^T and PV against all T keys (2 x 2 x T x heads*head_dim per layer), which is what the
+  // kernel computes before the causal mask.
   const int64_t H = c.hidden_size, I = c.intermediate_size, q = c.num_attention_heads * c.head_dim,
                 kv = c.num_key_value_heads * c.head_dim;
-  const double matmul_params = static_cast<double>(c.num_hidden_layers) * (H * q + 2 * H * kv + q * H + 3 * H * I);
+  const double matmul_params =
+      static_cast<double>(c.num_hidden_layers) * (H * q + 2 * H * kv + q * H + 3 * H * I);
   const double attn = static_cast<double>(c.num_hidden_layers) * 2.0 * 2.0 * static_cast<double>(T) * q;
   const double flops_per_token = 2.0 * matmul_params + attn;
   gemm_gflops = std::max(gemm_gflops, gemm_rate());  // measured again after the model, the higher one counts
   const double tokens_per_s = static_cast<double>(B * T) / best_fwd;
   const double achieved = tokens_per_s * flops_per_token / 1e9;
-  std::printf("name=llm_prefill_cpu params=%.1fM batch=%ld seq=%ld threads=%d tokens_per_s=%.0f achieved_gflops=%.1f "
-              "gemm_gflops=%.1f fraction_of_gemm=%.2f\n",
-              static_cast<double>(params) / 1e6, static_cast<long>(B), static_cast<long>(T), threads, tokens_per_s,
-              achieved, gemm_gflops, achieved / gemm_gflops);
+  std::printf(
+      "name=llm_prefill_cpu params=%.1fM batch=%ld seq=%ld threads=%d tokens_per_s=%.0f achieved_gflops=%.1f "
+      "gemm_gflops=%.1f fraction_of_gemm=%.2f\n",
+      static_cast<double>(params) / 1e6, static_cast<long>(B), static_cast<long>(T), threads, tokens_per_s,
+      achieved, gemm_gflops, achieved / gemm_gflops);
   return 0;
 }

@@ -1,6 +1,6 @@
 // Metric computation speed: (1) the library on N groups x C in-memory candidates with 1000 bootstrap
-// resamples (default 1M x 200), broken into per-group statistics, pooled AUC and bootstrap; (2) `rgalign metrics`
-// end to end (read JSONL + compute + write) on a generated predictions file, in groups/s.
+// resamples (default 1M x 200), broken into per-group statistics, pooled AUC and bootstrap; (2) `rgalign
+// metrics` end to end (read JSONL + compute + write) on a generated predictions file, in groups/s.
 //
 //   build/bench/bench_metrics [--groups 1000000] [--candidates 200] [--cli-groups 100000] [--threads 2]
 #include <chrono>
@@ -25,11 +25,12 @@ using rgalign::bench::arg;
 using rgalign::bench::sarg;
 
 using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
-
-// One click per group; the clicked candidate's score is shifted up so the model is better than chance. Scores are
-// quantised to 1/64 so that ties occur, as with real models' float outputs at scale.
+// One click per group; the clicked candidate's score is shifted up so the model is better than chance. Scores
+// are quantised to 1/64 so that ties occur, as with real models' float outputs at scale.
 void fill_group(rgalign::sim::Rng& rng, int c, std::vector<float>& s, std::vector<float>& y) {
   s.resize(static_cast<size_t>(c));
   y.assign(static_cast<size_t>(c), 0.0f);
@@ -72,9 +73,10 @@ int main(int argc, char** argv) {
     opt.threads = threads;
     rgalign::MetricSet m = rgalign::compute_metrics(data, opt);
     double t_all = since(t3);
-    std::printf("name=metrics_library groups=%ld candidates=%d threads=%d group_stats_s=%.2f pooled_auc_s=%.2f "
-                "bootstrap1000_s=%.2f total_s=%.2f groups_per_s=%.0f gauc=%.4f auc=%.4f\n",
-                n_groups, n_cand, threads, t_stats, t_auc, t_boot, t_all, n_groups / t_all, m.gauc, auc);
+    std::printf(
+        "name=metrics_library groups=%ld candidates=%d threads=%d group_stats_s=%.2f pooled_auc_s=%.2f "
+        "bootstrap1000_s=%.2f total_s=%.2f groups_per_s=%.0f gauc=%.4f auc=%.4f\n",
+        n_groups, n_cand, threads, t_stats, t_auc, t_boot, t_all, n_groups / t_all, m.gauc, auc);
     (void)ci;
   }
 
@@ -99,13 +101,15 @@ int main(int argc, char** argv) {
       }
     }
     const double mb = static_cast<double>(fs::file_size(preds)) / 1e6;
-    const std::string cmd = std::string(RGALIGN_BINARY) + " --log-level warn metrics --pred " + preds + " --out " + out +
-                            " --threads " + std::to_string(threads);
+    const std::string cmd = std::string(RGALIGN_BINARY) + " --log-level warn metrics --pred " + preds +
+                            " --out " + out + " --threads " + std::to_string(threads);
     auto t0 = Clock::now();
     int rc = std::system(cmd.c_str());
     double t = since(t0);
-    std::printf("name=metrics_cli groups=%ld candidates=%d file_mb=%.0f seconds=%.2f groups_per_s=%.0f mb_per_s=%.1f rc=%d\n",
-                cli_groups, n_cand, mb, t, cli_groups / t, mb / t, rc);
+    std::printf(
+        "name=metrics_cli groups=%ld candidates=%d file_mb=%.0f seconds=%.2f groups_per_s=%.0f mb_per_s=%.1f "
+        "rc=%d\n",
+        cli_groups, n_cand, mb, t, cli_groups / t, mb / t, rc);
     fs::remove_all(dir);
   }
   return 0;

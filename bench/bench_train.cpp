@@ -1,6 +1,6 @@
-// Training speed of the two-tower production baseline: samples/s of full training steps (batch gather, forward,
-// ListNet loss, backward, gradient clipping, AdamW) at the default batch size, on synthetic data with the default
-// world's layout. bench/bench_train.sh runs it beside the line-for-line Python reference.
+// Training speed of the two-tower production baseline: samples/s of full training steps (batch gather,
+// forward, ListNet loss, backward, gradient clipping, AdamW) at the default batch size, on synthetic data
+// with the default world's layout. bench/bench_train.sh runs it beside the line-for-line Python reference.
 //
 //   build/bench/bench_train [--steps 60] [--batch 256] [--threads 2]
 #include <ATen/Parallel.h>
@@ -22,7 +22,6 @@ namespace {
 using rgalign::bench::arg;
 using rgalign::bench::sarg;
 
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -43,12 +42,12 @@ int main(int argc, char** argv) {
   {
     std::vector<torch::Tensor> cols;
     for (int64_t c : cfg.single_cardinalities) cols.push_back(torch::randint(c, {n}, torch::kInt64));
-    data.all.single = torch::stack(cols, 1);                                      // [n, 40]
+    data.all.single = torch::stack(cols, 1);  // [n, 40]
     cols.clear();
     for (int64_t c : cfg.multi_cardinalities) cols.push_back(torch::randint(c, {n, L}, torch::kInt64));
-    data.all.multi = torch::stack(cols, 1);                                       // [n, 5, L]
-    data.all.multi_mask = (torch::rand({n, 5, L}) < 0.5).to(torch::kFloat32);     // [n, 5, L]
-    data.all.cand = torch::randint(cfg.n_intents, {n, C}, torch::kInt64);         // [n, C]
+    data.all.multi = torch::stack(cols, 1);                                    // [n, 5, L]
+    data.all.multi_mask = (torch::rand({n, 5, L}) < 0.5).to(torch::kFloat32);  // [n, 5, L]
+    data.all.cand = torch::randint(cfg.n_intents, {n, C}, torch::kInt64);      // [n, C]
     data.all.cand_mask = torch::ones({n, C}, torch::kBool);
     data.all.labels = torch::zeros({n, C});
     data.all.labels.index_put_({torch::arange(n), torch::randint(C, {n}, torch::kInt64)}, 1.0);
@@ -70,7 +69,8 @@ int main(int argc, char** argv) {
   auto t0 = std::chrono::steady_clock::now();
   for (int64_t s = 0; s < steps; ++s) step(s);
   const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("name=two_tower_train_cpp batch=%ld threads=%d steps=%ld seconds=%.2f samples_per_s=%.0f torch=%s\n",
-              static_cast<long>(batch), threads, static_cast<long>(steps), dt, steps * batch / dt, TORCH_VERSION);
+  std::printf(
+      "name=two_tower_train_cpp batch=%ld threads=%d steps=%ld seconds=%.2f samples_per_s=%.0f torch=%s\n",
+      static_cast<long>(batch), threads, static_cast<long>(steps), dt, steps * batch / dt, TORCH_VERSION);
   return 0;
 }

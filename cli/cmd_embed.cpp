@@ -8,7 +8,8 @@ namespace rgalign::cli {
 
 Runner add_embed(CLI::App& app) {
   auto opt = std::make_shared<EmbedOptions>();
-  auto* sub = app.add_subcommand("embed", "Embed texts or token ids with a checkpoint (last-token or mean pooling)");
+  auto* sub =
+      app.add_subcommand("embed", "Embed texts or token ids with a checkpoint (last-token or mean pooling)");
   bind_options(sub, *opt);
   return [opt]() {
     echo_options("embed", *opt);

@@ -20,7 +20,8 @@ struct MetricsCliOptions {
 
   template <class V>
   void visit(V&& v) {
-    v("pred", pred, "predictions JSONL: {\"request_id\",\"scores\",\"labels\"[,\"truth\",\"segments\"]} per line", true);
+    v("pred", pred,
+      "predictions JSONL: {\"request_id\",\"scores\",\"labels\"[,\"truth\",\"segments\"]} per line", true);
     v("out", out, "metrics JSON to write", true);
     v("bootstrap", bootstrap, "bootstrap resamples for 95% intervals (0 = none)");
     v("seed", seed, "bootstrap seed");
@@ -51,10 +52,12 @@ Runner add_metrics(CLI::App& app) {
     Json j = metrics_to_json(m);
     write_json_file(opt->out, j);
     auto t2 = std::chrono::steady_clock::now();
-    double read_s = std::chrono::duration<double>(t1 - t0).count(), all_s = std::chrono::duration<double>(t2 - t0).count();
-    spdlog::info("{} groups ({} skipped lines): gauc {:.4f} recall@3 {:.4f}; read {:.2f}s, total {:.2f}s, {} groups/s",
-                 m.n_groups, bad.n_bad, m.gauc, m.recall_at[1], read_s, all_s,
-                 human_count(static_cast<double>(m.n_groups) / std::max(1e-9, all_s)));
+    double read_s = std::chrono::duration<double>(t1 - t0).count(),
+           all_s = std::chrono::duration<double>(t2 - t0).count();
+    spdlog::info(
+        "{} groups ({} skipped lines): gauc {:.4f} recall@3 {:.4f}; read {:.2f}s, total {:.2f}s, {} groups/s",
+        m.n_groups, bad.n_bad, m.gauc, m.recall_at[1], read_s, all_s,
+        human_count(static_cast<double>(m.n_groups) / std::max(1e-9, all_s)));
     return 0;
   };
 }

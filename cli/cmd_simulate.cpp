@@ -13,10 +13,11 @@ Runner add_simulate(CLI::App& app) {
     echo_options("simulate", *opt);
     sim::WorldSummary s = sim::generate_world(*opt);
     const int64_t n = s.n_train + s.n_valid + s.n_test;
-    spdlog::info("wrote {}: {} requests (train {}, valid {}, test {}), {} intents, {:.1f} candidates/request, "
-                 "{:.1f}s ({} requests/s)",
-                 opt->out, n, s.n_train, s.n_valid, s.n_test, s.n_intents, s.mean_candidates, s.seconds,
-                 human_count(n / std::max(1e-9, s.seconds)));
+    spdlog::info(
+        "wrote {}: {} requests (train {}, valid {}, test {}), {} intents, {:.1f} candidates/request, "
+        "{:.1f}s ({} requests/s)",
+        opt->out, n, s.n_train, s.n_valid, s.n_test, s.n_intents, s.mean_candidates, s.seconds,
+        human_count(n / std::max(1e-9, s.seconds)));
     return 0;
   };
 }

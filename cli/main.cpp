@@ -10,8 +10,9 @@
 
 int main(int argc, char** argv) {
   rgalign::tune_allocator();
-  CLI::App app{"rgalign " RGALIGN_VERSION
-               ": zero-query proactive intent recommendation with ranking-guided LLM alignment (RGAlign-Rec)"};
+  CLI::App app{
+      "rgalign " RGALIGN_VERSION
+      ": zero-query proactive intent recommendation with ranking-guided LLM alignment (RGAlign-Rec)"};
   app.require_subcommand(1);
   app.get_formatter()->column_width(34);
   std::string log_level = "info";

@@ -33,7 +33,9 @@ void echo_options(const char* command, Options& opt) {
   spdlog::info("rgalign {} {}", command, options_to_json(opt).dump());
 }
 
-inline BadInputPolicy policy_of(bool skip_bad) { return skip_bad ? BadInputPolicy::kSkipBad : BadInputPolicy::kStrict; }
+inline BadInputPolicy policy_of(bool skip_bad) {
+  return skip_bad ? BadInputPolicy::kSkipBad : BadInputPolicy::kStrict;
+}
 
 // Each subcommand registers itself on the app and returns a callback run after parsing.
 using Runner = std::function<int()>;

@@ -42,8 +42,8 @@ TEST(Cli, SimulateTrainEvalMetrics) {
   EXPECT_EQ(run_json["model"], "popularity");
   EXPECT_EQ(run_json["config"]["model"], "popularity");
   EXPECT_EQ(run_json["input_sha256"].size(), 4u);
-  auto ev = run_rgalign("eval --run " + run + " --data " + data + " --out " + dir.file("m.json") + " --preds " +
-                        dir.file("p.jsonl") + " --bootstrap 200");
+  auto ev = run_rgalign("eval --run " + run + " --data " + data + " --out " + dir.file("m.json") +
+                        " --preds " + dir.file("p.jsonl") + " --bootstrap 200");
   ASSERT_EQ(ev.exit_code, 0) << ev.output;
   Json m = read_json_file(dir.file("m.json"));
   EXPECT_GT(m["n_groups"].get<int>(), 10);
@@ -51,7 +51,8 @@ TEST(Cli, SimulateTrainEvalMetrics) {
   EXPECT_TRUE(m["segments"].contains("market:SG"));
   EXPECT_GT(m["oracle"]["gauc"].get<double>(), m["gauc"].get<double>());
   // The predictions file gives back the same metrics through `rgalign metrics`.
-  auto mt = run_rgalign("metrics --pred " + dir.file("p.jsonl") + " --out " + dir.file("m2.json") + " --bootstrap 200");
+  auto mt = run_rgalign("metrics --pred " + dir.file("p.jsonl") + " --out " + dir.file("m2.json") +
+                        " --bootstrap 200");
   ASSERT_EQ(mt.exit_code, 0) << mt.output;
   Json m2 = read_json_file(dir.file("m2.json"));
   EXPECT_EQ(m2.dump(), m.dump());
@@ -64,11 +65,13 @@ TEST(Cli, SimulateTrainEvalMetrics) {
 TEST(Cli, BadInputFailsStrictAndIsCountedWithSkipBad) {
   test::TempDir dir;
   test::write_tiny_dataset(dir.path());
-  test::write_text(dir.file("train.jsonl"), "{\"request_id\":\"a\",\"ts\":1,\"market\":\"SG\",\"clicked\":[\"SG-1\"]}\n"
-                                            "{\"request_id\":\"b\",\"ts\":1,\"market\":\"SG\",\"clicked\":[\"SG-404\"]}\n");
+  test::write_text(dir.file("train.jsonl"),
+                   "{\"request_id\":\"a\",\"ts\":1,\"market\":\"SG\",\"clicked\":[\"SG-1\"]}\n"
+                   "{\"request_id\":\"b\",\"ts\":1,\"market\":\"SG\",\"clicked\":[\"SG-404\"]}\n");
   auto strict = run_rgalign("train --data " + dir.path() + " --out " + dir.file("run"));
   EXPECT_EQ(strict.exit_code, 2);
-  EXPECT_NE(strict.output.find(dir.file("train.jsonl") + ":2: unknown intent id \"SG-404\""), std::string::npos)
+  EXPECT_NE(strict.output.find(dir.file("train.jsonl") + ":2: unknown intent id \"SG-404\""),
+            std::string::npos)
       << strict.output;
   auto skip = run_rgalign("train --data " + dir.path() + " --out " + dir.file("run") + " --skip-bad");
   EXPECT_EQ(skip.exit_code, 0) << skip.output;
@@ -93,7 +96,8 @@ TEST(Cli, DemoQuickWritesTheStageReport) {
 
 TEST(Cli, MetricsRejectsBrokenPredictions) {
   test::TempDir dir;
-  test::write_text(dir.file("p.jsonl"), "{\"scores\":[1,0],\"labels\":[1,0]}\n{\"scores\":[1,NaN],\"labels\":[1,0]}\n");
+  test::write_text(dir.file("p.jsonl"),
+                   "{\"scores\":[1,0],\"labels\":[1,0]}\n{\"scores\":[1,NaN],\"labels\":[1,0]}\n");
   auto r = run_rgalign("metrics --pred " + dir.file("p.jsonl") + " --out " + dir.file("m.json"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find(dir.file("p.jsonl") + ":2: invalid JSON"), std::string::npos) << r.output;

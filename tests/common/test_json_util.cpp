@@ -15,8 +15,10 @@ TEST(JsonUtil, InvalidJsonNamesLocation) {
 TEST(JsonUtil, MissingAndWrongTypedFields) {
   Json j = parse_json(R"({"a": 1, "b": "x", "c": [1, "y"]})", "w");
   EXPECT_EQ(test::error_of([&] { require_string(j, "z", "w:1"); }), "w:1: missing field \"z\"");
-  EXPECT_EQ(test::error_of([&] { require_string(j, "a", "w:1"); }), "w:1: field \"a\" must be a string, got number");
-  EXPECT_EQ(test::error_of([&] { require_int(j, "b", "w:1"); }), "w:1: field \"b\" must be an integer, got string");
+  EXPECT_EQ(test::error_of([&] { require_string(j, "a", "w:1"); }),
+            "w:1: field \"a\" must be a string, got number");
+  EXPECT_EQ(test::error_of([&] { require_int(j, "b", "w:1"); }),
+            "w:1: field \"b\" must be an integer, got string");
   EXPECT_EQ(test::error_of([&] { require_string_array(j, "c", "w:1"); }),
             "w:1: field \"c[0]\" must be a string, got number");
   EXPECT_EQ(optional_string(j, "missing", "w", "fallback"), "fallback");

@@ -16,14 +16,15 @@ TEST(Prompt, PinnedForASampleRequest) {
       R"({"request_id":"r1","ts":1,"market":"SG","features":{"order_status":"to_receive","days_in_status":7,)"
       R"("recent_pages":["order_detail","tracking"]},"clicked":[]})",
       d.schema(), d.catalog(), "t");
-  EXPECT_EQ(render_prompt(r, d.schema()),
-            "A shopper has just opened the customer-service chat and has not typed anything yet. From what the "
-            "platform knows about them, write the question they most likely want to ask.\n"
-            "Market: SG\n"
-            "- Latest order status: to receive\n"
-            "- Days in status: 7\n"
-            "- Recent pages: order detail, tracking\n"
-            "Question the shopper most likely wants to ask:");
+  EXPECT_EQ(
+      render_prompt(r, d.schema()),
+      "A shopper has just opened the customer-service chat and has not typed anything yet. From what the "
+      "platform knows about them, write the question they most likely want to ask.\n"
+      "Market: SG\n"
+      "- Latest order status: to receive\n"
+      "- Days in status: 7\n"
+      "- Recent pages: order detail, tracking\n"
+      "Question the shopper most likely wants to ask:");
 }
 
 TEST(Prompt, ValuesAndMissingFeatures) {

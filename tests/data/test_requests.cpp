@@ -14,7 +14,9 @@ class Requests : public ::testing::Test {
     test::write_tiny_dataset(dir_.path());
     data_ = Dataset::open(dir_.path());
   }
-  Request parse(const std::string& line) { return parse_request(line, data_.schema(), data_.catalog(), "f:7"); }
+  Request parse(const std::string& line) {
+    return parse_request(line, data_.schema(), data_.catalog(), "f:7");
+  }
   std::string error(const std::string& line) {
     return test::error_of([&] { parse(line); });
   }
@@ -38,8 +40,9 @@ TEST_F(Requests, ClickedFormResolvesFullKbCandidates) {
 }
 
 TEST_F(Requests, CandidatesFormKeepsShownList) {
-  Request r = parse(R"({"request_id":"r1","ts":1,"market":"SG","features":{"recent_pages":["home","tracking"]},)"
-                    R"("candidates":["SG-2","SG-1"],"labels":[0,1]})");
+  Request r =
+      parse(R"({"request_id":"r1","ts":1,"market":"SG","features":{"recent_pages":["home","tracking"]},)"
+            R"("candidates":["SG-2","SG-1"],"labels":[0,1]})");
   EXPECT_TRUE(r.explicit_candidates);
   EXPECT_EQ(r.candidates, (std::vector<int32_t>{1, 0}));
   EXPECT_EQ(r.labels, (std::vector<float>{0, 1}));
@@ -47,9 +50,10 @@ TEST_F(Requests, CandidatesFormKeepsShownList) {
 }
 
 TEST_F(Requests, WriteThenReadIsIdentity) {
-  for (const char* line :
-       {R"({"request_id":"r1","user_id":"u","ts":1500,"market":"SG","features":{"order_status":"x"},"clicked":["SG-1"]})",
-        R"({"request_id":"r2","user_id":"u","ts":1,"market":"SG","features":{},"candidates":["SG-2","SG-1"],"labels":[1.0,0.0]})"}) {
+  for (
+      const char* line :
+      {R"({"request_id":"r1","user_id":"u","ts":1500,"market":"SG","features":{"order_status":"x"},"clicked":["SG-1"]})",
+       R"({"request_id":"r2","user_id":"u","ts":1,"market":"SG","features":{},"candidates":["SG-2","SG-1"],"labels":[1.0,0.0]})"}) {
     Request r = parse(line);
     std::string written = request_to_json_line(r, data_.schema(), data_.catalog());
     Request back = parse(written);
@@ -66,26 +70,32 @@ struct BadRequestCase {
 
 class BadRequests : public Requests, public ::testing::WithParamInterface<BadRequestCase> {};
 
-TEST_P(BadRequests, ErrorNamesLineAndReason) { EXPECT_EQ(error(GetParam().line), GetParam().message); }
+TEST_P(BadRequests, ErrorNamesLineAndReason) {
+  EXPECT_EQ(error(GetParam().line), GetParam().message);
+}
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, BadRequests,
     ::testing::Values(
-        BadRequestCase{R"({"request_id":"r1","ts":1,"market":"SG","clicked":[]} trailing)",
-                       "f:7: invalid JSON: parse error at line 1, column 57: syntax error while parsing value - "
-                       "invalid literal; last read: '\"clicked\":[]} tra'; expected end of input"},
+        BadRequestCase{
+            R"({"request_id":"r1","ts":1,"market":"SG","clicked":[]} trailing)",
+            "f:7: invalid JSON: parse error at line 1, column 57: syntax error while parsing value - "
+            "invalid literal; last read: '\"clicked\":[]} tra'; expected end of input"},
         BadRequestCase{R"([1,2])", "f:7: expected a JSON object, got array"},
         BadRequestCase{R"({"ts":1,"market":"SG","clicked":[]})", "f:7: missing field \"request_id\""},
         BadRequestCase{R"({"request_id":"r","ts":"1","market":"SG","clicked":[]})",
                        "f:7: field \"ts\" must be an integer, got string"},
         BadRequestCase{R"({"request_id":"r","ts":1,"market":"SG","features":{"colour":"red"},"clicked":[]})",
                        "f:7: unknown feature \"colour\" (not declared in schema.yaml)"},
-        BadRequestCase{R"({"request_id":"r","ts":1,"market":"SG","features":{"days_in_status":"7"},"clicked":[]})",
-                       "f:7: feature \"days_in_status\" (numeric) must be a number, got string"},
-        BadRequestCase{R"({"request_id":"r","ts":1,"market":"SG","features":{"recent_pages":"home"},"clicked":[]})",
-                       "f:7: feature \"recent_pages\" (multi_categorical) must be an array of strings, got string"},
-        BadRequestCase{R"({"request_id":"r","ts":1,"market":"SG","features":{"order_status":[1]},"clicked":[]})",
-                       "f:7: feature \"order_status\" (categorical) must be a string or an integer, got array"},
+        BadRequestCase{
+            R"({"request_id":"r","ts":1,"market":"SG","features":{"days_in_status":"7"},"clicked":[]})",
+            "f:7: feature \"days_in_status\" (numeric) must be a number, got string"},
+        BadRequestCase{
+            R"({"request_id":"r","ts":1,"market":"SG","features":{"recent_pages":"home"},"clicked":[]})",
+            "f:7: feature \"recent_pages\" (multi_categorical) must be an array of strings, got string"},
+        BadRequestCase{
+            R"({"request_id":"r","ts":1,"market":"SG","features":{"order_status":[1]},"clicked":[]})",
+            "f:7: feature \"order_status\" (categorical) must be a string or an integer, got array"},
         BadRequestCase{R"({"request_id":"r","ts":1,"market":"SG","features":[],"clicked":[]})",
                        "f:7: \"features\" must be an object, got array"},
         BadRequestCase{R"({"request_id":"r","ts":1,"market":"SG","clicked":["SG-99"]})",
@@ -100,19 +110,23 @@ INSTANTIATE_TEST_SUITE_P(
                        "f:7: empty candidate set: \"candidates\" is empty"},
         BadRequestCase{R"({"request_id":"r","ts":1,"market":"SG","candidates":["SG-1","SG-2"],"labels":[1]})",
                        "f:7: \"labels\" has 1 entries but \"candidates\" has 2"},
-        BadRequestCase{R"({"request_id":"r","ts":1,"market":"SG","candidates":["SG-1","SG-7"],"labels":[1,0]})",
-                       "f:7: unknown intent id \"SG-7\" in \"candidates\" (not in intents.jsonl)"},
-        BadRequestCase{R"({"request_id":"r","ts":1,"market":"SG","candidates":["SG-1","SG-1"],"labels":[1,0]})",
-                       "f:7: intent \"SG-1\" appears twice in \"candidates\""},
+        BadRequestCase{
+            R"({"request_id":"r","ts":1,"market":"SG","candidates":["SG-1","SG-7"],"labels":[1,0]})",
+            "f:7: unknown intent id \"SG-7\" in \"candidates\" (not in intents.jsonl)"},
+        BadRequestCase{
+            R"({"request_id":"r","ts":1,"market":"SG","candidates":["SG-1","SG-1"],"labels":[1,0]})",
+            "f:7: intent \"SG-1\" appears twice in \"candidates\""},
         BadRequestCase{R"({"request_id":"r","ts":1,"market":"SG","candidates":["SG-1"],"labels":[-1]})",
                        "f:7: \"labels[0]\" must be >= 0"},
         BadRequestCase{R"({"request_id":"r","ts":1,"market":"SG"})",
                        "f:7: missing field \"clicked\" (or \"candidates\" + \"labels\")"},
-        BadRequestCase{R"({"request_id":"r","ts":1,"market":"SG","clicked":[],"candidates":["SG-1"],"labels":[1]})",
-                       "f:7: both \"clicked\" and \"candidates\" given (use one form per line)"}));
+        BadRequestCase{
+            R"({"request_id":"r","ts":1,"market":"SG","clicked":[],"candidates":["SG-1"],"labels":[1]})",
+            "f:7: both \"clicked\" and \"candidates\" given (use one form per line)"}));
 
 TEST_F(Requests, EmptyCandidateSetWhenNothingValidYet) {
-  test::write_text(dir_.file("intents2.jsonl"), R"({"intent_id":"Z-1","market":"ZZ","title":"t","valid_from":100})");
+  test::write_text(dir_.file("intents2.jsonl"),
+                   R"({"intent_id":"Z-1","market":"ZZ","title":"t","valid_from":100})");
   IntentCatalog c = IntentCatalog::load(dir_.file("intents2.jsonl"));
   std::string msg = test::error_of([&] {
     parse_request(R"({"request_id":"r","ts":5,"market":"ZZ","clicked":[]})", data_.schema(), c, "f:2");
@@ -128,8 +142,9 @@ TEST_F(Requests, ReaderStrictFailsSkipBadCountsAndReports) {
 {"request_id":"c","ts":1,"market":"SG","clicked":["SG-2"]}
 {broken
 )");
-  EXPECT_EQ(test::error_of([&] { read_requests(path, data_.schema(), data_.catalog(), BadInputPolicy::kStrict); }),
-            path + ":3: unknown intent id \"SG-9\" in \"clicked\" (not in intents.jsonl)");
+  EXPECT_EQ(
+      test::error_of([&] { read_requests(path, data_.schema(), data_.catalog(), BadInputPolicy::kStrict); }),
+      path + ":3: unknown intent id \"SG-9\" in \"clicked\" (not in intents.jsonl)");
   BadInputLog log;
   auto rs = read_requests(path, data_.schema(), data_.catalog(), BadInputPolicy::kSkipBad, &log);
   ASSERT_EQ(rs.size(), 2u);

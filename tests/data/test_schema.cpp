@@ -64,10 +64,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadSchemaCase{"features:\n  - name: a\n    type: catgorical\n",
                       "schema.yaml:3: unknown feature type \"catgorical\" "
                       "(expected categorical|numeric|multi_categorical|text)"},
-        BadSchemaCase{"features:\n  - name: a\n    type: numeric\n    bucket: [1]\n",
-                      "schema.yaml:4: unknown key \"bucket\" in feature (expected name, type, buckets, hash_buckets, "
-                      "max_len, render, description)"},
-        BadSchemaCase{"version: 1\nfeature: []\n", "schema.yaml:2: unknown key \"feature\" (expected version, features)"},
+        BadSchemaCase{
+            "features:\n  - name: a\n    type: numeric\n    bucket: [1]\n",
+            "schema.yaml:4: unknown key \"bucket\" in feature (expected name, type, buckets, hash_buckets, "
+            "max_len, render, description)"},
+        BadSchemaCase{"version: 1\nfeature: []\n",
+                      "schema.yaml:2: unknown key \"feature\" (expected version, features)"},
         BadSchemaCase{"version: 2\nfeatures: []\n",
                       "schema.yaml:1: unsupported schema version 2 (this build reads version 1)"},
         BadSchemaCase{"features:\n  - name: a\n    type: text\n  - name: a\n    type: text\n",

@@ -13,7 +13,7 @@ namespace {
 GroupedScores three_groups() {
   GroupedScores d;
   d.add_group({3, 2, 1, 0}, {0, 1, 0, 1}, {0.1f, 0.4f, 0.1f, 0.4f}, {"market:SG"});  // auc 0.25, 2 clicks
-  d.add_group({1, 0}, {1, 0}, {0.9f, 0.1f}, {"market:MY", "cold_intent"});          // auc 1, 1 click
+  d.add_group({1, 0}, {1, 0}, {0.9f, 0.1f}, {"market:MY", "cold_intent"});           // auc 1, 1 click
   d.add_group({1, 2, 3}, {0, 0, 0}, {0.3f, 0.3f, 0.4f}, {"market:SG"});              // no click: skipped
   return d;
 }
@@ -25,7 +25,7 @@ TEST(Metrics, GaucWeightingsAndSkippedGroups) {
   EXPECT_EQ(m.n_groups, 3);
   EXPECT_EQ(m.n_groups_skipped, 1);
   EXPECT_EQ(m.n_impressions, 9);
-  EXPECT_DOUBLE_EQ(m.gauc, (4 * 0.25 + 2 * 1.0) / 6);       // impression-weighted (DIN)
+  EXPECT_DOUBLE_EQ(m.gauc, (4 * 0.25 + 2 * 1.0) / 6);  // impression-weighted (DIN)
   EXPECT_DOUBLE_EQ(m.gauc_uniform, (0.25 + 1.0) / 2);
   EXPECT_DOUBLE_EQ(m.gauc_click_weighted, (2 * 0.25 + 1 * 1.0) / 3);
   EXPECT_DOUBLE_EQ(m.error_rate, 1 - m.gauc);
@@ -51,8 +51,8 @@ TEST(Metrics, OracleAndSegments) {
 TEST(Metrics, JsonHasEveryContractKey) {
   Json j = metrics_to_json(compute_metrics(three_groups()));
   for (const char* key : {"n_groups", "n_groups_skipped", "n_impressions", "gauc", "gauc_uniform",
-                          "gauc_click_weighted", "auc", "logloss", "error_rate", "recall@1", "recall@3", "recall@5",
-                          "ndcg@3", "ndcg@5", "mrr", "ci95", "oracle", "segments"})
+                          "gauc_click_weighted", "auc", "logloss", "error_rate", "recall@1", "recall@3",
+                          "recall@5", "ndcg@3", "ndcg@5", "mrr", "ci95", "oracle", "segments"})
     EXPECT_TRUE(j.contains(key)) << key;
   for (const char* key : {"gauc", "recall@3", "ndcg@3"}) {
     ASSERT_TRUE(j["ci95"].contains(key)) << key;

@@ -38,7 +38,7 @@ TEST(RankingMetrics, OnePositiveInsideATopTie) {
   EXPECT_NEAR(g.hits_at[0], 1.0 / 3.0, 1e-12);
   EXPECT_NEAR(g.hits_at[1], 1.0, 1e-12);
   EXPECT_NEAR(g.ndcg_at[0], (1 + 1 / std::log2(3.0) + 0.5) / 3, 1e-12);  // 0.710310
-  EXPECT_NEAR(g.reciprocal_rank, (1 + 0.5 + 1 / 3.0) / 3, 1e-12);         // 0.611111
+  EXPECT_NEAR(g.reciprocal_rank, (1 + 0.5 + 1 / 3.0) / 3, 1e-12);        // 0.611111
 }
 
 TEST(RankingMetrics, TwoPositivesAllTied) {
@@ -86,12 +86,15 @@ TEST(RankingMetrics, DirectPathEqualsFullSort) {
     std::vector<float> s(n), y(n, 0.0f);
     for (auto& x : s) x = static_cast<float>(rng.below(t % 3 == 0 ? 3 : 50)) * 0.5f;  // many ties
     const int clicks = static_cast<int>(rng.below(static_cast<uint64_t>(std::min(n, 8)) + 1));
-    for (int c = 0; c < clicks; ++c) y[rng.below(n)] = (t % 5 == 0) ? 1.0f + static_cast<float>(rng.below(3)) : 1.0f;
+    for (int c = 0; c < clicks; ++c)
+      y[rng.below(n)] = (t % 5 == 0) ? 1.0f + static_cast<float>(rng.below(3)) : 1.0f;
     GroupStats a = group_stats(s.data(), y.data(), n, scratch);
     GroupStats b = group_stats_sorted(s.data(), y.data(), n, scratch);
     ASSERT_EQ(a.n_pos, b.n_pos);
-    if (std::isnan(b.auc)) EXPECT_TRUE(std::isnan(a.auc));
-    else EXPECT_NEAR(a.auc, b.auc, 1e-12);
+    if (std::isnan(b.auc))
+      EXPECT_TRUE(std::isnan(a.auc));
+    else
+      EXPECT_NEAR(a.auc, b.auc, 1e-12);
     for (int r = 0; r < 3; ++r) EXPECT_NEAR(a.hits_at[r], b.hits_at[r], 1e-12);
     for (int r = 0; r < 2; ++r) EXPECT_NEAR(a.ndcg_at[r], b.ndcg_at[r], 1e-12);
     EXPECT_NEAR(a.reciprocal_rank, b.reciprocal_rank, 1e-12);
@@ -100,7 +103,8 @@ TEST(RankingMetrics, DirectPathEqualsFullSort) {
 }
 
 TEST(Auc, FloatOrderKeyMatchesFloatOrder) {
-  const std::vector<float> xs = {-INFINITY, -1e30f, -2.5f, -1e-30f, -0.0f, 0.0f, 1e-30f, 1.0f, 3e38f, INFINITY};
+  const std::vector<float> xs = {-INFINITY, -1e30f, -2.5f, -1e-30f, -0.0f,
+                                 0.0f,      1e-30f, 1.0f,  3e38f,   INFINITY};
   for (size_t i = 1; i < xs.size(); ++i) EXPECT_LE(float_order_key(xs[i - 1]), float_order_key(xs[i])) << i;
   EXPECT_EQ(float_order_key(-0.0f), float_order_key(0.0f));
 }

@@ -1,7 +1,7 @@
 // Golden tests of the decoder against transformers 5.17 on tiny random Qwen3, Qwen2 and Llama checkpoints
 // (tests/llm/fixtures, copied from the reference fixtures; see their README): embedding output, every layer's
-// hidden state, final hidden states, last-token pooling and logits for right and left padding, greedy decoding
-// with a KV cache, and save -> load round trips.
+// hidden state, final hidden states, last-token pooling and logits for right and left padding, greedy
+// decoding with a KV cache, and save -> load round trips.
 #include <gtest/gtest.h>
 
 #include <torch/torch.h>
@@ -21,7 +21,9 @@ namespace {
 
 constexpr double kTol = 1e-4;
 
-std::string fixture(const std::string& model) { return std::string(RGALIGN_TEST_DATA_DIR) + "/llm/fixtures/" + model; }
+std::string fixture(const std::string& model) {
+  return std::string(RGALIGN_TEST_DATA_DIR) + "/llm/fixtures/" + model;
+}
 
 double max_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
@@ -43,22 +45,27 @@ TEST_P(DecoderGolden, SingleSequenceEveryLayer) {
   auto ids = ref("single.input_ids").unsqueeze(0);  // [1, T]
   const int64_t T = ids.size(1);
   std::vector<torch::Tensor> hs;
-  auto out = dec_->forward(ids, torch::ones({1, T}, torch::kInt64), torch::arange(T).unsqueeze(0), nullptr, &hs);
+  auto out =
+      dec_->forward(ids, torch::ones({1, T}, torch::kInt64), torch::arange(T).unsqueeze(0), nullptr, &hs);
   ASSERT_EQ(hs.size(), 4u);
-  for (int i = 0; i < 4; ++i) EXPECT_LE(max_diff(hs[i][0], ref("single.hidden_states." + std::to_string(i))), kTol) << i;
+  for (int i = 0; i < 4; ++i)
+    EXPECT_LE(max_diff(hs[i][0], ref("single.hidden_states." + std::to_string(i))), kTol) << i;
   EXPECT_LE(max_diff(dec_->logits(out)[0], ref("single.logits")), kTol);
 }
 
 TEST_P(DecoderGolden, PaddedBatchesRightAndLeft) {
   torch::NoGradGuard g;
   for (const std::string side : {"right", "left"}) {
-    auto ids = ref(side + ".input_ids"), mask = ref(side + ".attention_mask"), pos = ref(side + ".position_ids");
+    auto ids = ref(side + ".input_ids"), mask = ref(side + ".attention_mask"),
+         pos = ref(side + ".position_ids");
     std::vector<torch::Tensor> hs;
     auto hidden = dec_->forward(ids, mask, pos, nullptr, &hs);  // [4, T, H]
     auto real = mask.to(torch::kBool).unsqueeze(-1);
     EXPECT_LE(max_diff(hs[0], ref(side + ".embeddings_hidden_state")), kTol) << side;
-    EXPECT_LE(max_diff(hidden.masked_fill(real.logical_not(), 0), ref(side + ".last_hidden_state").masked_fill(real.logical_not(), 0)),
-              kTol) << side;
+    EXPECT_LE(max_diff(hidden.masked_fill(real.logical_not(), 0),
+                       ref(side + ".last_hidden_state").masked_fill(real.logical_not(), 0)),
+              kTol)
+        << side;
     auto pooled = pool_hidden(hidden, mask, Pooling::kLast, /*l2_normalize=*/false);  // [4, H]
     EXPECT_LE(max_diff(pooled, ref(side + ".last_token_pooled")), kTol) << side;
     EXPECT_LE(max_diff(dec_->logits(pooled), ref(side + ".last_token_logits")), kTol) << side;
@@ -105,12 +112,14 @@ TEST(DecoderLoad, EveryTensorProblemListedAtOnce) {
   auto dec = Decoder::load(fixture("llama"));
   LlmConfig cfg = dec->config();
   cfg.intermediate_size = 100;  // now every MLP tensor is mis-shaped
-  cfg.model_type = "qwen3";      // and q_norm / k_norm are missing
+  cfg.model_type = "qwen3";     // and q_norm / k_norm are missing
   dec->save(dir.path());
   write_json_file(dir.file("config.json"), cfg.to_json());
   std::string msg = test::error_of([&] { Decoder::load(dir.path()); });
   EXPECT_NE(msg.find("15 tensor problem(s)"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("\"model.layers.0.mlp.gate_proj.weight\" has shape [176, 64], expected [100, 64]"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("\"model.layers.0.mlp.gate_proj.weight\" has shape [176, 64], expected [100, 64]"),
+            std::string::npos)
+      << msg;
   EXPECT_NE(msg.find("missing \"model.layers.2.self_attn.k_norm.weight\""), std::string::npos) << msg;
 }
 
@@ -138,8 +147,8 @@ TEST(DecoderConfig, FormsAndRejections) {
 }
 
 TEST(EmbedCommand, TextsThroughTokenizerAndDecoderMatchTransformers) {
-  // rgalign embed on the fixture's four texts (tokenized by the fixture tokenizer) gives transformers' last-token
-  // pooled states; {"ids": ...} lines work without text; bad lines are named.
+  // rgalign embed on the fixture's four texts (tokenized by the fixture tokenizer) gives transformers'
+  // last-token pooled states; {"ids": ...} lines work without text; bad lines are named.
   test::TempDir dir;
   for (const char* f : {"config.json", "model.safetensors"})
     std::filesystem::copy_file(fixture("qwen3") + "/" + f, dir.file(f));
@@ -155,11 +164,12 @@ TEST(EmbedCommand, TextsThroughTokenizerAndDecoderMatchTransformers) {
   auto out = to_torch(SafetensorsFile::open(dir.file("e.safetensors"))->at("embeddings"));
   EXPECT_LE(max_diff(out, to_torch(expected->at("right.last_token_pooled"))), kTol);
   test::write_text(dir.file("bad.jsonl"), "{\"ids\": [1, 2]}\n{\"ids\": [1, 99999]}\n");
-  auto bad = test::run_rgalign("embed --model " + dir.path() + " --input " + dir.file("bad.jsonl") + " --out " +
-                               dir.file("b.safetensors"));
+  auto bad = test::run_rgalign("embed --model " + dir.path() + " --input " + dir.file("bad.jsonl") +
+                               " --out " + dir.file("b.safetensors"));
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.output.find(dir.file("bad.jsonl") + ":2: \"ids\" entries must be integers in [0, 606)"),
-            std::string::npos) << bad.output;
+            std::string::npos)
+      << bad.output;
 }
 
 TEST(DecoderRope, Llama3ScalingMatchesReferenceFormula) {

@@ -60,7 +60,10 @@ TEST(Generation, SeededSamplingTopKAndStops) {
   nucleus.temperature = 1.0;
   nucleus.top_p = 1e-6;  // only the most likely token survives
   EXPECT_EQ(generate(*m, prompts, nucleus).tokens, g.tokens);
-  EXPECT_EQ(test::error_of([&] { generate(*m, {{1, 99}}, greedy); }), "prompt: token id 99 outside the vocabulary");
+  EXPECT_EQ(test::error_of([&] {
+              generate(*m, {{1, 99}}, greedy);
+            }),
+            "prompt: token id 99 outside the vocabulary");
 }
 
 TEST(Pooling, MeanOverRealTokensAndL2) {
@@ -70,7 +73,8 @@ TEST(Pooling, MeanOverRealTokensAndL2) {
   EXPECT_TRUE(torch::allclose(mean, torch::tensor({{2.0f, 2.0f}})));
   auto last = pool_hidden(h, mask, Pooling::kLast, true);
   EXPECT_TRUE(torch::allclose(last, torch::tensor({{0.6f, 0.8f}})));
-  EXPECT_EQ(test::error_of([] { parse_pooling("max"); }), "--pooling: unknown pooling \"max\" (expected last or mean)");
+  EXPECT_EQ(test::error_of([] { parse_pooling("max"); }),
+            "--pooling: unknown pooling \"max\" (expected last or mean)");
 }
 
 TEST(ChatFormat, ChatMlAndLlama3) {

@@ -80,7 +80,8 @@ TEST(Lora, BadSettingsAreNamed) {
 }
 
 TEST(Bf16Checkpoint, ComputesInFloat32FromTheStoredValues) {
-  // A bf16 checkpoint loads into float32 weights equal to the bf16 values, as transformers' float32 upcast does.
+  // A bf16 checkpoint loads into float32 weights equal to the bf16 values, as transformers' float32 upcast
+  // does.
   test::TempDir dir;
   LlmConfig c = tiny_config();
   c.torch_dtype = "bfloat16";
@@ -90,8 +91,9 @@ TEST(Bf16Checkpoint, ComputesInFloat32FromTheStoredValues) {
     for (auto& p : bf.parameters()) p.set_data(p.to(torch::kBFloat16));
   }
   bf.save(dir.path());
-  ASSERT_EQ(SafetensorsFile::open(dir.file("model.safetensors"))->at("model.layers.1.mlp.down_proj.weight").dtype,
-            DType::kBF16);
+  ASSERT_EQ(
+      SafetensorsFile::open(dir.file("model.safetensors"))->at("model.layers.1.mlp.down_proj.weight").dtype,
+      DType::kBF16);
   auto back = Decoder::load(dir.path());
   EXPECT_EQ(back->weight(TensorRole::kAttnQ, 0).scalar_type(), torch::kFloat32);
   for (TensorRole role : {TensorRole::kAttnQ, TensorRole::kFfnDown, TensorRole::kAttnKNorm})

@@ -19,11 +19,17 @@ std::string raw_file(const std::string& header, const std::string& data) {
 TEST(Safetensors, RoundTripAllDtypes) {
   test::TempDir dir;
   SafetensorsWriter w;
-  std::vector<torch::Tensor> ts = {torch::randn({2, 3}), torch::randn({4}).to(torch::kFloat16),
-                                   torch::randn({3, 1}).to(torch::kBFloat16), torch::randn({2}).to(torch::kFloat64),
-                                   torch::arange(5, torch::kInt64), torch::arange(6, torch::kInt32).view({2, 3}),
-                                   torch::arange(3, torch::kInt16), torch::arange(3, torch::kInt8),
-                                   torch::arange(3, torch::kUInt8), torch::tensor({true, false}), torch::zeros({0, 3})};
+  std::vector<torch::Tensor> ts = {torch::randn({2, 3}),
+                                   torch::randn({4}).to(torch::kFloat16),
+                                   torch::randn({3, 1}).to(torch::kBFloat16),
+                                   torch::randn({2}).to(torch::kFloat64),
+                                   torch::arange(5, torch::kInt64),
+                                   torch::arange(6, torch::kInt32).view({2, 3}),
+                                   torch::arange(3, torch::kInt16),
+                                   torch::arange(3, torch::kInt8),
+                                   torch::arange(3, torch::kUInt8),
+                                   torch::tensor({true, false}),
+                                   torch::zeros({0, 3})};
   for (size_t i = 0; i < ts.size(); ++i) add_tensor(w, "t" + std::to_string(i), ts[i]);
   w.set_metadata("format", "pt");
   w.write(dir.file("m.safetensors"));
@@ -47,11 +53,13 @@ TEST(Safetensors, MalformedFilesAreClearErrors) {
   std::vector<BadFile> cases = {
       {"abc", ": file is 3 bytes, too small for a safetensors header"},
       {std::string("\xff\xff\xff\xff\xff\xff\xff\x7f", 8) + "{}",
-       ": header length 9223372036854775807 exceeds the file size (10 bytes) (truncated or not a safetensors file)"},
+       ": header length 9223372036854775807 exceeds the file size (10 bytes) (truncated or not a safetensors "
+       "file)"},
       {raw_file("{not json", ""), " (header): invalid JSON"},
       {raw_file("[]", ""), ": header must be a JSON object"},
       {raw_file(R"({"a":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}})", f32),
-       ": tensor \"a\": unsupported dtype \"F33\" (expected F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL)"},
+       ": tensor \"a\": unsupported dtype \"F33\" (expected F32, F16, BF16, F64, I64, I32, I16, I8, U8, "
+       "BOOL)"},
       {raw_file(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", f32),
        ": tensor \"a\": shape x dtype size (12 bytes) does not match its byte span (8)"},
       {raw_file(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", f32),
@@ -62,10 +70,12 @@ TEST(Safetensors, MalformedFilesAreClearErrors) {
        ": tensor \"a\": data_offsets begin > end"},
       {raw_file(R"({"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}})", f32),
        ": tensor \"a\": shape x dtype size (overflow bytes) does not match its byte span (8)"},
-      {raw_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
-                f32),
+      {raw_file(
+           R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+           f32),
        ": tensors \"a\" and \"b\" overlap in the data section"},
-      {raw_file(R"({"a":{"dtype":"F32","shape":[2]}})", f32), ": tensor \"a\": missing field \"data_offsets\""},
+      {raw_file(R"({"a":{"dtype":"F32","shape":[2]}})", f32),
+       ": tensor \"a\": missing field \"data_offsets\""},
       {raw_file(R"({"__metadata__":{"k":1}})", ""), ": __metadata__.k must be a string"},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
@@ -86,8 +96,9 @@ TEST(Safetensors, ModuleLoadListsEveryProblem) {
   EXPECT_TRUE(torch::equal(back->bias, a->bias));
   torch::nn::Linear no_bias(torch::nn::LinearOptions(4, 2).bias(false));
   std::string msg = test::error_of([&] { load_module(*no_bias, dir.file("a.safetensors")); });
-  EXPECT_NE(msg.find("2 tensor problem(s): \"weight\" has shape [2, 3], expected [2, 4]; unexpected \"bias\""),
-            std::string::npos)
+  EXPECT_NE(
+      msg.find("2 tensor problem(s): \"weight\" has shape [2, 3], expected [2, 4]; unexpected \"bias\""),
+      std::string::npos)
       << msg;
 }
 

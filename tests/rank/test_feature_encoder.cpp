@@ -46,7 +46,8 @@ class Encoder : public ::testing::Test {
     schema_ = Schema::parse(kSchema, "schema.yaml");
     for (int i = 0; i < 10; ++i)
       train_.push_back(req(schema_, R"({"status":"to_receive","shop":"s1","days":)" + std::to_string(i) +
-                                        R"(,"value":)" + std::to_string(i * 10) + R"(,"pages":["home","cart"]})"));
+                                        R"(,"value":)" + std::to_string(i * 10) +
+                                        R"(,"pages":["home","cart"]})"));
     train_.push_back(req(schema_, R"({"status":"rare"})"));
     enc_ = FeatureEncoder::fit(schema_, train_, EncoderOptions{2, 4, 8, 64});
   }
@@ -80,16 +81,16 @@ TEST_F(Encoder, LayoutAndCardinalities) {
 
 TEST_F(Encoder, UnseenValuesMapToOovMissingToZero) {
   Ids a = encode(req(schema_, R"({"status":"to_receive","days":0.5,"pages":["home","never-seen"]})"), enc_);
-  EXPECT_EQ(a.single[0], 2);                               // the only vocabulary entry
-  EXPECT_EQ(a.single[1], FeatureEncoder::kMissing);        // absent
-  EXPECT_EQ(a.single[2], 2);                               // days < 1: first bucket
-  EXPECT_EQ(a.multi[0], 3);                                // "home" (vocabulary: cart=2, home=3)
+  EXPECT_EQ(a.single[0], 2);                         // the only vocabulary entry
+  EXPECT_EQ(a.single[1], FeatureEncoder::kMissing);  // absent
+  EXPECT_EQ(a.single[2], 2);                         // days < 1: first bucket
+  EXPECT_EQ(a.multi[0], 3);                          // "home" (vocabulary: cart=2, home=3)
   EXPECT_EQ(a.multi[1], FeatureEncoder::kOov);
-  EXPECT_EQ(a.multi[2], FeatureEncoder::kMissing);         // padding
+  EXPECT_EQ(a.multi[2], FeatureEncoder::kMissing);  // padding
   EXPECT_EQ(a.mask[0] + a.mask[1] + a.mask[2], 2.0f);
   Ids b = encode(req(schema_, R"({"status":"brand-new","days":100})"), enc_);
   EXPECT_EQ(b.single[0], FeatureEncoder::kOov);
-  EXPECT_EQ(b.single[2], 5);                               // days >= 7: last bucket
+  EXPECT_EQ(b.single[2], 5);  // days >= 7: last bucket
 }
 
 TEST_F(Encoder, TextIsHashedWordsCappedAtMaxLen) {
@@ -102,9 +103,11 @@ TEST_F(Encoder, TextIsHashedWordsCappedAtMaxLen) {
 }
 
 TEST_F(Encoder, SavedEncoderEncodesIdentically) {
-  FeatureEncoder back = FeatureEncoder::from_json(parse_json(enc_.to_json().dump(), "e"), schema_, "encoder.json");
-  for (const char* f : {R"({"status":"to_receive","shop":"s9","days":4,"value":35,"pages":["cart"],"query":"x y"})",
-                        R"({"status":"rare","value":-1})"}) {
+  FeatureEncoder back =
+      FeatureEncoder::from_json(parse_json(enc_.to_json().dump(), "e"), schema_, "encoder.json");
+  for (const char* f :
+       {R"({"status":"to_receive","shop":"s9","days":4,"value":35,"pages":["cart"],"query":"x y"})",
+        R"({"status":"rare","value":-1})"}) {
     Ids a = encode(req(schema_, f), enc_), b = encode(req(schema_, f), back);
     EXPECT_EQ(a.single, b.single);
     EXPECT_EQ(a.multi, b.multi);
@@ -115,7 +118,8 @@ TEST_F(Encoder, SavedEncoderEncodesIdentically) {
 TEST_F(Encoder, SchemaMismatchIsReported) {
   Schema other = Schema::parse("features:\n  - name: status\n    type: text\n", "s");
   EXPECT_EQ(test::error_of([&] { FeatureEncoder::from_json(enc_.to_json(), other, "encoder.json"); }),
-            "encoder.json: encoder has 6 fields but the dataset schema has 1 (the model was trained on another schema)");
+            "encoder.json: encoder has 6 fields but the dataset schema has 1 (the model was trained on "
+            "another schema)");
 }
 
 }  // namespace

@@ -35,7 +35,8 @@ TEST(Losses, KlIsZeroAtTheReferenceAndPositiveAway) {
   EXPECT_NEAR(kl_to_reference(ref + 1.0f, ref, mask).item<double>(), 0.0, 1e-6);  // shift-invariant
   // KL([1/4, 3/4] || [1/2, 1/2]) = 1/4 ln(1/2) + 3/4 ln(3/2)
   auto uniform = torch::zeros({1, 3});
-  EXPECT_NEAR(kl_to_reference(uniform, ref, mask).item<double>(), 0.25 * std::log(0.5) + 0.75 * std::log(1.5), 1e-6);
+  EXPECT_NEAR(kl_to_reference(uniform, ref, mask).item<double>(), 0.25 * std::log(0.5) + 0.75 * std::log(1.5),
+              1e-6);
 }
 
 TEST(Losses, GradientsFlowOnlyToRealCandidates) {

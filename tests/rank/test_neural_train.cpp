@@ -1,5 +1,5 @@
-// Training end to end on a tiny world: determinism (same seed, same metrics and bytes), run files, and scores of
-// the reloaded model equal to the trained one's.
+// Training end to end on a tiny world: determinism (same seed, same metrics and bytes), run files, and scores
+// of the reloaded model equal to the trained one's.
 #include <gtest/gtest.h>
 
 #include <torch/torch.h>

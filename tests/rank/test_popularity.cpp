@@ -27,9 +27,10 @@ class Popularity : public ::testing::Test {
 
 TEST_F(Popularity, SmoothedLogFrequencies) {
   BadInputLog log;
-  PopularityModel m = PopularityModel::fit(data_, dir_.file("train.jsonl"), 1.0, BadInputPolicy::kStrict, &log);
-  Request r = parse_request(R"({"request_id":"t","ts":3000,"market":"SG","clicked":["SG-3"]})", data_.schema(),
-                            data_.catalog(), "t");
+  PopularityModel m =
+      PopularityModel::fit(data_, dir_.file("train.jsonl"), 1.0, BadInputPolicy::kStrict, &log);
+  Request r = parse_request(R"({"request_id":"t","ts":3000,"market":"SG","clicked":["SG-3"]})",
+                            data_.schema(), data_.catalog(), "t");
   std::vector<float> s;
   m.score(r, s);
   // SG: 3 clicks, 3 intents: (c + 1) / (3 + 3).
@@ -41,7 +42,8 @@ TEST_F(Popularity, SmoothedLogFrequencies) {
 
 TEST_F(Popularity, SaveLoadGivesIdenticalScores) {
   BadInputLog log;
-  PopularityModel m = PopularityModel::fit(data_, dir_.file("train.jsonl"), 0.5, BadInputPolicy::kStrict, &log);
+  PopularityModel m =
+      PopularityModel::fit(data_, dir_.file("train.jsonl"), 0.5, BadInputPolicy::kStrict, &log);
   m.save(dir_.file("model.json"));
   PopularityModel back = PopularityModel::load(dir_.file("model.json"), data_);
   Request r = parse_request(R"({"request_id":"t","ts":3000,"market":"SG","clicked":[]})", data_.schema(),

@@ -36,10 +36,10 @@ RankerConfig tiny_text_bow() {
 
 RankBatch batch() {
   RankBatch b;
-  b.single = torch::tensor({{1, 2, 3}, {2, 4, 0}}, torch::kInt64);                              // [2, 3]
-  b.multi = torch::tensor({{{2, 3, 0}}, {{0, 0, 0}}}, torch::kInt64);                         // [2, 1, 3]
-  b.multi_mask = torch::tensor({{{1.0f, 1.0f, 0.0f}}, {{0.0f, 0.0f, 0.0f}}});                   // [2, 1, 3]
-  b.cand = torch::tensor({{0, 4, 9, 2}, {5, 6, 0, 0}}, torch::kInt64);                         // [2, 4]
+  b.single = torch::tensor({{1, 2, 3}, {2, 4, 0}}, torch::kInt64);             // [2, 3]
+  b.multi = torch::tensor({{{2, 3, 0}}, {{0, 0, 0}}}, torch::kInt64);          // [2, 1, 3]
+  b.multi_mask = torch::tensor({{{1.0f, 1.0f, 0.0f}}, {{0.0f, 0.0f, 0.0f}}});  // [2, 1, 3]
+  b.cand = torch::tensor({{0, 4, 9, 2}, {5, 6, 0, 0}}, torch::kInt64);         // [2, 4]
   b.cand_mask = torch::tensor({{true, true, true, true}, {true, true, false, false}});
   b.labels = torch::tensor({{0.0f, 1.0f, 0.0f, 0.0f}, {1.0f, 0.0f, 0.0f, 0.0f}});
   b.bow = torch::tensor({{3, 7, 0}, {1, 0, 0}}, torch::kInt64);  // [2, 3]
@@ -103,9 +103,10 @@ TEST(Rankers, TextBowGivesAnUnseenIntentARepresentationFromItsText) {
   m->eval();
   torch::NoGradGuard g;
   auto tower = m->intent_tower();  // [I, T]
-  EXPECT_FALSE(torch::equal(tower[8] - tower[9], torch::zeros({8})));  // differ only by their id embeddings...
+  EXPECT_FALSE(
+      torch::equal(tower[8] - tower[9], torch::zeros({8})));  // differ only by their id embeddings...
   auto text_only = tower - m->named_parameters()["intents.weight"];
-  EXPECT_TRUE(torch::allclose(text_only[8], text_only[9]));           // ...the text part is identical
+  EXPECT_TRUE(torch::allclose(text_only[8], text_only[9]));  // ...the text part is identical
   ids[9] = torch::tensor({1, 2, 3});
   m->set_intent_text(ids, mask);
   auto changed = m->intent_tower() - m->named_parameters()["intents.weight"];

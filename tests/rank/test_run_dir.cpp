@@ -16,9 +16,13 @@ TEST(RunDir, LoadScorerNamesTheProblem) {
             dir.file("nope") + ": not a run directory (no run.json) (create one with rgalign train)");
   test::write_text(dir.file("run.json"), R"({"model":"magic"})");
   EXPECT_EQ(test::error_of([&] { load_scorer(dir.path(), data); }),
-            dir.file("run.json") + ": unknown model \"magic\" (this build knows popularity, dnn, two-tower, text-bow)");
+            dir.file("run.json") +
+                ": unknown model \"magic\" (this build knows popularity, dnn, two-tower, text-bow)");
   test::write_text(dir.file("run.json"), R"({"model":"two-tower"})");
-  EXPECT_EQ(test::error_of([&] { load_scorer(dir.path(), data); }).rfind(dir.file("model_config.json") + ": cannot open", 0), 0u);
+  EXPECT_EQ(test::error_of([&] {
+              load_scorer(dir.path(), data);
+            }).rfind(dir.file("model_config.json") + ": cannot open", 0),
+            0u);
 }
 
 }  // namespace

@@ -42,7 +42,8 @@ TEST(Kb, EachMarketHasItsOwnSizeIdsAndWording) {
   EXPECT_GT(sizes.size(), 1u);
   // The same concept is worded differently across markets.
   EXPECT_EQ(market_wording("{parcel} stuck at sorting centre", markets[0]), "Parcel stuck at sorting centre");
-  EXPECT_EQ(market_wording("{parcel} stuck at sorting centre", markets[2]), "Package stuck at sorting centre");
+  EXPECT_EQ(market_wording("{parcel} stuck at sorting centre", markets[2]),
+            "Package stuck at sorting centre");
 }
 
 TEST(Kb, FixedSizeOption) {

@@ -48,7 +48,8 @@ TEST(Teachers, SeededAndTemperatureMakesSamplesDiffer) {
   Schema s = world_schema();
   const auto ts = default_teachers();
   Rng a(42), b(42);
-  EXPECT_EQ(ts[2].generate(stuck_parcel(s), s, "PH", 1.0, a), ts[2].generate(stuck_parcel(s), s, "PH", 1.0, b));
+  EXPECT_EQ(ts[2].generate(stuck_parcel(s), s, "PH", 1.0, a),
+            ts[2].generate(stuck_parcel(s), s, "PH", 1.0, b));
   std::set<std::string> hot, cold;
   Rng r(7);
   for (int i = 0; i < 20; ++i) {

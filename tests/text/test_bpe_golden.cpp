@@ -31,7 +31,8 @@ TEST(BpeTokenizerLoad, MalformedFilesAreNamed) {
   Json t = read_json_file(kDir + "/tokenizer.json");
   auto expect_error = [&](const Json& j, const std::string& msg) {
     write_json_file(dir.file("tokenizer.json"), j);
-    EXPECT_EQ(test::error_of([&] { BpeTokenizer::load(dir.file("tokenizer.json")); }), dir.file("tokenizer.json") + ": " + msg);
+    EXPECT_EQ(test::error_of([&] { BpeTokenizer::load(dir.file("tokenizer.json")); }),
+              dir.file("tokenizer.json") + ": " + msg);
   };
   Json a = t;
   a["model"]["type"] = "Unigram";
@@ -51,12 +52,14 @@ TEST(BpeTokenizerLoad, MalformedFilesAreNamed) {
   // String-form merges ("a b") load the same tokenizer as pair-form ones.
   Json f = t;
   Json merges = Json::array();
-  for (const auto& m : t["model"]["merges"]) merges.push_back(m[0].get<std::string>() + " " + m[1].get<std::string>());
+  for (const auto& m : t["model"]["merges"])
+    merges.push_back(m[0].get<std::string>() + " " + m[1].get<std::string>());
   f["model"]["merges"] = merges;
   write_json_file(dir.file("tokenizer.json"), f);
   auto tok = BpeTokenizer::load(dir.file("tokenizer.json"));
   EXPECT_EQ(tok->encode("Where is my parcel?"), (std::vector<int64_t>{372, 71, 405, 343, 273, 33}));
-  EXPECT_EQ(test::error_of([&] { tok->decode({9999}); }), "decode: token id 9999 is outside the vocabulary of 606");
+  EXPECT_EQ(test::error_of([&] { tok->decode({9999}); }),
+            "decode: token id 9999 is outside the vocabulary of 606");
 }
 
 }  // namespace

@@ -21,8 +21,9 @@ TEST(SentencePiece, TrainEncodeDecodeBesideTorch) {
       f << "Where is my parcel? Speed up parcel delivery. Request a refund for order " << i << ".\n"
         << "The payment failed but money was deducted. Track my order and change the address.\n";
   }
-  train_sentencepiece({"--input=" + dir.file("corpus.txt"), "--model_prefix=" + dir.file("sp"), "--vocab_size=60",
-                       "--hard_vocab_limit=false", "--model_type=unigram", "--minloglevel=2", "--num_threads=1"});
+  train_sentencepiece({"--input=" + dir.file("corpus.txt"), "--model_prefix=" + dir.file("sp"),
+                       "--vocab_size=60", "--hard_vocab_limit=false", "--model_type=unigram",
+                       "--minloglevel=2", "--num_threads=1"});
   auto tok = load_tokenizer(dir.path());
   ASSERT_EQ(tok, nullptr);  // no tokenizer.model in the directory under that name yet
   std::rename(dir.file("sp.model").c_str(), dir.file("tokenizer.model").c_str());

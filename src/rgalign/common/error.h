@@ -28,7 +28,7 @@ std::string location(const std::string& path, int64_t line);
 
 }  // namespace rgalign
 
-#define RG_ASSERT(cond, msg)                                          \
-  do {                                                                \
+#define RG_ASSERT(cond, msg)                                             \
+  do {                                                                   \
     if (!(cond)) ::rgalign::assert_fail(#cond, __FILE__, __LINE__, msg); \
   } while (0)

@@ -19,14 +19,21 @@ Json parse_json(const std::string& text, const std::string& where) {
   }
 }
 
-Json read_json_file(const std::string& path) { return parse_json(read_file(path), path); }
+Json read_json_file(const std::string& path) {
+  return parse_json(read_file(path), path);
+}
 
-void write_json_file(const std::string& path, const Json& j) { write_file_atomic(path, j.dump(2) + "\n"); }
+void write_json_file(const std::string& path, const Json& j) {
+  write_file_atomic(path, j.dump(2) + "\n");
+}
 
-const char* json_type_name(const Json& value) { return value.type_name(); }
+const char* json_type_name(const Json& value) {
+  return value.type_name();
+}
 
 const Json& require_field(const Json& obj, const char* key, const std::string& where) {
-  if (!obj.is_object()) throw InputError(where, std::string("expected a JSON object, got ") + obj.type_name());
+  if (!obj.is_object())
+    throw InputError(where, std::string("expected a JSON object, got ") + obj.type_name());
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) throw InputError(where, std::string("missing field \"") + key + "\"");
   return *it;
@@ -75,7 +82,8 @@ int64_t optional_int(const Json& obj, const char* key, const std::string& where,
 }
 
 double require_finite_number(const Json& value, const std::string& field, const std::string& where) {
-  if (!value.is_number()) throw InputError(where, "field \"" + field + "\" must be a number, got " + value.type_name());
+  if (!value.is_number())
+    throw InputError(where, "field \"" + field + "\" must be a number, got " + value.type_name());
   double x = value.get<double>();
   if (!std::isfinite(x)) throw InputError(where, "field \"" + field + "\" must be finite");
   return x;

@@ -12,7 +12,9 @@ namespace rgalign {
 template <class Options>
 Json options_to_json(Options& opt) {
   Json j = Json::object();
-  opt.visit([&j](const char* name, auto& field, const char* /*help*/, bool /*required*/ = false) { j[name] = field; });
+  opt.visit([&j](const char* name, auto& field, const char* /*help*/, bool /*required*/ = false) {
+    j[name] = field;
+  });
   return j;
 }
 

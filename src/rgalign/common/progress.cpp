@@ -11,18 +11,29 @@ namespace rgalign {
 
 std::string human_count(double x) {
   char buf[32];
-  if (x >= 1e9) std::snprintf(buf, sizeof buf, "%.1fG", x / 1e9);
-  else if (x >= 1e6) std::snprintf(buf, sizeof buf, "%.1fM", x / 1e6);
-  else if (x >= 1e3) std::snprintf(buf, sizeof buf, "%.1fk", x / 1e3);
-  else std::snprintf(buf, sizeof buf, "%.0f", x);
+  if (x >= 1e9)
+    std::snprintf(buf, sizeof buf, "%.1fG", x / 1e9);
+  else if (x >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.1fM", x / 1e6);
+  else if (x >= 1e3)
+    std::snprintf(buf, sizeof buf, "%.1fk", x / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f", x);
   return buf;
 }
 
 Progress::Progress(std::string label, uint64_t total, std::string unit, double log_interval_s)
-    : label_(std::move(label)), unit_(std::move(unit)), total_(total), log_interval_s_(log_interval_s),
-      tty_(::isatty(STDERR_FILENO) != 0), start_(std::chrono::steady_clock::now()), last_(start_) {}
+    : label_(std::move(label)),
+      unit_(std::move(unit)),
+      total_(total),
+      log_interval_s_(log_interval_s),
+      tty_(::isatty(STDERR_FILENO) != 0),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
 
-Progress::~Progress() { finish(); }
+Progress::~Progress() {
+  finish();
+}
 
 double Progress::elapsed_s() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -50,9 +61,10 @@ void Progress::render(bool final_line) {
   char eta[32] = "";
   if (total_ > 0 && rate > 0 && !final_line)
     std::snprintf(eta, sizeof eta, " | ETA %.0fs", (total_ - std::min(done_, total_)) / rate);
-  std::string counts = total_ > 0 ? std::to_string(done_) + "/" + std::to_string(total_) : std::to_string(done_);
-  std::string line = label_ + " " + counts + " " + unit_ + " | " + human_count(rate) + " " + unit_ + "/s" + eta +
-                     (suffix_.empty() ? "" : " | " + suffix_) + (final_line ? " | done in " : "");
+  std::string counts =
+      total_ > 0 ? std::to_string(done_) + "/" + std::to_string(total_) : std::to_string(done_);
+  std::string line = label_ + " " + counts + " " + unit_ + " | " + human_count(rate) + " " + unit_ + "/s" +
+                     eta + (suffix_.empty() ? "" : " | " + suffix_) + (final_line ? " | done in " : "");
   if (final_line) {
     char t[32];
     std::snprintf(t, sizeof t, "%.1fs", el);

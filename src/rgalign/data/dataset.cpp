@@ -20,7 +20,8 @@ Dataset Dataset::open(const std::string& dir, BadInputPolicy policy) {
 void check_split_name(const std::string& split) {
   bool ok = !split.empty();
   for (char c : split) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
-  if (!ok) throw InputError("--split", "invalid split name \"" + split + "\"", "letters, digits, _ and - only");
+  if (!ok)
+    throw InputError("--split", "invalid split name \"" + split + "\"", "letters, digits, _ and - only");
 }
 
 std::string Dataset::split_path(const std::string& split) const {
@@ -33,7 +34,11 @@ std::string Dataset::truth_path(const std::string& split) const {
   return (std::filesystem::path(dir_) / "truth" / (split + ".jsonl")).string();
 }
 
-bool Dataset::has_split(const std::string& split) const { return std::filesystem::exists(split_path(split)); }
-bool Dataset::has_truth(const std::string& split) const { return std::filesystem::exists(truth_path(split)); }
+bool Dataset::has_split(const std::string& split) const {
+  return std::filesystem::exists(split_path(split));
+}
+bool Dataset::has_truth(const std::string& split) const {
+  return std::filesystem::exists(truth_path(split));
+}
 
 }  // namespace rgalign

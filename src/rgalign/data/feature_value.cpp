@@ -51,8 +51,8 @@ FeatureValue feature_value_from_json(const Json& v, FeatureType type, const std:
                                      const std::string& where) {
   if (v.is_null()) return FeatureValue::missing();
   auto wrong = [&](const char* expected) {
-    return InputError(where, "feature \"" + feature + "\" (" + feature_type_name(type) + ") must be " + expected +
-                                 ", got " + v.type_name());
+    return InputError(where, "feature \"" + feature + "\" (" + feature_type_name(type) + ") must be " +
+                                 expected + ", got " + v.type_name());
   };
   switch (type) {
     case FeatureType::kCategorical:

@@ -7,7 +7,8 @@
 namespace rgalign {
 
 const char* const kReasonerInstruction =
-    "A shopper has just opened the customer-service chat and has not typed anything yet. From what the platform "
+    "A shopper has just opened the customer-service chat and has not typed anything yet. From what the "
+    "platform "
     "knows about them, write the question they most likely want to ask.";
 
 namespace {

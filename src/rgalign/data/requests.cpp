@@ -15,10 +15,12 @@ void parse_features(const Json& j, const Schema& schema, const std::string& wher
   r.features.assign(schema.size(), FeatureValue::missing());
   auto it = j.find("features");
   if (it == j.end() || it->is_null()) return;
-  if (!it->is_object()) throw InputError(where, std::string("\"features\" must be an object, got ") + it->type_name());
+  if (!it->is_object())
+    throw InputError(where, std::string("\"features\" must be an object, got ") + it->type_name());
   for (auto f = it->begin(); f != it->end(); ++f) {
     int idx = schema.find(f.key());
-    if (idx < 0) throw InputError(where, "unknown feature \"" + f.key() + "\"", "not declared in schema.yaml");
+    if (idx < 0)
+      throw InputError(where, "unknown feature \"" + f.key() + "\"", "not declared in schema.yaml");
     r.features[static_cast<size_t>(idx)] =
         feature_value_from_json(f.value(), schema.at(static_cast<size_t>(idx)).type, f.key(), where);
   }
@@ -33,17 +35,19 @@ void resolve_clicked(const Json& j, const IntentCatalog& catalog, const std::str
   r.labels.assign(r.candidates.size(), 0.0f);
   for (const auto& id : clicked) {
     int32_t idx = catalog.find(id);
-    if (idx < 0) throw InputError(where, "unknown intent id \"" + id + "\" in \"clicked\"", "not in intents.jsonl");
+    if (idx < 0)
+      throw InputError(where, "unknown intent id \"" + id + "\" in \"clicked\"", "not in intents.jsonl");
     const Intent& in = catalog.at(idx);
     if (in.market != r.market)
-      throw InputError(where, "clicked intent \"" + id + "\" belongs to market " + in.market + ", request is " +
-                                  r.market);
+      throw InputError(
+          where, "clicked intent \"" + id + "\" belongs to market " + in.market + ", request is " + r.market);
     if (in.valid_from > r.ts)
       throw InputError(where, "clicked intent \"" + id + "\" is not valid yet at ts " + std::to_string(r.ts) +
                                   " (valid_from " + std::to_string(in.valid_from) + ")");
     for (size_t k = 0; k < r.candidates.size(); ++k)
       if (r.candidates[k] == idx) {
-        if (r.labels[k] != 0.0f) throw InputError(where, "intent \"" + id + "\" appears twice in \"clicked\"");
+        if (r.labels[k] != 0.0f)
+          throw InputError(where, "intent \"" + id + "\" appears twice in \"clicked\"");
         r.labels[k] = 1.0f;
       }
   }
@@ -52,18 +56,21 @@ void resolve_clicked(const Json& j, const IntentCatalog& catalog, const std::str
 void parse_explicit(const Json& j, const IntentCatalog& catalog, const std::string& where, Request& r) {
   std::vector<std::string> ids = require_string_array(j, "candidates", where);
   const Json& labels = require_field(j, "labels", where);
-  if (!labels.is_array()) throw InputError(where, std::string("\"labels\" must be an array, got ") + labels.type_name());
+  if (!labels.is_array())
+    throw InputError(where, std::string("\"labels\" must be an array, got ") + labels.type_name());
   if (ids.empty()) throw InputError(where, "empty candidate set: \"candidates\" is empty");
   if (labels.size() != ids.size())
-    throw InputError(where, "\"labels\" has " + std::to_string(labels.size()) + " entries but \"candidates\" has " +
-                                std::to_string(ids.size()));
+    throw InputError(where, "\"labels\" has " + std::to_string(labels.size()) +
+                                " entries but \"candidates\" has " + std::to_string(ids.size()));
   std::unordered_set<int32_t> seen;
   r.explicit_candidates = true;
   for (size_t k = 0; k < ids.size(); ++k) {
     int32_t idx = catalog.find(ids[k]);
     if (idx < 0)
-      throw InputError(where, "unknown intent id \"" + ids[k] + "\" in \"candidates\"", "not in intents.jsonl");
-    if (!seen.insert(idx).second) throw InputError(where, "intent \"" + ids[k] + "\" appears twice in \"candidates\"");
+      throw InputError(where, "unknown intent id \"" + ids[k] + "\" in \"candidates\"",
+                       "not in intents.jsonl");
+    if (!seen.insert(idx).second)
+      throw InputError(where, "intent \"" + ids[k] + "\" appears twice in \"candidates\"");
     double y = require_finite_number(labels[k], "labels[" + std::to_string(k) + "]", where);
     if (y < 0) throw InputError(where, "\"labels[" + std::to_string(k) + "]\" must be >= 0");
     r.candidates.push_back(idx);
@@ -84,14 +91,18 @@ Request parse_request(const std::string& text, const Schema& schema, const Inten
   r.ts = require_int(j, "ts", where);
   r.market = require_string(j, "market", where);
   if (!catalog.has_market(r.market))
-    throw InputError(where, "empty candidate set: unknown market \"" + r.market + "\"", "no intent has this market");
+    throw InputError(where, "empty candidate set: unknown market \"" + r.market + "\"",
+                     "no intent has this market");
   parse_features(j, schema, where, r);
   bool has_clicked = j.contains("clicked"), has_candidates = j.contains("candidates");
   if (has_clicked && has_candidates)
     throw InputError(where, "both \"clicked\" and \"candidates\" given", "use one form per line");
-  if (has_candidates) parse_explicit(j, catalog, where, r);
-  else if (has_clicked) resolve_clicked(j, catalog, where, r);
-  else throw InputError(where, "missing field \"clicked\"", "or \"candidates\" + \"labels\"");
+  if (has_candidates)
+    parse_explicit(j, catalog, where, r);
+  else if (has_clicked)
+    resolve_clicked(j, catalog, where, r);
+  else
+    throw InputError(where, "missing field \"clicked\"", "or \"candidates\" + \"labels\"");
   return r;
 }
 
@@ -150,8 +161,8 @@ bool RequestReader::next(Request& out) {
   return false;
 }
 
-std::vector<Request> read_requests(const std::string& path, const Schema& schema, const IntentCatalog& catalog,
-                                   BadInputPolicy policy, BadInputLog* log) {
+std::vector<Request> read_requests(const std::string& path, const Schema& schema,
+                                   const IntentCatalog& catalog, BadInputPolicy policy, BadInputLog* log) {
   RequestReader reader(path, schema, catalog, policy, log);
   std::vector<Request> out;
   Request r;

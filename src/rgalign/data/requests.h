@@ -59,7 +59,8 @@ class RequestReader {
 };
 
 // Reads a whole split into memory (for training and evaluation on data that fits).
-std::vector<Request> read_requests(const std::string& path, const Schema& schema, const IntentCatalog& catalog,
-                                   BadInputPolicy policy, BadInputLog* log = nullptr);
+std::vector<Request> read_requests(const std::string& path, const Schema& schema,
+                                   const IntentCatalog& catalog, BadInputPolicy policy,
+                                   BadInputLog* log = nullptr);
 
 }  // namespace rgalign

@@ -22,7 +22,8 @@ T scalar_as(const YAML::Node& n, const std::string& key, const char* expected, c
   try {
     return n.as<T>();
   } catch (const YAML::Exception&) {
-    throw InputError(where_of(path, n), "\"" + key + "\" must be " + expected + ", got \"" + n.Scalar() + "\"");
+    throw InputError(where_of(path, n),
+                     "\"" + key + "\" must be " + expected + ", got \"" + n.Scalar() + "\"");
   }
 }
 
@@ -33,8 +34,8 @@ size_t count_placeholders(const std::string& s) {
 }
 
 FeatureSpec parse_feature(const YAML::Node& node, const std::string& path) {
-  static const std::set<std::string> kKeys = {"name", "type", "buckets", "hash_buckets", "max_len", "render",
-                                              "description"};
+  static const std::set<std::string> kKeys = {"name",    "type",   "buckets",    "hash_buckets",
+                                              "max_len", "render", "description"};
   if (!node.IsMap()) throw InputError(where_of(path, node), "each feature must be a mapping");
   for (auto it = node.begin(); it != node.end(); ++it) {
     std::string key = it->first.Scalar();
@@ -73,13 +74,16 @@ FeatureSpec parse_feature(const YAML::Node& node, const std::string& path) {
     if (count_placeholders(f.render) != 1)
       throw InputError(where_of(path, r), "\"render\" of \"" + f.name + "\" must contain exactly one {}");
   }
-  if (auto d = node["description"]) f.description = scalar_as<std::string>(d, "description", "a string", path);
+  if (auto d = node["description"])
+    f.description = scalar_as<std::string>(d, "description", "a string", path);
   return f;
 }
 
 }  // namespace
 
-Schema Schema::load(const std::string& path) { return parse(read_file(path), path); }
+Schema Schema::load(const std::string& path) {
+  return parse(read_file(path), path);
+}
 
 Schema Schema::parse(const std::string& yaml_text, const std::string& path) {
   YAML::Node root;
@@ -92,7 +96,8 @@ Schema Schema::parse(const std::string& yaml_text, const std::string& path) {
   for (auto it = root.begin(); it != root.end(); ++it) {
     std::string key = it->first.Scalar();
     if (key != "version" && key != "features")
-      throw InputError(where_of(path, it->first), "unknown key \"" + key + "\"", "expected version, features");
+      throw InputError(where_of(path, it->first), "unknown key \"" + key + "\"",
+                       "expected version, features");
   }
   if (auto v = root["version"]) {
     int version = scalar_as<int>(v, "version", "an integer", path);
@@ -143,6 +148,8 @@ std::string Schema::to_yaml() const {
   return std::string(out.c_str()) + "\n";
 }
 
-void Schema::save(const std::string& path) const { write_file_atomic(path, to_yaml()); }
+void Schema::save(const std::string& path) const {
+  write_file_atomic(path, to_yaml());
+}
 
 }  // namespace rgalign

@@ -14,10 +14,10 @@ struct FeatureSpec {
   std::string name;
   FeatureType type = FeatureType::kCategorical;
   std::vector<double> buckets;  // numeric boundaries, strictly increasing; empty = fit quantiles on train
-  int64_t hash_buckets = 0;     // > 0: categorical values hashed into this many buckets instead of a vocabulary
-  int64_t max_len = 0;          // multi_categorical / text: longest sequence kept by encoders (0 = default)
-  std::string render;           // prompt template with one "{}" for the value
-  std::string description;      // free text for humans
+  int64_t hash_buckets = 0;  // > 0: categorical values hashed into this many buckets instead of a vocabulary
+  int64_t max_len = 0;       // multi_categorical / text: longest sequence kept by encoders (0 = default)
+  std::string render;        // prompt template with one "{}" for the value
+  std::string description;   // free text for humans
 };
 
 class Schema {

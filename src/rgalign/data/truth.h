@@ -1,5 +1,5 @@
-// Truth files of simulated data (truth/<split>.jsonl): the true click probability of every candidate, used only
-// for oracle metrics. Nothing here may reach a model.
+// Truth files of simulated data (truth/<split>.jsonl): the true click probability of every candidate, used
+// only for oracle metrics. Nothing here may reach a model.
 #pragma once
 
 #include <cstdint>

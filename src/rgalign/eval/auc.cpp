@@ -68,8 +68,8 @@ double pooled_auc(const std::vector<float>& scores, const std::vector<float>& la
   const size_t n_pos = pos.size(), n_neg = scores.size() - n_pos;
   if (n_pos == 0 || n_neg == 0) return std::numeric_limits<double>::quiet_NaN();
   radix_sort_u32(pos);
-  std::vector<uint32_t> uniq;       // distinct positive keys, ascending
-  std::vector<double> pos_count;    // positives per distinct key
+  std::vector<uint32_t> uniq;     // distinct positive keys, ascending
+  std::vector<double> pos_count;  // positives per distinct key
   for (size_t i = 0; i < n_pos; ++i) {
     if (uniq.empty() || uniq.back() != pos[i]) {
       uniq.push_back(pos[i]);
@@ -83,7 +83,8 @@ double pooled_auc(const std::vector<float>& scores, const std::vector<float>& la
     while (j < m && (uniq[j] >> 16) < b) ++j;
     first[b] = j;
   }
-  // between[j]: negatives strictly between uniq[j-1] and uniq[j] (j == m: above all); tied[j]: equal to uniq[j].
+  // between[j]: negatives strictly between uniq[j-1] and uniq[j] (j == m: above all); tied[j]: equal to
+  // uniq[j].
   auto count_range = [&](size_t lo, size_t hi, std::vector<uint64_t>& between, std::vector<uint64_t>& tied) {
     between.assign(m + 1, 0);
     tied.assign(m, 0);
@@ -93,8 +94,10 @@ double pooled_auc(const std::vector<float>& scores, const std::vector<float>& la
       const uint32_t b = x >> 16;
       const uint32_t* it = std::lower_bound(uniq.data() + first[b], uniq.data() + first[b + 1], x);
       const size_t j = static_cast<size_t>(it - uniq.data());
-      if (j < m && uniq[j] == x) ++tied[j];
-      else ++between[j];
+      if (j < m && uniq[j] == x)
+        ++tied[j];
+      else
+        ++between[j];
     }
   };
   std::vector<uint64_t> between, tied, between2, tied2;

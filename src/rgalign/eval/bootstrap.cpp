@@ -33,7 +33,9 @@ Contribution contribution(const GroupStats& g) {
   return c;
 }
 
-double ratio(double num, double den) { return den > 0 ? num / den : std::numeric_limits<double>::quiet_NaN(); }
+double ratio(double num, double den) {
+  return den > 0 ? num / den : std::numeric_limits<double>::quiet_NaN();
+}
 
 // Poisson(1) by inversion: the CDF table below, compared against a 32-bit uniform.
 struct PoissonOne {
@@ -46,8 +48,8 @@ struct PoissonOne {
       cdf[k] = static_cast<uint32_t>(std::min(4294967295.0, c * 4294967296.0));
     }
   }
-  // Branch-free: the count of CDF steps at or below u (the draw is 0 with probability e^-1, so a loop's branch
-  // would mispredict constantly).
+  // Branch-free: the count of CDF steps at or below u (the draw is 0 with probability e^-1, so a loop's
+  // branch would mispredict constantly).
   int draw(uint32_t u) const {
     int k = 0;
     for (int i = 0; i < 11; ++i) k += u >= cdf[i];
@@ -79,9 +81,9 @@ std::map<std::string, Interval> bootstrap_ci95(const std::vector<GroupStats>& st
                                                const std::vector<int32_t>* members, int resamples,
                                                uint64_t seed, int threads) {
   // Poisson bootstrap (Hanley & MacGibbon 2006; the usual form at scale): in each resample every group is
-  // counted Poisson(1) times, which approximates multinomial resampling of n groups ever more closely as n grows.
-  // Groups are visited in order and each resample keeps its own accumulators and random stream, so memory access is
-  // sequential and the result does not depend on the thread count.
+  // counted Poisson(1) times, which approximates multinomial resampling of n groups ever more closely as n
+  // grows. Groups are visited in order and each resample keeps its own accumulators and random stream, so
+  // memory access is sequential and the result does not depend on the thread count.
   std::vector<Contribution> c;
   if (members) {
     c.reserve(members->size());

@@ -28,8 +28,8 @@ Json run_eval(const EvalOptions& opt) {
   MetricSet m = evaluate_split(*scorer, data, eo);
   Json j = metrics_to_json(m);
   write_json_file(opt.out, j);
-  spdlog::info("{} on {}: gauc {:.4f} recall@3 {:.4f} ndcg@3 {:.4f} over {} requests -> {}", scorer->model_name(),
-               opt.split, m.gauc, m.recall_at[1], m.ndcg_at[0], m.n_groups, opt.out);
+  spdlog::info("{} on {}: gauc {:.4f} recall@3 {:.4f} ndcg@3 {:.4f} over {} requests -> {}",
+               scorer->model_name(), opt.split, m.gauc, m.recall_at[1], m.ndcg_at[0], m.n_groups, opt.out);
   return j;
 }
 

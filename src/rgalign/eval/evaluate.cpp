@@ -15,7 +15,8 @@ std::unordered_set<int32_t> train_clicked_intents(const Dataset& data) {
   std::unordered_set<int32_t> seen;
   if (!data.has_split("train")) return seen;
   BadInputLog log;  // bad training lines are the trainer's concern; here they only cannot mark an intent warm
-  RequestReader reader(data.split_path("train"), data.schema(), data.catalog(), BadInputPolicy::kSkipBad, &log);
+  RequestReader reader(data.split_path("train"), data.schema(), data.catalog(), BadInputPolicy::kSkipBad,
+                       &log);
   Request r;
   while (reader.next(r))
     for (size_t k = 0; k < r.candidates.size(); ++k)
@@ -26,7 +27,8 @@ std::unordered_set<int32_t> train_clicked_intents(const Dataset& data) {
 MetricSet evaluate_split(const Scorer& scorer, const Dataset& data, const EvalSplitOptions& opt) {
   const std::string path = data.split_path(opt.split);
   std::unique_ptr<TruthIndex> truth;
-  if (data.has_truth(opt.split)) truth = std::make_unique<TruthIndex>(TruthIndex::load(data.truth_path(opt.split), data.catalog()));
+  if (data.has_truth(opt.split))
+    truth = std::make_unique<TruthIndex>(TruthIndex::load(data.truth_path(opt.split), data.catalog()));
   const std::unordered_set<int32_t> warm = train_clicked_intents(data);
 
   std::unique_ptr<AtomicFile> preds;
@@ -79,7 +81,8 @@ MetricSet evaluate_split(const Scorer& scorer, const Dataset& data, const EvalSp
   if (!chunk.empty()) flush();
   progress.finish();
   bad.report(path);
-  if (missing_truth > 0) spdlog::warn("{}: {} request(s) have no truth row; oracle metrics omitted", path, missing_truth);
+  if (missing_truth > 0)
+    spdlog::warn("{}: {} request(s) have no truth row; oracle metrics omitted", path, missing_truth);
   if (preds) preds->commit();
   MetricSet m = compute_metrics(groups, opt.metrics);
   return m;

@@ -13,7 +13,9 @@ namespace rgalign {
 
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-double ratio(double num, double den) { return den > 0 ? num / den : kNaN; }
+double ratio(double num, double den) {
+  return den > 0 ? num / den : kNaN;
+}
 }  // namespace
 
 void GroupedScores::add_group(const std::vector<float>& scores, const std::vector<float>& labels,
@@ -24,8 +26,10 @@ void GroupedScores::add_group(const std::vector<float>& scores, const std::vecto
   scores_.insert(scores_.end(), scores.begin(), scores.end());
   labels_.insert(labels_.end(), labels.begin(), labels.end());
   if (truth.empty()) has_truth_ = false;
-  if (has_truth_) truth_.insert(truth_.end(), truth.begin(), truth.end());
-  else truth_.clear();
+  if (has_truth_)
+    truth_.insert(truth_.end(), truth.begin(), truth.end());
+  else
+    truth_.clear();
   offsets_.push_back(static_cast<int64_t>(scores_.size()));
   for (const auto& s : segments) segments_[s].push_back(g);
 }
@@ -45,7 +49,8 @@ std::vector<GroupStats> compute_group_stats(const GroupedScores& data, int threa
   auto run = [&](size_t lo, size_t hi) {
     std::vector<int32_t> scratch;
     for (size_t g = lo; g < hi; ++g)
-      stats[g] = group_stats(scores + off[g], labels + off[g], static_cast<int32_t>(off[g + 1] - off[g]), scratch);
+      stats[g] =
+          group_stats(scores + off[g], labels + off[g], static_cast<int32_t>(off[g + 1] - off[g]), scratch);
   };
   size_t t = static_cast<size_t>(std::max(1, threads));
   std::vector<std::thread> pool;
@@ -121,8 +126,8 @@ MetricSet compute_metrics(const GroupedScores& data, const MetricsOptions& opt) 
       m.ci95 = bootstrap_ci95(stats, members, opt.bootstrap_resamples, seed, opt.threads);
     if (!oracle_stats.empty()) {
       MetricSet o = aggregate(data, oracle_stats, members);
-      m.oracle = std::map<std::string, double>{{"gauc", o.gauc}, {"recall@3", o.recall_at[1]},
-                                               {"ndcg@3", o.ndcg_at[0]}};
+      m.oracle = std::map<std::string, double>{
+          {"gauc", o.gauc}, {"recall@3", o.recall_at[1]}, {"ndcg@3", o.ndcg_at[0]}};
     }
     return m;
   };
@@ -135,7 +140,9 @@ MetricSet compute_metrics(const GroupedScores& data, const MetricsOptions& opt) 
 }
 
 namespace {
-Json number_or_null(double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); }
+Json number_or_null(double x) {
+  return std::isfinite(x) ? Json(x) : Json(nullptr);
+}
 }  // namespace
 
 Json metrics_to_json(const MetricSet& m) {
@@ -155,7 +162,8 @@ Json metrics_to_json(const MetricSet& m) {
   Json ci = Json::object();
   for (const char* key : {"gauc", "recall@3", "ndcg@3"}) {
     auto it = m.ci95.find(key);
-    if (it != m.ci95.end()) ci[key] = Json::array({number_or_null(it->second.lo), number_or_null(it->second.hi)});
+    if (it != m.ci95.end())
+      ci[key] = Json::array({number_or_null(it->second.lo), number_or_null(it->second.hi)});
   }
   j["ci95"] = std::move(ci);
   if (m.oracle) {

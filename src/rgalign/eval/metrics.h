@@ -55,7 +55,7 @@ struct MetricSet {
   int64_t n_groups = 0, n_groups_skipped = 0, n_impressions = 0;
   double gauc = 0, gauc_uniform = 0, gauc_click_weighted = 0, auc = 0, logloss = 0, error_rate = 0;
   double recall_at[3] = {}, ndcg_at[2] = {}, mrr = 0;
-  std::map<std::string, Interval> ci95;  // gauc, recall@3, ndcg@3
+  std::map<std::string, Interval> ci95;                 // gauc, recall@3, ndcg@3
   std::optional<std::map<std::string, double>> oracle;  // gauc, recall@3, ndcg@3
   std::map<std::string, MetricSet> segments;
 };

@@ -32,9 +32,10 @@ std::vector<float> number_array(const Json& j, const char* key, const std::strin
 
 namespace {
 
-// A scanner for the common shape of a prediction line: an object whose values are plain strings (no escapes) or
-// arrays of numbers or of plain strings. Anything else returns false and the line goes through the full JSON
-// parser, which handles every valid form and words every error; this path only makes the usual case fast.
+// A scanner for the common shape of a prediction line: an object whose values are plain strings (no escapes)
+// or arrays of numbers or of plain strings. Anything else returns false and the line goes through the full
+// JSON parser, which handles every valid form and words every error; this path only makes the usual case
+// fast.
 class FastLineScanner {
  public:
   explicit FastLineScanner(const std::string& s) : p_(s.data()), end_(s.data() + s.size()) {}
@@ -140,11 +141,12 @@ void validate(const PredictionLine& p, const std::string& where) {
   for (const auto& [name, values] : arrays)
     for (size_t i = 0; i < values->size(); ++i)
       if (!std::isfinite((*values)[i]))  // also catches doubles beyond float range
-        throw InputError(where, std::string("field \"") + name + "[" + std::to_string(i) + "]\" must be finite");
+        throw InputError(where,
+                         std::string("field \"") + name + "[" + std::to_string(i) + "]\" must be finite");
   if (p.scores.empty()) throw InputError(where, "empty group: \"scores\" is empty");
   if (p.labels.size() != p.scores.size())
-    throw InputError(where, "\"labels\" has " + std::to_string(p.labels.size()) + " entries but \"scores\" has " +
-                                std::to_string(p.scores.size()));
+    throw InputError(where, "\"labels\" has " + std::to_string(p.labels.size()) +
+                                " entries but \"scores\" has " + std::to_string(p.scores.size()));
   if (!p.truth.empty() && p.truth.size() != p.scores.size())
     throw InputError(where, "\"truth\" must be as long as \"scores\"");
   if (!p.intent_ids.empty() && p.intent_ids.size() != p.scores.size())

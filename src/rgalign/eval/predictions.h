@@ -1,6 +1,6 @@
 // Prediction files for `rgalign metrics`: one group per line,
-// {"request_id":..,"scores":[..],"labels":[..]} with optional "truth":[..] (true click probabilities, for oracle
-// metrics), "intent_ids":[..] and "segments":["market:SG",..].
+// {"request_id":..,"scores":[..],"labels":[..]} with optional "truth":[..] (true click probabilities, for
+// oracle metrics), "intent_ids":[..] and "segments":["market:SG",..].
 #pragma once
 
 #include <string>

@@ -3,16 +3,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <limits>
-#include <cstdint>
 #include <numeric>
 
 namespace rgalign {
 
 namespace {
 
-double discount(int64_t position) { return 1.0 / std::log2(static_cast<double>(position) + 1.0); }
+double discount(int64_t position) {
+  return 1.0 / std::log2(static_cast<double>(position) + 1.0);
+}
 
 // Sorts indices by score, descending; ties keep index order (irrelevant: metrics average over tie blocks).
 void sort_desc(const float* scores, int32_t n, std::vector<int32_t>& order) {
@@ -67,7 +69,8 @@ double dcg_at_k(const float* scores, const float* labels, int32_t n, int k) {
   return dcg_sorted(scores, labels, order, k);
 }
 
-GroupStats group_stats_sorted(const float* scores, const float* labels, int32_t n, std::vector<int32_t>& order) {
+GroupStats group_stats_sorted(const float* scores, const float* labels, int32_t n,
+                              std::vector<int32_t>& order) {
   GroupStats g;
   g.n = n;
   sort_desc(scores, n, order);
@@ -127,8 +130,8 @@ double block_mean(int64_t start, int64_t size, int k, W w) {
 }  // namespace
 
 GroupStats group_stats(const float* scores, const float* labels, int32_t n, std::vector<int32_t>& scratch) {
-  // Clicks are few per group, so each clicked candidate's tie block (how many score above it, how many tie with
-  // it) is counted directly in O(n) instead of sorting the group. Many positives fall back to the sort.
+  // Clicks are few per group, so each clicked candidate's tie block (how many score above it, how many tie
+  // with it) is counted directly in O(n) instead of sorting the group. Many positives fall back to the sort.
   int32_t n_pos = 0;
   for (int32_t i = 0; i < n; ++i) n_pos += labels[i] > 0 ? 1 : 0;
   if (n_pos > 8) return group_stats_sorted(scores, labels, n, scratch);
@@ -155,7 +158,8 @@ GroupStats group_stats(const float* scores, const float* labels, int32_t n, std:
       neg_tied += neg && t == s;
     }
     auc_num += neg_below + 0.5 * neg_tied;
-    for (int r = 0; r < 3; ++r) g.hits_at[r] += block_mean(above, tied, kRecallKs[r], [](int64_t) { return 1.0; });
+    for (int r = 0; r < 3; ++r)
+      g.hits_at[r] += block_mean(above, tied, kRecallKs[r], [](int64_t) { return 1.0; });
     for (int r = 0; r < 2; ++r) g.ndcg_at[r] += labels[i] * block_mean(above, tied, kNdcgKs[r], discount);
     if (above < best_start) {
       best_start = above;

@@ -21,7 +21,8 @@ std::string with_ci(const Json& m, const char* key) {
   std::string s = num(m, key);
   if (m.contains("ci95") && m["ci95"].contains(key) && m["ci95"][key][0].is_number()) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, " [%.4f, %.4f]", m["ci95"][key][0].get<double>(), m["ci95"][key][1].get<double>());
+    std::snprintf(buf, sizeof buf, " [%.4f, %.4f]", m["ci95"][key][0].get<double>(),
+                  m["ci95"][key][1].get<double>());
     s += buf;
   }
   return s;
@@ -34,17 +35,18 @@ std::string report_markdown(const std::string& title, const std::vector<ReportSt
   md += "| stage | model | GAUC | Recall@3 | NDCG@3 | MRR | error rate |\n|---|---|---|---|---|---|---|\n";
   const Json* oracle = nullptr;
   for (const auto& s : stages) {
-    md += "| " + s.name + " | " + s.model + " | " + with_ci(s.metrics, "gauc") + " | " + with_ci(s.metrics, "recall@3") +
-          " | " + with_ci(s.metrics, "ndcg@3") + " | " + num(s.metrics, "mrr") + " | " + num(s.metrics, "error_rate") +
-          " |\n";
+    md += "| " + s.name + " | " + s.model + " | " + with_ci(s.metrics, "gauc") + " | " +
+          with_ci(s.metrics, "recall@3") + " | " + with_ci(s.metrics, "ndcg@3") + " | " +
+          num(s.metrics, "mrr") + " | " + num(s.metrics, "error_rate") + " |\n";
     if (s.metrics.contains("oracle")) oracle = &s.metrics["oracle"];
   }
   if (oracle)
-    md += "| oracle | true click probabilities | " + num(*oracle, "gauc") + " | " + num(*oracle, "recall@3") + " | " +
-          num(*oracle, "ndcg@3") + " | - | - |\n";
+    md += "| oracle | true click probabilities | " + num(*oracle, "gauc") + " | " + num(*oracle, "recall@3") +
+          " | " + num(*oracle, "ndcg@3") + " | - | - |\n";
   // Segments of the last stage: where the model is weakest.
   if (!stages.empty() && stages.back().metrics.contains("segments")) {
-    md += "\n## Segments (" + stages.back().name + ")\n\n| segment | requests | GAUC | Recall@3 |\n|---|---|---|---|\n";
+    md += "\n## Segments (" + stages.back().name +
+          ")\n\n| segment | requests | GAUC | Recall@3 |\n|---|---|---|---|\n";
     for (const auto& [name, m] : stages.back().metrics["segments"].items())
       md += "| " + name + " | " + std::to_string(m.value("n_groups", 0)) + " | " + num(m, "gauc") + " | " +
             num(m, "recall@3") + " |\n";

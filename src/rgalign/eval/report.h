@@ -9,9 +9,9 @@
 namespace rgalign {
 
 struct ReportStage {
-  std::string name;  // baseline | qe-rec | rga-sft | rga-dpo | rga-cl | rga-calibrated
-  std::string model; // what produced it, e.g. "popularity"
-  Json metrics;      // metrics_to_json() of the test split
+  std::string name;   // baseline | qe-rec | rga-sft | rga-dpo | rga-cl | rga-calibrated
+  std::string model;  // what produced it, e.g. "popularity"
+  Json metrics;       // metrics_to_json() of the test split
 };
 
 // Writes report.json and report.md into `dir`, atomically. `extra` is merged into report.json.

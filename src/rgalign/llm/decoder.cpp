@@ -22,7 +22,8 @@ torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& w, double ep
 }
 
 torch::Tensor rope_inv_freq(const LlmConfig& c) {
-  auto inv = 1.0 / torch::pow(c.rope_theta, torch::arange(0, c.head_dim, 2, torch::kFloat64) / static_cast<double>(c.head_dim));
+  auto inv = 1.0 / torch::pow(c.rope_theta, torch::arange(0, c.head_dim, 2, torch::kFloat64) /
+                                                static_cast<double>(c.head_dim));
   if (c.rope_scaling.rope_type == "llama3") {
     // Llama 3.1 frequency scaling (transformers' _compute_llama3_parameters).
     const auto& s = c.rope_scaling;
@@ -43,10 +44,15 @@ Decoder::Decoder(LlmConfig cfg, uint64_t seed) : cfg_(std::move(cfg)) {
   auto init = [&](TensorRole role, int64_t layer) {
     if (!tensor_present(role, cfg_)) return;
     const auto shape = tensor_shape(role, cfg_);
-    const bool norm = role == TensorRole::kAttnNorm || role == TensorRole::kFfnNorm || role == TensorRole::kOutputNorm ||
-                      role == TensorRole::kAttnQNorm || role == TensorRole::kAttnKNorm;
-    const bool bias = role == TensorRole::kAttnQBias || role == TensorRole::kAttnKBias || role == TensorRole::kAttnVBias;
-    create_slot(role, layer, norm ? torch::ones(shape) : bias ? torch::zeros(shape) : torch::randn(shape) * 0.02);
+    const bool norm = role == TensorRole::kAttnNorm || role == TensorRole::kFfnNorm ||
+                      role == TensorRole::kOutputNorm || role == TensorRole::kAttnQNorm ||
+                      role == TensorRole::kAttnKNorm;
+    const bool bias =
+        role == TensorRole::kAttnQBias || role == TensorRole::kAttnKBias || role == TensorRole::kAttnVBias;
+    create_slot(role, layer,
+                norm   ? torch::ones(shape)
+                : bias ? torch::zeros(shape)
+                       : torch::randn(shape) * 0.02);
   };
   for (TensorRole r : kGlobalRoles) init(r, 0);
   for (int64_t l = 0; l < cfg_.num_hidden_layers; ++l)
@@ -55,7 +61,8 @@ Decoder::Decoder(LlmConfig cfg, uint64_t seed) : cfg_(std::move(cfg)) {
 }
 
 torch::Tensor& Decoder::slot(TensorRole role, int64_t layer) {
-  const bool global = role == TensorRole::kTokenEmbedding || role == TensorRole::kOutputNorm || role == TensorRole::kOutput;
+  const bool global =
+      role == TensorRole::kTokenEmbedding || role == TensorRole::kOutputNorm || role == TensorRole::kOutput;
   auto key = std::make_pair(static_cast<int>(role), global ? int64_t{0} : layer);
   auto it = weights_.find(key);
   RG_ASSERT(it != weights_.end(), "tensor slot used before it was created: " + tensor_name(role, layer));
@@ -72,7 +79,8 @@ void Decoder::create_slot(TensorRole role, int64_t layer, torch::Tensor value) {
 
 torch::Tensor Decoder::weight(TensorRole role, int64_t layer) const {
   if (role == TensorRole::kOutput && cfg_.tie_word_embeddings) role = TensorRole::kTokenEmbedding;
-  const bool global = role == TensorRole::kTokenEmbedding || role == TensorRole::kOutputNorm || role == TensorRole::kOutput;
+  const bool global =
+      role == TensorRole::kTokenEmbedding || role == TensorRole::kOutputNorm || role == TensorRole::kOutput;
   auto it = weights_.find(std::make_pair(static_cast<int>(role), global ? int64_t{0} : layer));
   return it == weights_.end() ? torch::Tensor() : it->second;
 }
@@ -161,8 +169,9 @@ void Decoder::save(const std::string& dir) const {
 }
 
 std::pair<torch::Tensor, torch::Tensor> Decoder::rope(const torch::Tensor& positions) const {
-  auto freqs = positions.to(torch::kFloat32).unsqueeze(-1) * inv_freq_.to(positions.device());  // [B, T, hd/2]
-  auto emb = torch::cat({freqs, freqs}, /*dim=*/-1);                                          // [B, T, hd]
+  auto freqs =
+      positions.to(torch::kFloat32).unsqueeze(-1) * inv_freq_.to(positions.device());  // [B, T, hd/2]
+  auto emb = torch::cat({freqs, freqs}, /*dim=*/-1);                                   // [B, T, hd]
   return {emb.cos(), emb.sin()};
 }
 
@@ -173,20 +182,22 @@ torch::Tensor rotate_half(const torch::Tensor& x) {
 }
 }  // namespace
 
-torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch::Tensor& cos, const torch::Tensor& sin,
-                                 const torch::Tensor& mask, KvCache* cache) {
+torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch::Tensor& cos,
+                                 const torch::Tensor& sin, const torch::Tensor& mask, KvCache* cache) {
   const int64_t B = x.size(0), T = x.size(1), nh = cfg_.num_attention_heads, nkv = cfg_.num_key_value_heads,
                 hd = cfg_.head_dim;
-  auto q = project(x, TensorRole::kAttnQ, l, TensorRole::kAttnQBias).view({B, T, nh, hd});   // [B, T, nh, hd]
-  auto k = project(x, TensorRole::kAttnK, l, TensorRole::kAttnKBias).view({B, T, nkv, hd});  // [B, T, nkv, hd]
-  auto v = project(x, TensorRole::kAttnV, l, TensorRole::kAttnVBias).view({B, T, nkv, hd});  // [B, T, nkv, hd]
+  auto q = project(x, TensorRole::kAttnQ, l, TensorRole::kAttnQBias).view({B, T, nh, hd});  // [B, T, nh, hd]
+  auto k =
+      project(x, TensorRole::kAttnK, l, TensorRole::kAttnKBias).view({B, T, nkv, hd});  // [B, T, nkv, hd]
+  auto v =
+      project(x, TensorRole::kAttnV, l, TensorRole::kAttnVBias).view({B, T, nkv, hd});  // [B, T, nkv, hd]
   if (cfg_.qk_norm) {
     q = rms_norm(q, weight(TensorRole::kAttnQNorm, l), cfg_.rms_norm_eps);
     k = rms_norm(k, weight(TensorRole::kAttnKNorm, l), cfg_.rms_norm_eps);
   }
-  q = q.transpose(1, 2);  // [B, nh, T, hd]
-  k = k.transpose(1, 2);  // [B, nkv, T, hd]
-  v = v.transpose(1, 2);  // [B, nkv, T, hd]
+  q = q.transpose(1, 2);                                                                    // [B, nh, T, hd]
+  k = k.transpose(1, 2);                                                                    // [B, nkv, T, hd]
+  v = v.transpose(1, 2);                                                                    // [B, nkv, T, hd]
   auto c = cos.unsqueeze(1).to(q.scalar_type()), s = sin.unsqueeze(1).to(q.scalar_type());  // [B, 1, T, hd]
   q = q * c + rotate_half(q) * s;
   k = k * c + rotate_half(k) * s;
@@ -212,7 +223,9 @@ torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch:
   auto ki = torch::arange(0, S, torch::TensorOptions().device(x.device())).view({1, S});
   // A padding query may have no real key at all (left padding); it attends to itself so that no row is empty
   // and no NaN appears. Its output is never used.
-  auto allowed = (ki <= qi).view({1, 1, T, S}).logical_and(mask.view({B, 1, 1, S}).to(torch::kBool))
+  auto allowed = (ki <= qi)
+                     .view({1, 1, T, S})
+                     .logical_and(mask.view({B, 1, 1, S}).to(torch::kBool))
                      .logical_or((ki == qi).view({1, 1, T, S}));  // [B, 1, T, S]
   torch::Tensor out;
 #if TORCH_VERSION_MAJOR >= 2
@@ -223,7 +236,7 @@ torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch:
   auto probs = torch::softmax(scores.to(torch::kFloat32), /*dim=*/-1).to(q.scalar_type());
   out = torch::matmul(probs, v);  // [B, nh, T, hd]
 #endif
-  out = out.transpose(1, 2).reshape({B, T, nh * hd});          // [B, T, nh*hd]
+  out = out.transpose(1, 2).reshape({B, T, nh * hd});                  // [B, T, nh*hd]
   return project(out, TensorRole::kAttnOut, l, TensorRole::kAttnOut);  // [B, T, H]
 }
 
@@ -231,17 +244,18 @@ torch::Tensor Decoder::embed(const torch::Tensor& ids) const {
   return torch::nn::functional::embedding(ids, weight(TensorRole::kTokenEmbedding));  // [B, T, H]
 }
 
-torch::Tensor Decoder::forward(const torch::Tensor& ids, const torch::Tensor& mask, const torch::Tensor& positions,
-                               KvCache* cache, std::vector<torch::Tensor>* hidden_states) {
-  auto x = embed(ids);                  // [B, T, H]
-  auto [cos, sin] = rope(positions);    // [B, T, hd]
+torch::Tensor Decoder::forward(const torch::Tensor& ids, const torch::Tensor& mask,
+                               const torch::Tensor& positions, KvCache* cache,
+                               std::vector<torch::Tensor>* hidden_states) {
+  auto x = embed(ids);                // [B, T, H]
+  auto [cos, sin] = rope(positions);  // [B, T, hd]
   if (hidden_states) hidden_states->push_back(x);
   for (int64_t l = 0; l < cfg_.num_hidden_layers; ++l) {
     auto h = rms_norm(x, weight(TensorRole::kAttnNorm, l), cfg_.rms_norm_eps);
     x = x + attention(h, l, cos, sin, mask, cache);
     h = rms_norm(x, weight(TensorRole::kFfnNorm, l), cfg_.rms_norm_eps);
-    auto gate = project(h, TensorRole::kFfnGate, l, TensorRole::kFfnGate);  // [B, T, I]
-    auto up = project(h, TensorRole::kFfnUp, l, TensorRole::kFfnUp);        // [B, T, I]
+    auto gate = project(h, TensorRole::kFfnGate, l, TensorRole::kFfnGate);                   // [B, T, I]
+    auto up = project(h, TensorRole::kFfnUp, l, TensorRole::kFfnUp);                         // [B, T, I]
     x = x + project(torch::silu(gate) * up, TensorRole::kFfnDown, l, TensorRole::kFfnDown);  // [B, T, H]
     if (hidden_states && l + 1 < cfg_.num_hidden_layers) hidden_states->push_back(x);
   }
@@ -254,7 +268,8 @@ torch::Tensor Decoder::logits(const torch::Tensor& hidden) const {
   return torch::nn::functional::linear(hidden, weight(TensorRole::kOutput));  // [..., V]
 }
 
-torch::Tensor Decoder::project(const torch::Tensor& x, TensorRole role, int64_t layer, TensorRole bias_role) const {
+torch::Tensor Decoder::project(const torch::Tensor& x, TensorRole role, int64_t layer,
+                               TensorRole bias_role) const {
   // bias_role == role means "no bias tensor for this projection".
   torch::Tensor bias = bias_role == role ? torch::Tensor() : weight(bias_role, layer);
   auto y = bias.defined() ? torch::nn::functional::linear(x, weight(role, layer), bias)
@@ -262,7 +277,8 @@ torch::Tensor Decoder::project(const torch::Tensor& x, TensorRole role, int64_t 
   auto it = lora_.find(std::make_pair(static_cast<int>(role), layer));
   if (it == lora_.end()) return y;
   auto h = is_training() && lora_dropout_ > 0 ? torch::dropout(x, lora_dropout_, /*train=*/true) : x;
-  return y + lora_scale_ * torch::nn::functional::linear(torch::nn::functional::linear(h, it->second.a), it->second.b);
+  return y + lora_scale_ *
+                 torch::nn::functional::linear(torch::nn::functional::linear(h, it->second.a), it->second.b);
 }
 
 void Decoder::enable_lora(const LoraConfig& cfg, uint64_t seed) {

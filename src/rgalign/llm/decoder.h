@@ -1,7 +1,7 @@
 // The decoder-only transformer of Llama / Qwen2 / Qwen3 checkpoints: token embedding, RMSNorm, rotary
-// embeddings (Hugging Face rotate-half convention, default and llama3 frequencies), grouped-query attention with
-// optional q/k/v biases (Qwen2) and per-head q/k RMSNorm (Qwen3), SwiGLU MLP, final norm, tied or untied LM head.
-// One struct of hyperparameters; absent tensors mean "this architecture has none".
+// embeddings (Hugging Face rotate-half convention, default and llama3 frequencies), grouped-query attention
+// with optional q/k/v biases (Qwen2) and per-head q/k RMSNorm (Qwen3), SwiGLU MLP, final norm, tied or untied
+// LM head. One struct of hyperparameters; absent tensors mean "this architecture has none".
 #pragma once
 
 #include <torch/torch.h>
@@ -22,14 +22,15 @@ struct KvCache {
   int64_t length() const { return k.empty() || !k[0].defined() ? 0 : k[0].size(2); }
 };
 
-// LoRA (Hu et al. 2021): W x + (alpha / r) B A dropout(x) on the chosen projections, A [r, in] random, B [out, r]
-// zero, so a fresh adapter leaves the model unchanged.
+// LoRA (Hu et al. 2021): W x + (alpha / r) B A dropout(x) on the chosen projections, A [r, in] random, B
+// [out, r] zero, so a fresh adapter leaves the model unchanged.
 struct LoraConfig {
   int64_t rank = 8;
   double alpha = 16.0;
   double dropout = 0.0;
-  std::vector<TensorRole> targets = {TensorRole::kAttnQ, TensorRole::kAttnK, TensorRole::kAttnV, TensorRole::kAttnOut,
-                                     TensorRole::kFfnGate, TensorRole::kFfnUp, TensorRole::kFfnDown};
+  std::vector<TensorRole> targets = {TensorRole::kAttnQ,   TensorRole::kAttnK,   TensorRole::kAttnV,
+                                     TensorRole::kAttnOut, TensorRole::kFfnGate, TensorRole::kFfnUp,
+                                     TensorRole::kFfnDown};
 };
 
 class Decoder : public torch::nn::Module {
@@ -48,8 +49,8 @@ class Decoder : public torch::nn::Module {
 
   // ids [B, T] int64; mask [B, S + T] (1 = real token, covering cached and new positions); positions [B, T].
   // Returns the final-normed hidden states [B, T, H]. With `cache`, keys and values of the new positions are
-  // appended to it. `hidden_states` (optional) receives the embedding output and every layer's output, the last
-  // one final-normed, as transformers' output_hidden_states.
+  // appended to it. `hidden_states` (optional) receives the embedding output and every layer's output, the
+  // last one final-normed, as transformers' output_hidden_states.
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& mask, const torch::Tensor& positions,
                         KvCache* cache = nullptr, std::vector<torch::Tensor>* hidden_states = nullptr);
   // LM-head logits for hidden states [..., H] -> [..., V].
@@ -58,8 +59,8 @@ class Decoder : public torch::nn::Module {
 
   // Adds LoRA adapters and freezes every base weight: only adapter parameters train afterwards.
   void enable_lora(const LoraConfig& cfg, uint64_t seed = 0);
-  // Folds the adapters into the base weights (W += alpha/r B A) and removes them; the model can then be saved in
-  // the plain Hugging Face layout.
+  // Folds the adapters into the base weights (W += alpha/r B A) and removes them; the model can then be saved
+  // in the plain Hugging Face layout.
   void merge_lora();
   bool has_lora() const { return !lora_.empty(); }
   std::vector<torch::Tensor> lora_parameters() const;
@@ -71,14 +72,14 @@ class Decoder : public torch::nn::Module {
   torch::Tensor project(const torch::Tensor& x, TensorRole role, int64_t layer, TensorRole bias_role) const;
   torch::Tensor& slot(TensorRole role, int64_t layer);
   void create_slot(TensorRole role, int64_t layer, torch::Tensor value);
-  torch::Tensor attention(const torch::Tensor& x, int64_t layer, const torch::Tensor& cos, const torch::Tensor& sin,
-                          const torch::Tensor& mask, KvCache* cache);
+  torch::Tensor attention(const torch::Tensor& x, int64_t layer, const torch::Tensor& cos,
+                          const torch::Tensor& sin, const torch::Tensor& mask, KvCache* cache);
   std::pair<torch::Tensor, torch::Tensor> rope(const torch::Tensor& positions) const;
 
   LlmConfig cfg_;
   std::map<std::pair<int, int64_t>, torch::Tensor> weights_;  // (role, layer) -> tensor
-  torch::Tensor inv_freq_;                                     // [head_dim / 2]
-  std::map<std::pair<int, int64_t>, Adapter> lora_;            // (role, layer) -> adapter
+  torch::Tensor inv_freq_;                                    // [head_dim / 2]
+  std::map<std::pair<int, int64_t>, Adapter> lora_;           // (role, layer) -> adapter
   double lora_scale_ = 0.0;
   double lora_dropout_ = 0.0;
 };

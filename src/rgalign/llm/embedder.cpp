@@ -27,7 +27,8 @@ torch::ScalarType parse_dtype_flag(const std::string& name) {
 torch::Device parse_device_flag(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
   if (name.rfind("cuda", 0) == 0) {
-    if (!torch::cuda::is_available()) throw InputError("--device", "CUDA is not available in this build or machine");
+    if (!torch::cuda::is_available())
+      throw InputError("--device", "CUDA is not available in this build or machine");
     try {
       return torch::Device(name);
     } catch (const c10::Error&) {
@@ -105,7 +106,8 @@ int64_t run_embed(const EmbedOptions& opt) {
       std::vector<int64_t> ids;
       if (j.contains("ids")) {
         const Json& a = j["ids"];
-        if (!a.is_array() || a.empty()) throw InputError(where, "\"ids\" must be a non-empty array of token ids");
+        if (!a.is_array() || a.empty())
+          throw InputError(where, "\"ids\" must be a non-empty array of token ids");
         for (const auto& x : a) {
           if (!x.is_number_integer() || x.get<int64_t>() < 0 || x.get<int64_t>() >= vocab)
             throw InputError(where, "\"ids\" entries must be integers in [0, " + std::to_string(vocab) + ")");
@@ -113,7 +115,8 @@ int64_t run_embed(const EmbedOptions& opt) {
         }
       } else if (j.contains("text")) {
         if (!m.tokenizer)
-          throw InputError(where, "\"text\" given but " + opt.model + " has no tokenizer.json or tokenizer.model",
+          throw InputError(where,
+                           "\"text\" given but " + opt.model + " has no tokenizer.json or tokenizer.model",
                            "give {\"ids\": [...]} instead");
         std::string text = require_string(j, "text", where);
         if (opt.chat) text = format_chat(m.chat, "", text, m.model->config().model_type == "qwen3");
@@ -135,7 +138,8 @@ int64_t run_embed(const EmbedOptions& opt) {
   // Similar lengths batch together (less padding); results go back to input order.
   std::vector<size_t> order(seqs.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return seqs[a].size() < seqs[b].size(); });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return seqs[a].size() < seqs[b].size(); });
   Progress progress("embed", seqs.size(), "sequences");
   int64_t tokens = 0;
   c10::InferenceMode guard;
@@ -153,7 +157,8 @@ int64_t run_embed(const EmbedOptions& opt) {
     pos = pos.to(dev);
     auto pooled = pool_hidden(m.model->forward(ids, mask, pos), mask, pooling, opt.normalize)
                       .to(torch::kCPU, torch::kFloat32);  // [b, H]
-    for (size_t k = start; k < end; ++k) out[static_cast<int64_t>(order[k])] = pooled[static_cast<int64_t>(k - start)];
+    for (size_t k = start; k < end; ++k)
+      out[static_cast<int64_t>(order[k])] = pooled[static_cast<int64_t>(k - start)];
     progress.advance(end - start);
   }
   progress.finish();
@@ -170,8 +175,10 @@ int64_t run_embed(const EmbedOptions& opt) {
 std::string run_generate(const GenerateCliOptions& opt) {
   at::set_num_threads(opt.threads);
   LoadedModel m = load_model(opt.model, opt.dtype, opt.device);
-  if (!m.tokenizer) throw InputError(opt.model, "no tokenizer.json or tokenizer.model", "generate needs a tokenizer");
-  std::string prompt = opt.chat ? format_chat(m.chat, "", opt.prompt, m.model->config().model_type == "qwen3") : opt.prompt;
+  if (!m.tokenizer)
+    throw InputError(opt.model, "no tokenizer.json or tokenizer.model", "generate needs a tokenizer");
+  std::string prompt =
+      opt.chat ? format_chat(m.chat, "", opt.prompt, m.model->config().model_type == "qwen3") : opt.prompt;
   GenerationOptions g;
   g.max_new_tokens = opt.max_new_tokens;
   g.temperature = opt.temperature;
@@ -186,7 +193,8 @@ std::string run_generate(const GenerateCliOptions& opt) {
   std::vector<int64_t> ids = m.tokenizer->encode(prompt);
   GenerationResult r = generate(*m.model, {ids}, g);
   std::vector<int64_t> toks = r.tokens[0];
-  if (!toks.empty() && std::find(g.stop_tokens.begin(), g.stop_tokens.end(), toks.back()) != g.stop_tokens.end())
+  if (!toks.empty() &&
+      std::find(g.stop_tokens.begin(), g.stop_tokens.end(), toks.back()) != g.stop_tokens.end())
     toks.pop_back();
   return m.tokenizer->decode(toks);
 }

@@ -26,7 +26,8 @@ struct EmbedOptions {
 
   template <class V>
   void visit(V&& v) {
-    v("model", model, "model directory (config.json, *.safetensors, tokenizer.json or tokenizer.model)", true);
+    v("model", model, "model directory (config.json, *.safetensors, tokenizer.json or tokenizer.model)",
+      true);
     v("input", input, "JSONL: {\"text\": \"...\"} or {\"ids\": [...]} per line", true);
     v("out", out, "safetensors file to write, tensor \"embeddings\" [N, H] float32", true);
     v("pooling", pooling, "last|mean");
@@ -74,7 +75,8 @@ struct GenerateCliOptions {
 // The generated text (stop token excluded).
 std::string run_generate(const GenerateCliOptions& opt);
 
-// Left-pads token sequences into a batch: ids, mask [B, T] int64 and positions = cumsum(mask) - 1, clamped at 0.
+// Left-pads token sequences into a batch: ids, mask [B, T] int64 and positions = cumsum(mask) - 1, clamped at
+// 0.
 void pad_left(const std::vector<std::vector<int64_t>>& seqs, torch::Tensor& ids, torch::Tensor& mask,
               torch::Tensor& positions);
 torch::ScalarType parse_dtype_flag(const std::string& name);

@@ -35,7 +35,8 @@ torch::Tensor pick(const torch::Tensor& logits, const GenerationOptions& opt, to
 
 }  // namespace
 
-GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>>& prompts, const GenerationOptions& opt) {
+GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>>& prompts,
+                          const GenerationOptions& opt) {
   if (prompts.empty()) return {};
   if (opt.max_new_tokens < 0) throw InputError("--max-new-tokens", "must be >= 0");
   if (!(opt.top_p > 0 && opt.top_p <= 1)) throw InputError("--top-p", "must be in (0, 1]");
@@ -47,7 +48,8 @@ GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>
   const int64_t vocab = model.config().vocab_size;
   for (const auto& p : prompts)
     for (int64_t id : p)
-      if (id < 0 || id >= vocab) throw InputError("prompt", "token id " + std::to_string(id) + " outside the vocabulary");
+      if (id < 0 || id >= vocab)
+        throw InputError("prompt", "token id " + std::to_string(id) + " outside the vocabulary");
   torch::Tensor ids, mask, positions;
   pad_left(prompts, ids, mask, positions);  // [B, T] each, left padding
   ids = ids.to(device);
@@ -55,14 +57,14 @@ GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>
   positions = positions.to(device);
   torch::Generator gen = at::detail::createCPUGenerator(opt.seed);
   KvCache cache;
-  auto hidden = model.forward(ids, mask, positions, &cache);               // [B, T, H]
+  auto hidden = model.forward(ids, mask, positions, &cache);  // [B, T, H]
   GenerationResult r;
   r.tokens.assign(static_cast<size_t>(B), {});
-  r.last_hidden = pool_hidden(hidden, mask, Pooling::kLast, false);       // [B, H]
+  r.last_hidden = pool_hidden(hidden, mask, Pooling::kLast, false);  // [B, H]
   std::vector<bool> done(static_cast<size_t>(B), false);
-  auto next_pos = positions.select(1, positions.size(1) - 1) + 1;          // [B]
+  auto next_pos = positions.select(1, positions.size(1) - 1) + 1;  // [B]
   for (int step = 0; step < opt.max_new_tokens; ++step) {
-    auto next = pick(model.logits(r.last_hidden), opt, gen);               // [B]
+    auto next = pick(model.logits(r.last_hidden), opt, gen);  // [B]
     auto next_cpu = next.to(torch::kCPU);
     for (int64_t b = 0; b < B; ++b) {
       if (done[static_cast<size_t>(b)]) continue;
@@ -77,14 +79,16 @@ GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>
       auto h = model.forward(next.unsqueeze(1), last_mask, next_pos.unsqueeze(1), &cache);  // [B, 1, H]
       // Rows that stopped earlier keep the state of their stop token.
       for (int64_t b = 0; b < B; ++b)
-        if (!done[static_cast<size_t>(b)] || r.tokens[static_cast<size_t>(b)].size() == static_cast<size_t>(step + 1))
+        if (!done[static_cast<size_t>(b)] ||
+            r.tokens[static_cast<size_t>(b)].size() == static_cast<size_t>(step + 1))
           r.last_hidden[b] = h[b][0];
       break;
     }
-    mask = torch::cat({mask, torch::ones({B, 1}, mask.options())}, 1);    // [B, S+1]
+    mask = torch::cat({mask, torch::ones({B, 1}, mask.options())}, 1);               // [B, S+1]
     auto h = model.forward(next.unsqueeze(1), mask, next_pos.unsqueeze(1), &cache);  // [B, 1, H]
     for (int64_t b = 0; b < B; ++b)
-      if (!done[static_cast<size_t>(b)] || r.tokens[static_cast<size_t>(b)].size() == static_cast<size_t>(step + 1))
+      if (!done[static_cast<size_t>(b)] ||
+          r.tokens[static_cast<size_t>(b)].size() == static_cast<size_t>(step + 1))
         r.last_hidden[b] = h[b][0];
     next_pos = next_pos + 1;
   }

@@ -24,6 +24,7 @@ struct GenerationResult {
 
 // Prompts of different lengths are left-padded into one batch; each row decodes until it stops or reaches
 // max_new_tokens.
-GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>>& prompts, const GenerationOptions& opt);
+GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>>& prompts,
+                          const GenerationOptions& opt);
 
 }  // namespace rgalign

@@ -1,5 +1,5 @@
-// Sequence embeddings from hidden states: last-token pooling (the paper's latent-query embedding; the last real
-// token of each row, whatever the padding side) or the mean over real tokens, optionally L2-normalised.
+// Sequence embeddings from hidden states: last-token pooling (the paper's latent-query embedding; the last
+// real token of each row, whatever the padding side) or the mean over real tokens, optionally L2-normalised.
 #pragma once
 
 #include <torch/torch.h>
@@ -13,7 +13,8 @@ enum class Pooling { kLast, kMean };
 Pooling parse_pooling(const std::string& name);
 
 // hidden [B, T, H], mask [B, T] (1 = real) -> [B, H]
-torch::Tensor pool_hidden(const torch::Tensor& hidden, const torch::Tensor& mask, Pooling pooling, bool l2_normalize);
+torch::Tensor pool_hidden(const torch::Tensor& hidden, const torch::Tensor& mask, Pooling pooling,
+                          bool l2_normalize);
 // Index of each row's last real token: [B] int64.
 torch::Tensor last_real_index(const torch::Tensor& mask);
 

@@ -17,16 +17,17 @@
 namespace rgalign {
 
 namespace {
-constexpr uint64_t kMaxHeader = 100ull << 20;  // 100 MiB: far above any real header, far below a bad allocation
+constexpr uint64_t kMaxHeader = 100ull
+                                << 20;  // 100 MiB: far above any real header, far below a bad allocation
 
 struct DTypeInfo {
   DType dtype;
   const char* name;
   size_t size;
 };
-constexpr DTypeInfo kDTypes[] = {{DType::kF32, "F32", 4}, {DType::kF16, "F16", 2}, {DType::kBF16, "BF16", 2},
-                                 {DType::kF64, "F64", 8}, {DType::kI64, "I64", 8}, {DType::kI32, "I32", 4},
-                                 {DType::kI16, "I16", 2}, {DType::kI8, "I8", 1},   {DType::kU8, "U8", 1},
+constexpr DTypeInfo kDTypes[] = {{DType::kF32, "F32", 4},  {DType::kF16, "F16", 2}, {DType::kBF16, "BF16", 2},
+                                 {DType::kF64, "F64", 8},  {DType::kI64, "I64", 8}, {DType::kI32, "I32", 4},
+                                 {DType::kI16, "I16", 2},  {DType::kI8, "I8", 1},   {DType::kU8, "U8", 1},
                                  {DType::kBool, "BOOL", 1}};
 }  // namespace
 
@@ -45,7 +46,8 @@ size_t dtype_size(DType d) {
 DType parse_dtype(const std::string& name, const std::string& where) {
   for (const auto& i : kDTypes)
     if (name == i.name) return i.dtype;
-  throw InputError(where, "unsupported dtype \"" + name + "\"", "expected F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL");
+  throw InputError(where, "unsupported dtype \"" + name + "\"",
+                   "expected F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL");
 }
 
 int64_t TensorView::numel() const {
@@ -94,11 +96,14 @@ void SafetensorsFile::parse_header(const std::string& header, uint64_t data_size
     const uint64_t begin = off[0].get<uint64_t>(), end = off[1].get<uint64_t>();
     if (begin > end) throw InputError(where, "data_offsets begin > end");
     if (end > data_size)
-      throw InputError(where, "data_offsets end " + std::to_string(end) + " lies outside the data section of " +
-                                  std::to_string(data_size) + " bytes");
+      throw InputError(where, "data_offsets end " + std::to_string(end) +
+                                  " lies outside the data section of " + std::to_string(data_size) +
+                                  " bytes");
     if (overflow || numel * dtype_size(t.dtype) != end - begin)
-      throw InputError(where, "shape x dtype size (" + (overflow ? std::string("overflow") : std::to_string(numel * dtype_size(t.dtype))) +
-                                  " bytes) does not match its byte span (" + std::to_string(end - begin) + ")");
+      throw InputError(
+          where, "shape x dtype size (" +
+                     (overflow ? std::string("overflow") : std::to_string(numel * dtype_size(t.dtype))) +
+                     " bytes) does not match its byte span (" + std::to_string(end - begin) + ")");
     t.nbytes = static_cast<size_t>(end - begin);
     t.offset = begin;
     spans.emplace_back(begin, end);
@@ -141,8 +146,10 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[i];
   if (n > size - 8 || n > kMaxHeader)
-    throw InputError(path, "header length " + std::to_string(n) + " exceeds the file size (" + std::to_string(size) +
-                               " bytes)", "truncated or not a safetensors file");
+    throw InputError(
+        path,
+        "header length " + std::to_string(n) + " exceeds the file size (" + std::to_string(size) + " bytes)",
+        "truncated or not a safetensors file");
   std::string header(reinterpret_cast<const char*>(bytes + 8), static_cast<size_t>(n));
   parse_header(header, size - 8 - n, path, f->tensors_, f->metadata_);
   const uint8_t* data = bytes + 8 + n;
@@ -165,13 +172,15 @@ const TensorView& SafetensorsFile::at(const std::string& name) const {
   return *t;
 }
 
-void SafetensorsWriter::add(const std::string& name, DType dtype, std::vector<int64_t> shape, const void* data,
-                            size_t nbytes) {
+void SafetensorsWriter::add(const std::string& name, DType dtype, std::vector<int64_t> shape,
+                            const void* data, size_t nbytes) {
   int64_t numel = 1;
   for (int64_t d : shape) numel *= d;
-  RG_ASSERT(static_cast<size_t>(numel) * dtype_size(dtype) == nbytes, "tensor " + name + ": byte count mismatch");
-  Entry e{dtype, std::move(shape), std::vector<uint8_t>(static_cast<const uint8_t*>(data),
-                                                         static_cast<const uint8_t*>(data) + nbytes)};
+  RG_ASSERT(static_cast<size_t>(numel) * dtype_size(dtype) == nbytes,
+            "tensor " + name + ": byte count mismatch");
+  Entry e{
+      dtype, std::move(shape),
+      std::vector<uint8_t>(static_cast<const uint8_t*>(data), static_cast<const uint8_t*>(data) + nbytes)};
   entries_[name] = std::move(e);
 }
 
@@ -184,18 +193,22 @@ void SafetensorsWriter::write(const std::string& path) const {
   }
   uint64_t offset = 0;
   for (const auto& [name, e] : entries_) {
-    header[name] = {{"dtype", dtype_name(e.dtype)}, {"shape", e.shape}, {"data_offsets", {offset, offset + e.bytes.size()}}};
+    header[name] = {{"dtype", dtype_name(e.dtype)},
+                    {"shape", e.shape},
+                    {"data_offsets", {offset, offset + e.bytes.size()}}};
     offset += e.bytes.size();
   }
   std::string h = header.dump();
-  while ((8 + h.size()) % 8 != 0) h.push_back(' ');  // align the data section to 8 bytes, as Hugging Face does
+  while ((8 + h.size()) % 8 != 0)
+    h.push_back(' ');  // align the data section to 8 bytes, as Hugging Face does
   AtomicFile f(path);
   uint8_t len[8];
   for (int i = 0; i < 8; ++i) len[i] = static_cast<uint8_t>((h.size() >> (8 * i)) & 0xff);
   f.stream().write(reinterpret_cast<const char*>(len), 8);
   f.stream().write(h.data(), static_cast<std::streamsize>(h.size()));
   for (const auto& [name, e] : entries_)
-    f.stream().write(reinterpret_cast<const char*>(e.bytes.data()), static_cast<std::streamsize>(e.bytes.size()));
+    f.stream().write(reinterpret_cast<const char*>(e.bytes.data()),
+                     static_cast<std::streamsize>(e.bytes.size()));
   f.commit();
 }
 

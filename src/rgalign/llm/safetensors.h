@@ -1,8 +1,8 @@
 // safetensors I/O: a memory-mapped reader that treats the file as untrusted, and an atomic writer.
-// Format: u64 little-endian header length N, N bytes of JSON {name: {dtype, shape, data_offsets}, __metadata__},
-// then the data section. The reader checks the header length against the file size before allocating, the JSON,
-// every dtype, that shape x dtype size equals the byte span, that spans lie inside the data section and that they
-// do not overlap; each violation is an InputError naming the file and tensor.
+// Format: u64 little-endian header length N, N bytes of JSON {name: {dtype, shape, data_offsets},
+// __metadata__}, then the data section. The reader checks the header length against the file size before
+// allocating, the JSON, every dtype, that shape x dtype size equals the byte span, that spans lie inside the
+// data section and that they do not overlap; each violation is an InputError naming the file and tensor.
 #pragma once
 
 #include <cstdint>
@@ -46,7 +46,8 @@ class SafetensorsFile {
 
   // Validates a header against a data section of `data_size` bytes (exposed for tests and fuzzing).
   static void parse_header(const std::string& header, uint64_t data_size, const std::string& path,
-                           std::map<std::string, TensorView>& tensors, std::map<std::string, std::string>& metadata);
+                           std::map<std::string, TensorView>& tensors,
+                           std::map<std::string, std::string>& metadata);
 
  private:
   SafetensorsFile() = default;

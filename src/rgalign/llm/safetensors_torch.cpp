@@ -86,8 +86,8 @@ void load_module(torch::nn::Module& module, const std::string& path) {
       return;
     }
     if (c10::IntArrayRef(v->shape) != target.sizes()) {
-      problems.push_back("\"" + name + "\" has shape " + shape_str(c10::IntArrayRef(v->shape)) + ", expected " +
-                         shape_str(target.sizes()));
+      problems.push_back("\"" + name + "\" has shape " + shape_str(c10::IntArrayRef(v->shape)) +
+                         ", expected " + shape_str(target.sizes()));
       return;
     }
     target.copy_(to_torch(*v).to(target.scalar_type()));

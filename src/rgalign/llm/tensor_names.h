@@ -34,7 +34,8 @@ constexpr TensorRole kLayerRoles[] = {TensorRole::kAttnNorm,  TensorRole::kAttnQ
                                       TensorRole::kAttnKBias, TensorRole::kAttnVBias, TensorRole::kAttnQNorm,
                                       TensorRole::kAttnKNorm, TensorRole::kFfnNorm,   TensorRole::kFfnGate,
                                       TensorRole::kFfnUp,     TensorRole::kFfnDown};
-constexpr TensorRole kGlobalRoles[] = {TensorRole::kTokenEmbedding, TensorRole::kOutputNorm, TensorRole::kOutput};
+constexpr TensorRole kGlobalRoles[] = {TensorRole::kTokenEmbedding, TensorRole::kOutputNorm,
+                                       TensorRole::kOutput};
 
 // "model.layers.3.self_attn.q_proj.weight"; layer is ignored for global roles.
 std::string tensor_name(TensorRole role, int64_t layer = 0);

@@ -1,5 +1,5 @@
-// AutoInt (Song et al., CIKM 2019): multi-head self-attention over field embeddings with a residual projection,
-// so that feature interactions of any order are learned explicitly.
+// AutoInt (Song et al., CIKM 2019): multi-head self-attention over field embeddings with a residual
+// projection, so that feature interactions of any order are learned explicitly.
 #pragma once
 
 #include <torch/torch.h>

@@ -1,4 +1,5 @@
-// The `dnn` baseline: field embeddings -> MLP user vector, scored by a dot product with an intent-id embedding.
+// The `dnn` baseline: field embeddings -> MLP user vector, scored by a dot product with an intent-id
+// embedding.
 #pragma once
 
 #include "rgalign/rank/feature_embedding.h"

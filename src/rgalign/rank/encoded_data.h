@@ -19,8 +19,8 @@ struct RankBatch {
   torch::Tensor cand;        // [B, C] int64 catalogue indices (0 where padded)
   torch::Tensor cand_mask;   // [B, C] bool
   torch::Tensor labels;      // [B, C] float32
-  torch::Tensor bow;         // [B, Lp] int64 hashed n-grams of the request text (text-bow only; else undefined)
-  torch::Tensor bow_mask;    // [B, Lp] float32
+  torch::Tensor bow;       // [B, Lp] int64 hashed n-grams of the request text (text-bow only; else undefined)
+  torch::Tensor bow_mask;  // [B, Lp] float32
   int64_t size() const { return single.size(0); }
 };
 

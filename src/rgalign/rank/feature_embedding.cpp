@@ -24,12 +24,12 @@ FeatureEmbeddingImpl::FeatureEmbeddingImpl(const std::vector<int64_t>& single_ca
 
 torch::Tensor FeatureEmbeddingImpl::forward(const torch::Tensor& single, const torch::Tensor& multi,
                                             const torch::Tensor& mask) {
-  auto s = table_(single + single_offsets_);                                   // [B, S, D]
+  auto s = table_(single + single_offsets_);  // [B, S, D]
   if (multi_offsets_.numel() == 0) return s;
-  auto m = table_(multi + multi_offsets_.view({1, -1, 1}));                    // [B, M, L, D]
-  auto w = mask.unsqueeze(-1);                                                 // [B, M, L, 1]
-  auto pooled = (m * w).sum(/*dim=*/2) / w.sum(/*dim=*/2).clamp_min(1.0);     // [B, M, D]
-  return torch::cat({s, pooled}, /*dim=*/1);                                   // [B, S+M, D]
+  auto m = table_(multi + multi_offsets_.view({1, -1, 1}));                // [B, M, L, D]
+  auto w = mask.unsqueeze(-1);                                             // [B, M, L, 1]
+  auto pooled = (m * w).sum(/*dim=*/2) / w.sum(/*dim=*/2).clamp_min(1.0);  // [B, M, D]
+  return torch::cat({s, pooled}, /*dim=*/1);                               // [B, S+M, D]
 }
 
 }  // namespace rgalign

@@ -37,7 +37,8 @@ FeatureEncoder::Field FeatureEncoder::make_field(const FeatureSpec& spec, int in
   return f;
 }
 
-FeatureEncoder FeatureEncoder::fit(const Schema& schema, const std::vector<Request>& train, const EncoderOptions& opt) {
+FeatureEncoder FeatureEncoder::fit(const Schema& schema, const std::vector<Request>& train,
+                                   const EncoderOptions& opt) {
   FeatureEncoder e;
   e.opt_ = opt;
   for (size_t i = 0; i < schema.size(); ++i) {
@@ -50,11 +51,13 @@ FeatureEncoder FeatureEncoder::fit(const Schema& schema, const std::vector<Reque
         if (r.features[i].kind == FeatureValue::Kind::kNumber) xs.push_back(r.features[i].num);
       std::sort(xs.begin(), xs.end());
       for (int q = 1; q < opt.quantile_buckets && !xs.empty(); ++q) {
-        double b = xs[std::min(xs.size() - 1, xs.size() * static_cast<size_t>(q) / static_cast<size_t>(opt.quantile_buckets))];
+        double b = xs[std::min(
+            xs.size() - 1, xs.size() * static_cast<size_t>(q) / static_cast<size_t>(opt.quantile_buckets))];
         if (f.boundaries.empty() || b > f.boundaries.back()) f.boundaries.push_back(b);
       }
     }
-    if ((spec.type == FeatureType::kCategorical || spec.type == FeatureType::kMultiCategorical) && f.hash_buckets == 0) {
+    if ((spec.type == FeatureType::kCategorical || spec.type == FeatureType::kMultiCategorical) &&
+        f.hash_buckets == 0) {
       std::map<std::string, int64_t> counts;  // ordered, so ids are deterministic
       for (const auto& r : train) {
         const FeatureValue& v = r.features[i];
@@ -65,9 +68,12 @@ FeatureEncoder FeatureEncoder::fit(const Schema& schema, const std::vector<Reque
       for (const auto& [value, n] : counts)
         if (n >= opt.min_count) f.vocab.emplace(value, 2 + static_cast<int64_t>(f.vocab.size()));
     }
-    if (spec.type == FeatureType::kNumeric) f.cardinality = 2 + static_cast<int64_t>(f.boundaries.size()) + 1;
-    else if (f.hash_buckets > 0) f.cardinality = 2 + f.hash_buckets;
-    else f.cardinality = 2 + static_cast<int64_t>(f.vocab.size());
+    if (spec.type == FeatureType::kNumeric)
+      f.cardinality = 2 + static_cast<int64_t>(f.boundaries.size()) + 1;
+    else if (f.hash_buckets > 0)
+      f.cardinality = 2 + f.hash_buckets;
+    else
+      f.cardinality = 2 + static_cast<int64_t>(f.vocab.size());
     if (multi) {
       e.max_len_ = std::max(e.max_len_, f.max_len);
       e.multi_.push_back(std::move(f));
@@ -79,7 +85,8 @@ FeatureEncoder FeatureEncoder::fit(const Schema& schema, const std::vector<Reque
 }
 
 int64_t FeatureEncoder::categorical_id(const Field& f, const std::string& value) const {
-  if (f.hash_buckets > 0) return 2 + static_cast<int64_t>(fnv1a64(value) % static_cast<uint64_t>(f.hash_buckets));
+  if (f.hash_buckets > 0)
+    return 2 + static_cast<int64_t>(fnv1a64(value) % static_cast<uint64_t>(f.hash_buckets));
   auto it = f.vocab.find(value);
   return it == f.vocab.end() ? kOov : it->second;
 }
@@ -94,9 +101,12 @@ void FeatureEncoder::encode(const Request& r, int64_t* single, int64_t* multi, f
   for (size_t s = 0; s < single_.size(); ++s) {
     const Field& f = single_[s];
     const FeatureValue& v = r.features[static_cast<size_t>(f.schema_index)];
-    if (v.kind == FeatureValue::Kind::kString) single[s] = categorical_id(f, v.str);
-    else if (v.kind == FeatureValue::Kind::kNumber) single[s] = numeric_id(f, v.num);
-    else single[s] = kMissing;
+    if (v.kind == FeatureValue::Kind::kString)
+      single[s] = categorical_id(f, v.str);
+    else if (v.kind == FeatureValue::Kind::kNumber)
+      single[s] = numeric_id(f, v.num);
+    else
+      single[s] = kMissing;
   }
   const auto L = static_cast<size_t>(max_len_);
   for (size_t m = 0; m < multi_.size(); ++m) {
@@ -107,8 +117,10 @@ void FeatureEncoder::encode(const Request& r, int64_t* single, int64_t* multi, f
     std::fill(msk, msk + L, 0.0f);
     const FeatureValue& v = r.features[static_cast<size_t>(f.schema_index)];
     std::vector<std::string> items;
-    if (v.kind == FeatureValue::Kind::kList) items = v.list;
-    else if (v.kind == FeatureValue::Kind::kString) items = text_words(v.str);
+    if (v.kind == FeatureValue::Kind::kList)
+      items = v.list;
+    else if (v.kind == FeatureValue::Kind::kString)
+      items = text_words(v.str);
     const size_t n = std::min(items.size(), static_cast<size_t>(f.max_len));
     for (size_t k = 0; k < n; ++k) {
       ids[k] = categorical_id(f, items[k]);
@@ -141,8 +153,10 @@ std::vector<std::string> FeatureEncoder::multi_names() const {
 Json FeatureEncoder::to_json() const {
   Json j;
   j["format"] = "rgalign-encoder/1";
-  j["options"] = {{"min_count", opt_.min_count}, {"quantile_buckets", opt_.quantile_buckets},
-                  {"default_max_len", opt_.default_max_len}, {"text_hash_buckets", opt_.text_hash_buckets}};
+  j["options"] = {{"min_count", opt_.min_count},
+                  {"quantile_buckets", opt_.quantile_buckets},
+                  {"default_max_len", opt_.default_max_len},
+                  {"text_hash_buckets", opt_.text_hash_buckets}};
   j["max_len"] = max_len_;
   Json fields = Json::array();
   for (const auto* group : {&single_, &multi_})
@@ -152,8 +166,12 @@ Json FeatureEncoder::to_json() const {
       std::sort(by_id.begin(), by_id.end());
       Json vocab = Json::array();
       for (const auto& p : by_id) vocab.push_back(p.second);
-      fields.push_back({{"name", f.name}, {"type", feature_type_name(f.type)}, {"hash_buckets", f.hash_buckets},
-                        {"boundaries", f.boundaries}, {"max_len", f.max_len}, {"vocab", vocab}});
+      fields.push_back({{"name", f.name},
+                        {"type", feature_type_name(f.type)},
+                        {"hash_buckets", f.hash_buckets},
+                        {"boundaries", f.boundaries},
+                        {"max_len", f.max_len},
+                        {"vocab", vocab}});
     }
   j["fields"] = std::move(fields);
   return j;
@@ -169,8 +187,9 @@ FeatureEncoder FeatureEncoder::from_json(const Json& j, const Schema& schema, co
   e.max_len_ = static_cast<int>(require_int(j, "max_len", where));
   const Json& fields = require_field(j, "fields", where);
   if (!fields.is_array() || fields.size() != schema.size())
-    throw InputError(where, "encoder has " + std::to_string(fields.is_array() ? fields.size() : 0) +
-                                " fields but the dataset schema has " + std::to_string(schema.size()),
+    throw InputError(where,
+                     "encoder has " + std::to_string(fields.is_array() ? fields.size() : 0) +
+                         " fields but the dataset schema has " + std::to_string(schema.size()),
                      "the model was trained on another schema");
   for (const auto& fj : fields) {
     const std::string name = require_string(fj, "name", where);
@@ -185,9 +204,12 @@ FeatureEncoder FeatureEncoder::from_json(const Json& j, const Schema& schema, co
     for (const auto& b : require_field(fj, "boundaries", where)) f.boundaries.push_back(b.get<double>());
     const auto vocab = require_string_array(fj, "vocab", where);
     for (size_t k = 0; k < vocab.size(); ++k) f.vocab.emplace(vocab[k], 2 + static_cast<int64_t>(k));
-    if (f.type == FeatureType::kNumeric) f.cardinality = 3 + static_cast<int64_t>(f.boundaries.size());
-    else if (f.hash_buckets > 0) f.cardinality = 2 + f.hash_buckets;
-    else f.cardinality = 2 + static_cast<int64_t>(f.vocab.size());
+    if (f.type == FeatureType::kNumeric)
+      f.cardinality = 3 + static_cast<int64_t>(f.boundaries.size());
+    else if (f.hash_buckets > 0)
+      f.cardinality = 2 + f.hash_buckets;
+    else
+      f.cardinality = 2 + static_cast<int64_t>(f.vocab.size());
     const bool multi = f.type == FeatureType::kMultiCategorical || f.type == FeatureType::kText;
     (multi ? e.multi_ : e.single_).push_back(std::move(f));
   }

@@ -30,7 +30,8 @@ class FeatureEncoder {
   static constexpr int64_t kMissing = 0;
   static constexpr int64_t kOov = 1;
 
-  static FeatureEncoder fit(const Schema& schema, const std::vector<Request>& train, const EncoderOptions& opt = {});
+  static FeatureEncoder fit(const Schema& schema, const std::vector<Request>& train,
+                            const EncoderOptions& opt = {});
   Json to_json() const;
   // Checks that the saved encoder matches `schema` (names and types), naming the first difference.
   static FeatureEncoder from_json(const Json& j, const Schema& schema, const std::string& where);
@@ -51,8 +52,8 @@ class FeatureEncoder {
     int schema_index = 0;
     std::string name;
     FeatureType type = FeatureType::kCategorical;
-    int64_t hash_buckets = 0;                      // categorical hashing (0 = vocabulary)
-    std::vector<double> boundaries;                // numeric
+    int64_t hash_buckets = 0;                        // categorical hashing (0 = vocabulary)
+    std::vector<double> boundaries;                  // numeric
     std::unordered_map<std::string, int64_t> vocab;  // value -> id (>= 2)
     int64_t cardinality = 2;
     int max_len = 0;

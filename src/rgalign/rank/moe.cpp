@@ -3,7 +3,8 @@
 
 namespace rgalign {
 
-MixtureOfExpertsImpl::MixtureOfExpertsImpl(int64_t in_dim, int64_t hidden_dim, int64_t out_dim, int64_t experts) {
+MixtureOfExpertsImpl::MixtureOfExpertsImpl(int64_t in_dim, int64_t hidden_dim, int64_t out_dim,
+                                           int64_t experts) {
   gate_ = register_module("gate", torch::nn::Linear(in_dim, experts));
   experts_ = register_module("experts", torch::nn::ModuleList());
   for (int64_t e = 0; e < experts; ++e)
@@ -14,9 +15,10 @@ MixtureOfExpertsImpl::MixtureOfExpertsImpl(int64_t in_dim, int64_t hidden_dim, i
 torch::Tensor MixtureOfExpertsImpl::forward(const torch::Tensor& x) {
   auto g = torch::softmax(gate_(x), /*dim=*/-1);  // [B, E]
   std::vector<torch::Tensor> outs;
-  for (const auto& e : *experts_) outs.push_back(e->as<torch::nn::Sequential>()->forward(x));  // [B, out] each
-  auto stacked = torch::stack(outs, /*dim=*/1);     // [B, E, out]
-  return (stacked * g.unsqueeze(-1)).sum(/*dim=*/1);  // [B, out]
+  for (const auto& e : *experts_)
+    outs.push_back(e->as<torch::nn::Sequential>()->forward(x));  // [B, out] each
+  auto stacked = torch::stack(outs, /*dim=*/1);                  // [B, E, out]
+  return (stacked * g.unsqueeze(-1)).sum(/*dim=*/1);             // [B, out]
 }
 
 }  // namespace rgalign

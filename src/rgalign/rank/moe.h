@@ -1,5 +1,5 @@
-// Mixture of experts (Shazeer et al. 2017; as in MMoE, Ma et al. KDD 2018): a softmax gate mixes the outputs of
-// several expert MLPs.
+// Mixture of experts (Shazeer et al. 2017; as in MMoE, Ma et al. KDD 2018): a softmax gate mixes the outputs
+// of several expert MLPs.
 #pragma once
 
 #include <torch/torch.h>

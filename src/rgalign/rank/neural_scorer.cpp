@@ -19,8 +19,9 @@ std::unique_ptr<NeuralScorer> NeuralScorer::load(const std::string& run_dir, con
   const std::string enc_path = (fs::path(run_dir) / "encoder.json").string();
   RankerConfig cfg = RankerConfig::from_json(read_json_file(cfg_path), cfg_path);
   if (cfg.n_intents != static_cast<int64_t>(data.catalog().size()))
-    throw InputError(cfg_path, "model was trained on " + std::to_string(cfg.n_intents) + " intents, dataset has " +
-                                   std::to_string(data.catalog().size()),
+    throw InputError(cfg_path,
+                     "model was trained on " + std::to_string(cfg.n_intents) + " intents, dataset has " +
+                         std::to_string(data.catalog().size()),
                      "evaluate on the dataset the run was trained on");
   s->encoder_ = FeatureEncoder::from_json(read_json_file(enc_path), data.schema(), enc_path);
   s->model_ = make_ranker(cfg);
@@ -48,7 +49,8 @@ void NeuralScorer::score_batch(const std::vector<Request>& rs, std::vector<std::
   const int64_t C = logits.size(1);
   const float* p = logits.data_ptr<float>();
   for (size_t i = 0; i < rs.size(); ++i)
-    out[i].assign(p + static_cast<int64_t>(i) * C, p + static_cast<int64_t>(i) * C + static_cast<int64_t>(rs[i].candidates.size()));
+    out[i].assign(p + static_cast<int64_t>(i) * C,
+                  p + static_cast<int64_t>(i) * C + static_cast<int64_t>(rs[i].candidates.size()));
 }
 
 }  // namespace rgalign

@@ -31,7 +31,8 @@ void validate_options(const TrainOptions& o) {
   if (!(o.lr > 0)) throw InputError("--lr", "must be positive");
   if (o.weight_decay < 0) throw InputError("--weight-decay", "must be >= 0");
   if (!(o.warmup >= 0 && o.warmup < 1)) throw InputError("--warmup", "must be in [0, 1)");
-  if (o.schedule != "cosine" && o.schedule != "linear") throw InputError("--schedule", "must be cosine or linear");
+  if (o.schedule != "cosine" && o.schedule != "linear")
+    throw InputError("--schedule", "must be cosine or linear");
   if (o.clip < 0) throw InputError("--clip", "must be >= 0");
   if (o.patience < 1) throw InputError("--patience", "must be at least 1");
   if (o.loss != "listnet" && o.loss != "bce") throw InputError("--loss", "must be listnet or bce");
@@ -58,7 +59,8 @@ torch::Tensor reference_logits(const Scorer& ref, const std::vector<Request>& rs
   ref.score_batch(rs, scores);
   auto* p = out.data_ptr<float>();
   for (size_t i = 0; i < rs.size(); ++i)
-    for (size_t k = 0; k < scores[i].size(); ++k) p[static_cast<int64_t>(i) * c_max + static_cast<int64_t>(k)] = scores[i][k];
+    for (size_t k = 0; k < scores[i].size(); ++k)
+      p[static_cast<int64_t>(i) * c_max + static_cast<int64_t>(k)] = scores[i][k];
   return out;
 }
 
@@ -106,12 +108,16 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
   torch::manual_seed(opt.seed);
   const BadInputPolicy policy = opt.skip_bad ? BadInputPolicy::kSkipBad : BadInputPolicy::kStrict;
   BadInputLog bad_train, bad_valid;
-  std::vector<Request> train = read_requests(data.split_path("train"), data.schema(), data.catalog(), policy, &bad_train);
+  std::vector<Request> train =
+      read_requests(data.split_path("train"), data.schema(), data.catalog(), policy, &bad_train);
   bad_train.report(data.split_path("train"));
-  if (!data.has_split("valid")) throw InputError(data.split_path("valid"), "missing validation split (early stopping needs it)");
-  std::vector<Request> valid = read_requests(data.split_path("valid"), data.schema(), data.catalog(), policy, &bad_valid);
+  if (!data.has_split("valid"))
+    throw InputError(data.split_path("valid"), "missing validation split (early stopping needs it)");
+  std::vector<Request> valid =
+      read_requests(data.split_path("valid"), data.schema(), data.catalog(), policy, &bad_valid);
   bad_valid.report(data.split_path("valid"));
-  if (train.empty() || valid.empty()) throw InputError(opt.data, "training and validation splits must not be empty");
+  if (train.empty() || valid.empty())
+    throw InputError(opt.data, "training and validation splits must not be empty");
 
   EncoderOptions eo;
   eo.min_count = opt.min_count;
@@ -179,7 +185,8 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     auto t0 = std::chrono::steady_clock::now();
     auto perm = torch::randperm(n, torch::kInt64);
-    Progress progress("epoch " + std::to_string(epoch) + "/" + std::to_string(epochs), static_cast<uint64_t>(n), "samples");
+    Progress progress("epoch " + std::to_string(epoch) + "/" + std::to_string(epochs),
+                      static_cast<uint64_t>(n), "samples");
     double loss_sum = 0;
     int64_t loss_n = 0;
     for (int64_t start = 0; start < n; start += opt.batch_size, ++step) {
@@ -189,10 +196,13 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
         static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr_at(opt, step, total_steps));
       optimizer.zero_grad();
       auto logits = model->forward(b);  // [b, C]
-      auto loss = opt.loss == "bce" ? bce_loss(logits, b.labels, b.cand_mask) : listnet_loss(logits, b.labels, b.cand_mask);
+      auto loss = opt.loss == "bce" ? bce_loss(logits, b.labels, b.cand_mask)
+                                    : listnet_loss(logits, b.labels, b.cand_mask);
       if (opt.kl_weight > 0)
-        loss = loss + opt.kl_weight * kl_to_reference(logits, ref_logits.index_select(0, idx).narrow(1, 0, logits.size(1)),
-                                                      b.cand_mask);
+        loss =
+            loss + opt.kl_weight *
+                       kl_to_reference(logits, ref_logits.index_select(0, idx).narrow(1, 0, logits.size(1)),
+                                       b.cand_mask);
       loss.backward();
       if (opt.clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), opt.clip);
       optimizer.step();
@@ -214,20 +224,25 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
       result.best_valid_gauc = gauc;
       result.best_epoch = epoch;
       since_best = 0;
-      save_module(*model, ckpt, {{"format", "rgalign-ranker/1"}, {"model", opt.model}, {"epoch", std::to_string(epoch)}});
+      save_module(*model, ckpt,
+                  {{"format", "rgalign-ranker/1"}, {"model", opt.model}, {"epoch", std::to_string(epoch)}});
     } else {
       ++since_best;
     }
-    append_metrics_line(opt.out, {{"epoch", epoch}, {"train_loss", loss_sum / std::max<int64_t>(1, loss_n)},
-                                  {"valid_gauc", gauc}, {"valid_recall@3", recall3},
+    append_metrics_line(opt.out, {{"epoch", epoch},
+                                  {"train_loss", loss_sum / std::max<int64_t>(1, loss_n)},
+                                  {"valid_gauc", gauc},
+                                  {"valid_recall@3", recall3},
                                   {"lr", lr_at(opt, std::max<int64_t>(0, step - 1), total_steps)},
-                                  {"samples_per_s", static_cast<double>(n) / train_s}, {"seconds", train_s},
+                                  {"samples_per_s", static_cast<double>(n) / train_s},
+                                  {"seconds", train_s},
                                   {"best", improved}});
-    spdlog::info("epoch {}/{} | loss {:.4f} | valid gauc {:.4f} recall@3 {:.4f}{} | {} samples/s", epoch, epochs,
-                 loss_sum / std::max<int64_t>(1, loss_n), gauc, recall3, improved ? " (best)" : "",
+    spdlog::info("epoch {}/{} | loss {:.4f} | valid gauc {:.4f} recall@3 {:.4f}{} | {} samples/s", epoch,
+                 epochs, loss_sum / std::max<int64_t>(1, loss_n), gauc, recall3, improved ? " (best)" : "",
                  human_count(static_cast<double>(n) / train_s));
     if (since_best >= opt.patience) {
-      spdlog::info("early stop: no validation gain for {} epoch(s); best epoch {}", since_best, result.best_epoch);
+      spdlog::info("early stop: no validation gain for {} epoch(s); best epoch {}", since_best,
+                   result.best_epoch);
       break;
     }
   }

@@ -1,6 +1,6 @@
 // Training loop of the neural rankers: AdamW, warm-up then cosine or linear decay, gradient clipping, early
-// stopping on validation GAUC with the best checkpoint kept, seeded and deterministic on CPU, metrics.jsonl per
-// epoch, atomic safetensors checkpoints.
+// stopping on validation GAUC with the best checkpoint kept, seeded and deterministic on CPU, metrics.jsonl
+// per epoch, atomic safetensors checkpoints.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +19,8 @@ struct NeuralTrainResult {
 
 class Ranker;
 struct EncodedRequests;
-// Validation GAUC (impression-weighted) of `model` on encoded requests; recall3 receives Recall@3 when non-null.
+// Validation GAUC (impression-weighted) of `model` on encoded requests; recall3 receives Recall@3 when
+// non-null.
 double validation_gauc(Ranker& model, const EncodedRequests& valid, int64_t batch_size, double* recall3);
 
 // Writes encoder.json, model_config.json and model.safetensors into opt.out.

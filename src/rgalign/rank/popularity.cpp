@@ -62,7 +62,8 @@ void PopularityModel::save(const std::string& path) const {
 
 PopularityModel PopularityModel::load(const std::string& path, const Dataset& data) {
   Json j = read_json_file(path);
-  if (!j.is_object() || j.value("model", "") != "popularity") throw InputError(path, "not a popularity model");
+  if (!j.is_object() || j.value("model", "") != "popularity")
+    throw InputError(path, "not a popularity model");
   PopularityModel m;
   m.catalog_ = &data.catalog();
   m.alpha_ = require_finite_number(require_field(j, "alpha", path), "alpha", path);

@@ -9,19 +9,30 @@
 namespace rgalign {
 
 Json RankerConfig::to_json() const {
-  return {{"model", model},       {"single_cardinalities", single_cardinalities},
-          {"multi_cardinalities", multi_cardinalities}, {"n_intents", n_intents},
-          {"embed_dim", embed_dim}, {"tower_dim", tower_dim}, {"hidden_dim", hidden_dim},
-          {"attn_layers", attn_layers}, {"attn_heads", attn_heads}, {"attn_dim", attn_dim},
-          {"experts", experts}, {"score", score}, {"text_buckets", text_buckets}, {"word_dim", word_dim},
+  return {{"model", model},
+          {"single_cardinalities", single_cardinalities},
+          {"multi_cardinalities", multi_cardinalities},
+          {"n_intents", n_intents},
+          {"embed_dim", embed_dim},
+          {"tower_dim", tower_dim},
+          {"hidden_dim", hidden_dim},
+          {"attn_layers", attn_layers},
+          {"attn_heads", attn_heads},
+          {"attn_dim", attn_dim},
+          {"experts", experts},
+          {"score", score},
+          {"text_buckets", text_buckets},
+          {"word_dim", word_dim},
           {"intent_text_len", intent_text_len}};
 }
 
 RankerConfig RankerConfig::from_json(const Json& j, const std::string& where) {
   RankerConfig c;
   c.model = require_string(j, "model", where);
-  for (const auto& x : require_field(j, "single_cardinalities", where)) c.single_cardinalities.push_back(x.get<int64_t>());
-  for (const auto& x : require_field(j, "multi_cardinalities", where)) c.multi_cardinalities.push_back(x.get<int64_t>());
+  for (const auto& x : require_field(j, "single_cardinalities", where))
+    c.single_cardinalities.push_back(x.get<int64_t>());
+  for (const auto& x : require_field(j, "multi_cardinalities", where))
+    c.multi_cardinalities.push_back(x.get<int64_t>());
   c.n_intents = require_int(j, "n_intents", where);
   c.embed_dim = require_int(j, "embed_dim", where);
   c.tower_dim = require_int(j, "tower_dim", where);
@@ -49,7 +60,8 @@ std::shared_ptr<Ranker> make_ranker(const RankerConfig& cfg) {
   if (cfg.model == "dnn") return std::make_shared<DnnRanker>(cfg);
   if (cfg.model == "two-tower") return std::make_shared<TwoTowerRanker>(cfg);
   if (cfg.model == "text-bow") return std::make_shared<TextBowRanker>(cfg);
-  throw InputError("model", "unknown neural model \"" + cfg.model + "\"", "expected dnn, two-tower or text-bow");
+  throw InputError("model", "unknown neural model \"" + cfg.model + "\"",
+                   "expected dnn, two-tower or text-bow");
 }
 
 }  // namespace rgalign

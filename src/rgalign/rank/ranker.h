@@ -16,17 +16,17 @@ struct RankerConfig {
   std::string model = "two-tower";  // dnn | two-tower | text-bow
   std::vector<int64_t> single_cardinalities, multi_cardinalities;
   int64_t n_intents = 0;
-  int64_t embed_dim = 16;   // D: per-field embedding
-  int64_t tower_dim = 64;   // user and intent tower outputs
-  int64_t hidden_dim = 128; // MLP hidden width
-  int64_t attn_layers = 2;  // AutoInt
+  int64_t embed_dim = 16;    // D: per-field embedding
+  int64_t tower_dim = 64;    // user and intent tower outputs
+  int64_t hidden_dim = 128;  // MLP hidden width
+  int64_t attn_layers = 2;   // AutoInt
   int64_t attn_heads = 2;
-  int64_t attn_dim = 16;    // per head
-  int64_t experts = 4;      // MoE
-  std::string score = "mlp";  // mlp | dot (two-tower, text-bow)
-  int64_t text_buckets = 0;    // text-bow: hashed n-gram ids 1..text_buckets
-  int64_t word_dim = 32;       // text-bow: n-gram embedding size
-  int64_t intent_text_len = 0; // text-bow: padded n-grams per intent
+  int64_t attn_dim = 16;        // per head
+  int64_t experts = 4;          // MoE
+  std::string score = "mlp";    // mlp | dot (two-tower, text-bow)
+  int64_t text_buckets = 0;     // text-bow: hashed n-gram ids 1..text_buckets
+  int64_t word_dim = 32;        // text-bow: n-gram embedding size
+  int64_t intent_text_len = 0;  // text-bow: padded n-grams per intent
 
   Json to_json() const;
   static RankerConfig from_json(const Json& j, const std::string& where);

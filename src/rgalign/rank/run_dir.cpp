@@ -36,7 +36,8 @@ void write_run_json(const std::string& run_dir, const std::string& command, cons
 
 Json read_run_json(const std::string& run_dir) {
   std::string path = (fs::path(run_dir) / "run.json").string();
-  if (!fs::exists(path)) throw InputError(run_dir, "not a run directory (no run.json)", "create one with rgalign train");
+  if (!fs::exists(path))
+    throw InputError(run_dir, "not a run directory (no run.json)", "create one with rgalign train");
   Json j = read_json_file(path);
   require_string(j, "model", path);
   return j;
@@ -54,7 +55,8 @@ std::unique_ptr<Scorer> load_scorer(const std::string& run_dir, const Dataset& d
   Json run = read_run_json(run_dir);
   const std::string model = run["model"].get<std::string>();
   if (model == "popularity")
-    return std::make_unique<PopularityModel>(PopularityModel::load((fs::path(run_dir) / "model.json").string(), data));
+    return std::make_unique<PopularityModel>(
+        PopularityModel::load((fs::path(run_dir) / "model.json").string(), data));
   if (model == "dnn" || model == "two-tower" || model == "text-bow") return NeuralScorer::load(run_dir, data);
   throw InputError((fs::path(run_dir) / "run.json").string(), "unknown model \"" + model + "\"",
                    "this build knows popularity, dnn, two-tower, text-bow");

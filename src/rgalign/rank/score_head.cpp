@@ -12,21 +12,23 @@ PairScorerImpl::PairScorerImpl(int64_t dim, int64_t hidden_dim, bool use_mlp) : 
   // The first layer of MLP([u, i, u*i]) split by input part (the same function), so that the user part runs
   // once per request and the intent part once per intent rather than once per candidate.
   user_in_ = register_module("user_in", torch::nn::Linear(dim, hidden_dim));
-  intent_in_ = register_module("intent_in", torch::nn::Linear(torch::nn::LinearOptions(dim, hidden_dim).bias(false)));
-  product_in_ = register_module("product_in", torch::nn::Linear(torch::nn::LinearOptions(dim, hidden_dim).bias(false)));
+  intent_in_ =
+      register_module("intent_in", torch::nn::Linear(torch::nn::LinearOptions(dim, hidden_dim).bias(false)));
+  product_in_ =
+      register_module("product_in", torch::nn::Linear(torch::nn::LinearOptions(dim, hidden_dim).bias(false)));
   out_ = register_module("out", torch::nn::Linear(hidden_dim, 1));
 }
 
 torch::Tensor PairScorerImpl::forward(const torch::Tensor& user, const torch::Tensor& all_intents,
                                       const torch::Tensor& cand) {
   const int64_t B = cand.size(0), C = cand.size(1);
-  auto flat = cand.reshape({-1});                                          // [B*C]
-  auto intents = all_intents.index_select(0, flat).view({B, C, -1});       // [B, C, T]
-  auto u = user.unsqueeze(1);                                              // [B, 1, T]
-  if (!use_mlp_) return (intents * u).sum(/*dim=*/-1);                     // [B, C]
+  auto flat = cand.reshape({-1});                                                    // [B*C]
+  auto intents = all_intents.index_select(0, flat).view({B, C, -1});                 // [B, C, T]
+  auto u = user.unsqueeze(1);                                                        // [B, 1, T]
+  if (!use_mlp_) return (intents * u).sum(/*dim=*/-1);                               // [B, C]
   auto per_intent = intent_in_(all_intents).index_select(0, flat).view({B, C, -1});  // [B, C, H]
-  auto h = torch::relu(user_in_(u) + per_intent + product_in_(intents * u));        // [B, C, H]
-  return out_(h).squeeze(-1);                                              // [B, C]
+  auto h = torch::relu(user_in_(u) + per_intent + product_in_(intents * u));         // [B, C, H]
+  return out_(h).squeeze(-1);                                                        // [B, C]
 }
 
 }  // namespace rgalign

@@ -12,9 +12,10 @@ class PairScorerImpl : public torch::nn::Module {
  public:
   // use_mlp false: the dot product u . i
   PairScorerImpl(int64_t dim, int64_t hidden_dim, bool use_mlp);
-  // user [B, T], all_intents [I, T] (the intent tower over every intent), cand [B, C] indices -> logits [B, C].
-  // The intent-only part of the first layer runs once per intent, not once per (request, candidate) pair.
-  torch::Tensor forward(const torch::Tensor& user, const torch::Tensor& all_intents, const torch::Tensor& cand);
+  // user [B, T], all_intents [I, T] (the intent tower over every intent), cand [B, C] indices -> logits [B,
+  // C]. The intent-only part of the first layer runs once per intent, not once per (request, candidate) pair.
+  torch::Tensor forward(const torch::Tensor& user, const torch::Tensor& all_intents,
+                        const torch::Tensor& cand);
 
  private:
   bool use_mlp_;

@@ -23,11 +23,16 @@ std::vector<int64_t> text_bow_ids(const std::string& text, const TextBowOptions&
   return ids;
 }
 
-std::string request_text(const Request& r, const Schema& schema) { return "market " + r.market + "\n" + render_features(r, schema); }
+std::string request_text(const Request& r, const Schema& schema) {
+  return "market " + r.market + "\n" + render_features(r, schema);
+}
 
-std::string intent_text(const Intent& intent) { return intent.title + ". " + intent.description; }
+std::string intent_text(const Intent& intent) {
+  return intent.title + ". " + intent.description;
+}
 
-int64_t pad_bow(const std::vector<std::vector<int64_t>>& rows, std::vector<int64_t>& ids, std::vector<float>& mask) {
+int64_t pad_bow(const std::vector<std::vector<int64_t>>& rows, std::vector<int64_t>& ids,
+                std::vector<float>& mask) {
   size_t L = 1;
   for (const auto& r : rows) L = std::max(L, r.size());
   ids.assign(rows.size() * L, 0);

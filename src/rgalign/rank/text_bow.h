@@ -24,6 +24,7 @@ std::string request_text(const Request& r, const Schema& schema);
 std::string intent_text(const Intent& intent);
 
 // Pads rows of ids to the longest (at most max_terms): ids [N * L] and mask [N * L] row-major; returns L.
-int64_t pad_bow(const std::vector<std::vector<int64_t>>& rows, std::vector<int64_t>& ids, std::vector<float>& mask);
+int64_t pad_bow(const std::vector<std::vector<int64_t>>& rows, std::vector<int64_t>& ids,
+                std::vector<float>& mask);
 
 }  // namespace rgalign

@@ -23,33 +23,37 @@ void run_training(TrainOptions opt) {
   if (!data.has_split("train")) throw InputError(data.split_path("train"), "missing training split");
   make_dirs(opt.out);
   const std::vector<std::string> inputs = {(fs::path(opt.data) / "schema.yaml").string(),
-                                           (fs::path(opt.data) / "intents.jsonl").string(), data.split_path("train"),
-                                           data.split_path("valid")};
+                                           (fs::path(opt.data) / "intents.jsonl").string(),
+                                           data.split_path("train"), data.split_path("valid")};
   if (opt.model == "popularity") {
     BadInputLog bad;
     PopularityModel m = PopularityModel::fit(data, data.split_path("train"), opt.alpha, policy, &bad);
     bad.report(data.split_path("train"));
     m.save((fs::path(opt.out) / "model.json").string());
-    append_metrics_line(opt.out, {{"epoch", 0}, {"train_requests", m.train_requests()}, {"skipped_lines", bad.n_bad}});
+    append_metrics_line(opt.out,
+                        {{"epoch", 0}, {"train_requests", m.train_requests()}, {"skipped_lines", bad.n_bad}});
     write_run_json(opt.out, "train", opt.model, options_to_json(opt), inputs);
     spdlog::info("popularity model from {} requests written to {}", m.train_requests(), opt.out);
     return;
   }
   if (opt.model == "dnn" || opt.model == "two-tower" || opt.model == "text-bow") {
-    write_run_json(opt.out, "train", opt.model, options_to_json(opt), inputs);  // rewritten with results below
+    write_run_json(opt.out, "train", opt.model, options_to_json(opt),
+                   inputs);  // rewritten with results below
     NeuralTrainResult r = train_neural(opt, data);
     Json config = options_to_json(opt);
-    config["result"] = {{"best_epoch", r.best_epoch}, {"best_valid_gauc", r.best_valid_gauc},
+    config["result"] = {{"best_epoch", r.best_epoch},
+                        {"best_valid_gauc", r.best_valid_gauc},
                         {"train_samples_per_s", r.samples_per_s}};
     write_run_json(opt.out, "train", opt.model, config, inputs);
-    spdlog::info("{}: best epoch {} (valid gauc {:.4f}), {:.0f} samples/s; run written to {}", opt.model, r.best_epoch,
-                 r.best_valid_gauc, r.samples_per_s, opt.out);
+    spdlog::info("{}: best epoch {} (valid gauc {:.4f}), {:.0f} samples/s; run written to {}", opt.model,
+                 r.best_epoch, r.best_valid_gauc, r.samples_per_s, opt.out);
     return;
   }
   if (opt.model == "qe-rec")
     throw InputError("--model", "model \"" + opt.model + "\" is not available in this build yet",
                      "available: popularity, dnn, two-tower, text-bow");
-  throw InputError("--model", "unknown model \"" + opt.model + "\"", "expected popularity|dnn|two-tower|text-bow|qe-rec");
+  throw InputError("--model", "unknown model \"" + opt.model + "\"",
+                   "expected popularity|dnn|two-tower|text-bow|qe-rec");
 }
 
 }  // namespace rgalign

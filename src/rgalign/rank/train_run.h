@@ -11,7 +11,7 @@ struct TrainOptions {
   std::string model = "popularity";
   std::string out;
   std::string reasoner;
-  int epochs = 0;      // 0 = the model's default
+  int epochs = 0;  // 0 = the model's default
   uint64_t seed = 0;
   double alpha = 1.0;  // popularity: additive smoothing per intent
   int threads = 2;
@@ -20,7 +20,7 @@ struct TrainOptions {
   int batch_size = 256;
   double lr = 2e-3;
   double weight_decay = 1e-4;
-  double warmup = 0.05;          // share of steps with a linear warm-up
+  double warmup = 0.05;  // share of steps with a linear warm-up
   std::string schedule = "cosine";
   double clip = 1.0;             // gradient norm clipping (0 = none)
   int patience = 2;              // epochs without validation GAUC gain before stopping
@@ -33,7 +33,7 @@ struct TrainOptions {
   int attn_layers = 2;
   int attn_heads = 2;
   int experts = 4;
-  std::string score = "mlp";     // mlp | dot
+  std::string score = "mlp";  // mlp | dot
   int min_count = 2;
 
   template <class V>

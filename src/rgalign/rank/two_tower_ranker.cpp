@@ -10,14 +10,18 @@ TwoTowerRanker::TwoTowerRanker(const RankerConfig& cfg) {
   scorer_ = register_module("scorer", PairScorer(cfg.tower_dim, cfg.hidden_dim / 2, cfg.score == "mlp"));
 }
 
-torch::Tensor TwoTowerRanker::user_tower(const RankBatch& b) { return user_(b); }  // [B, T]
+torch::Tensor TwoTowerRanker::user_tower(const RankBatch& b) {
+  return user_(b);
+}  // [B, T]
 
-torch::Tensor TwoTowerRanker::intent_tower() { return intents_->weight; }  // [I, T]
+torch::Tensor TwoTowerRanker::intent_tower() {
+  return intents_->weight;
+}  // [I, T]
 
 torch::Tensor TwoTowerRanker::forward(const RankBatch& b) {
-  auto u = user_tower(b);                                             // [B, T]
-  auto all = intent_tower();                                          // [I, T]
-  return mask_padded(scorer_(u, all, b.cand), b.cand_mask);           // [B, C]
+  auto u = user_tower(b);                                    // [B, T]
+  auto all = intent_tower();                                 // [I, T]
+  return mask_padded(scorer_(u, all, b.cand), b.cand_mask);  // [B, C]
 }
 
 }  // namespace rgalign

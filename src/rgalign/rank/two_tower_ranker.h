@@ -1,6 +1,6 @@
-// The production baseline (RGAlign-Rec's starting point): a user tower of AutoInt self-attention layers over the
-// field embeddings followed by a mixture-of-experts MLP, an intent tower over the intent id, and a pair scorer.
-// The intent tower runs once per batch over all intents; candidates gather from it.
+// The production baseline (RGAlign-Rec's starting point): a user tower of AutoInt self-attention layers over
+// the field embeddings followed by a mixture-of-experts MLP, an intent tower over the intent id, and a pair
+// scorer. The intent tower runs once per batch over all intents; candidates gather from it.
 #pragma once
 
 #include "rgalign/rank/ranker.h"

@@ -4,14 +4,16 @@
 namespace rgalign {
 
 UserTowerImpl::UserTowerImpl(const RankerConfig& cfg) {
-  fields_ = register_module("fields", FeatureEmbedding(cfg.single_cardinalities, cfg.multi_cardinalities, cfg.embed_dim));
+  fields_ = register_module(
+      "fields", FeatureEmbedding(cfg.single_cardinalities, cfg.multi_cardinalities, cfg.embed_dim));
   attention_ = register_module("attention", torch::nn::ModuleList());
   int64_t dim = cfg.embed_dim;
   for (int64_t l = 0; l < cfg.attn_layers; ++l) {
     attention_->push_back(AutoIntLayer(dim, cfg.attn_heads, cfg.attn_dim));
     dim = cfg.attn_heads * cfg.attn_dim;
   }
-  moe_ = register_module("moe", MixtureOfExperts(fields_->n_fields() * dim, cfg.hidden_dim, cfg.tower_dim, cfg.experts));
+  moe_ = register_module(
+      "moe", MixtureOfExperts(fields_->n_fields() * dim, cfg.hidden_dim, cfg.tower_dim, cfg.experts));
 }
 
 torch::Tensor UserTowerImpl::forward(const RankBatch& b) {

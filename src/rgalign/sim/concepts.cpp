@@ -24,6 +24,8 @@ const char* domain_name(Domain d) {
 
 const std::vector<Concept>& concepts() {
   using D = Domain;
+  // One concept per block, fields in declaration order.
+  // clang-format off
   static const std::vector<Concept> kConcepts = {
       // Logistics
       {"where_is_parcel", D::kLogistics, "track where the {parcel} is", 0.6,
@@ -221,6 +223,7 @@ const std::vector<Concept>& concepts() {
        {"How to place an order", "Shopping guide for new users", "How does checkout work?", "Buying safely"},
        {"A step-by-step guide to your first order.", "Tips for safe shopping."}},
   };
+  // clang-format on
   return kConcepts;
 }
 

@@ -7,11 +7,21 @@
 
 namespace rgalign::sim {
 
-enum class Domain { kLogistics, kOrders, kPayments, kRefunds, kAccount, kPromotions, kSeller, kApp, kGeneral };
+enum class Domain {
+  kLogistics,
+  kOrders,
+  kPayments,
+  kRefunds,
+  kAccount,
+  kPromotions,
+  kSeller,
+  kApp,
+  kGeneral
+};
 const char* domain_name(Domain d);
 
 struct Concept {
-  std::string key;          // "speed_up_delivery"
+  std::string key;  // "speed_up_delivery"
   Domain domain;
   std::string need_phrase;  // completes "the user probably wants to ..."
   double base_logit;        // background popularity of the need

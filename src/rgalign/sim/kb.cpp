@@ -15,8 +15,8 @@ namespace rgalign::sim {
 namespace {
 
 // Suffixes that tell apart several intents of a market phrased from the same title.
-const std::vector<std::string> kQualifiers = {"", " - quick answer", " - step by step", " (FAQ)",
-                                              " - what to do next", " - common questions"};
+const std::vector<std::string> kQualifiers = {"",       " - quick answer",    " - step by step",
+                                              " (FAQ)", " - what to do next", " - common questions"};
 
 std::string market_sentence(const Concept& c, const MarketProfile& m) {
   char buf[200];
@@ -33,8 +33,7 @@ std::string market_sentence(const Concept& c, const MarketProfile& m) {
       std::snprintf(buf, sizeof buf, "Refunds in %s are normally completed within %.0f days.", m.name.c_str(),
                     m.refund_days);
       break;
-    default:
-      std::snprintf(buf, sizeof buf, "This article applies to users in %s.", m.name.c_str());
+    default: std::snprintf(buf, sizeof buf, "This article applies to users in %s.", m.name.c_str());
   }
   return buf;
 }
@@ -49,7 +48,8 @@ std::string market_wording(const std::string& text, const MarketProfile& m) {
       std::string key = text.substr(i + 1, close - i - 1);
       auto it = m.words.find(key);
       std::string word = it == m.words.end() ? key : it->second;
-      if (i == 0 && !word.empty()) word[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(word[0])));
+      if (i == 0 && !word.empty())
+        word[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(word[0])));
       out += word;
       i = close + 1;
     } else {
@@ -102,9 +102,10 @@ WorldKb build_kb(const std::vector<MarketProfile>& markets, uint64_t seed, int i
         if (p.concept == c) top = std::max(top, p.weight);
       const std::string& base = cs[c].titles[rng.below(cs[c].titles.size())];
       // New articles are featured prominently, so they take a large share of their concept's clicks.
-      pending.push_back({c, "New: " + market_wording(base, m) + (k >= 1 ? " (" + std::to_string(k + 1) + ")" : ""),
-                         market_wording("Updated guide. " + cs[c].descriptions[0] + " " + market_sentence(cs[c], m), m),
-                         1.5 * top, true});
+      pending.push_back(
+          {c, "New: " + market_wording(base, m) + (k >= 1 ? " (" + std::to_string(k + 1) + ")" : ""),
+           market_wording("Updated guide. " + cs[c].descriptions[0] + " " + market_sentence(cs[c], m), m),
+           1.5 * top, true});
     }
     // Ids are a random permutation, so that the number says nothing about the concept.
     std::vector<int> numbers(pending.size());

@@ -1,6 +1,6 @@
 // The simulated Knowledge Base: per market, 100-250 intents that word the shared concepts in the market's own
-// way, with market-specific ids (an id carries nothing across markets; the text does). Cold intents join in the
-// test week.
+// way, with market-specific ids (an id carries nothing across markets; the text does). Cold intents join in
+// the test week.
 #pragma once
 
 #include <cstdint>
@@ -13,10 +13,10 @@ namespace rgalign::sim {
 
 struct WorldKb {
   IntentCatalog catalog;
-  std::vector<int> concept_of;                            // [n_intents]
-  std::vector<double> weight;                             // [n_intents] relative share within its concept
-  std::vector<bool> cold;                                 // [n_intents]
-  std::vector<std::vector<std::vector<int32_t>>> members; // [market][concept] -> intent indices
+  std::vector<int> concept_of;                             // [n_intents]
+  std::vector<double> weight;                              // [n_intents] relative share within its concept
+  std::vector<bool> cold;                                  // [n_intents]
+  std::vector<std::vector<std::vector<int32_t>>> members;  // [market][concept] -> intent indices
 };
 
 // intents_per_market 0 draws each market's size in [110, 230]; values below the number of concepts are raised

@@ -1,5 +1,5 @@
-// Market profiles. Figures are plausible orders of magnitude for South-East Asian / Latin American marketplaces,
-// chosen so that "late" means different absolute days in different markets.
+// Market profiles. Figures are plausible orders of magnitude for South-East Asian / Latin American
+// marketplaces, chosen so that "late" means different absolute days in different markets.
 #include "rgalign/sim/markets.h"
 
 #include "rgalign/common/error.h"
@@ -7,6 +7,7 @@
 namespace rgalign::sim {
 
 const std::vector<MarketProfile>& default_markets() {
+  // clang-format off
   static const std::vector<MarketProfile> kMarkets = {
       {"SG", "Singapore", "en", 0.8, 2.0, 1.5, 4.0, 0.02, 0.25, 8,
        {{"parcel", "parcel"}, {"refund", "refund"}, {"voucher", "voucher"}, {"coins", "coins"},
@@ -33,6 +34,7 @@ const std::vector<MarketProfile>& default_markets() {
        {{"parcel", "parcel"}, {"refund", "refund"}, {"voucher", "discount code"}, {"coins", "shopee coins"},
         {"seller", "store"}, {"app", "app"}, {"agent", "customer service"}}},
   };
+  // clang-format on
   return kMarkets;
 }
 
@@ -45,7 +47,8 @@ std::vector<MarketProfile> select_markets(const std::vector<std::string>& codes)
         out.push_back(m);
         found = true;
       }
-    if (!found) throw InputError("--markets", "unknown market \"" + code + "\"", "known: SG,MY,PH,TH,VN,ID,BR,TW");
+    if (!found)
+      throw InputError("--markets", "unknown market \"" + code + "\"", "known: SG,MY,PH,TH,VN,ID,BR,TW");
   }
   if (out.empty()) throw InputError("--markets", "no market given");
   return out;

@@ -10,8 +10,12 @@ namespace rgalign::sim {
 
 namespace {
 
-double clamp01(double x) { return std::max(0.0, std::min(1.0, x)); }
-double val(double x, double fallback = 0.0) { return present(x) ? x : fallback; }
+double clamp01(double x) {
+  return std::max(0.0, std::min(1.0, x));
+}
+double val(double x, double fallback = 0.0) {
+  return present(x) ? x : fallback;
+}
 bool in_transit(const Observation& o) {
   return o.order_status == "to_receive" || o.order_status == "out_for_delivery";
 }
@@ -19,9 +23,11 @@ bool in_transit(const Observation& o) {
 void logistics(const Observation& o, const MarketProfile& m, const AddLogit& add) {
   static const int where = concept_index("where_is_parcel"), speed = concept_index("speed_up_delivery"),
                    stuck = concept_index("parcel_stuck_hub"), customs = concept_index("customs_hold"),
-                   failed = concept_index("failed_delivery_attempt"), resched = concept_index("reschedule_delivery"),
-                   dnr = concept_index("delivered_not_received"), address = concept_index("change_delivery_address"),
-                   fee = concept_index("delivery_fee"), options = concept_index("shipping_options");
+                   failed = concept_index("failed_delivery_attempt"),
+                   resched = concept_index("reschedule_delivery"),
+                   dnr = concept_index("delivered_not_received"),
+                   address = concept_index("change_delivery_address"), fee = concept_index("delivery_fee"),
+                   options = concept_index("shipping_options");
   const double late = val(o.days_past_eta, -99.0);
   if (in_transit(o)) {
     add(where, 1.6 + 0.6 * clamp01(val(o.days_in_status) / m.delivery_days));
@@ -31,7 +37,8 @@ void logistics(const Observation& o, const MarketProfile& m, const AddLogit& add
       add(speed, 1.0 + 2.2 * clamp01(rel));
       if (o.logistics_event == "stuck_at_hub") add(speed, 1.5);
     }
-    if (o.logistics_event == "stuck_at_hub") add(stuck, 2.0 + 1.0 * clamp01(val(o.days_in_status) / (2 * m.delivery_days)));
+    if (o.logistics_event == "stuck_at_hub")
+      add(stuck, 2.0 + 1.0 * clamp01(val(o.days_in_status) / (2 * m.delivery_days)));
   }
   if (o.logistics_event == "customs_hold") {
     add(customs, 3.2);
@@ -79,15 +86,18 @@ void orders(const Observation& o, const MarketProfile& m, const AddLogit& add) {
 }
 
 void payments(const Observation& o, const MarketProfile&, const AddLogit& add) {
-  static const int failed = concept_index("payment_failed"), deducted = concept_index("deducted_not_confirmed"),
+  static const int failed = concept_index("payment_failed"),
+                   deducted = concept_index("deducted_not_confirmed"),
                    pending = concept_index("pending_payment"), cod = concept_index("cod_payment"),
-                   methods = concept_index("payment_methods"), paylater = concept_index("pay_later_installments"),
+                   methods = concept_index("payment_methods"),
+                   paylater = concept_index("pay_later_installments"),
                    invoice = concept_index("invoice_receipt");
   if (o.payment_status == "failed") {
     add(failed, 2.8 + 0.6 * std::min(2.0, val(o.n_failed_payments_7d)));
     add(methods, 1.2);
   }
-  if (o.payment_status == "deducted_unconfirmed") add(deducted, 3.0 + 1.0 * clamp01(val(o.payment_age_hours) / 24.0));
+  if (o.payment_status == "deducted_unconfirmed")
+    add(deducted, 3.0 + 1.0 * clamp01(val(o.payment_age_hours) / 24.0));
   if (o.payment_status == "pending") add(pending, 2.2 + 0.8 * clamp01(val(o.payment_age_hours) / 12.0));
   if (o.payment_method == "cod" && (o.order_status == "to_ship" || in_transit(o))) add(cod, 1.3);
   if (o.payment_method == "paylater") add(paylater, 1.2);
@@ -143,12 +153,13 @@ void account(const Observation& o, const MarketProfile&, const AddLogit& add) {
 }
 
 void promotions(const Observation& o, const MarketProfile&, const AddLogit& add) {
-  static const int not_applied = concept_index("voucher_not_applied"), expiring = concept_index("voucher_expiring"),
-                   coins_exp = concept_index("coins_expiring"), use_coins = concept_index("how_to_use_coins"),
-                   flash = concept_index("flash_sale_rules");
+  static const int not_applied = concept_index("voucher_not_applied"),
+                   expiring = concept_index("voucher_expiring"), coins_exp = concept_index("coins_expiring"),
+                   use_coins = concept_index("how_to_use_coins"), flash = concept_index("flash_sale_rules");
   if (o.voucher_status == "failed_to_apply") add(not_applied, 3.0 + (o.has_page("checkout") ? 0.8 : 0.0));
   if (o.voucher_status == "expiring_soon" && val(o.voucher_days_to_expiry, 99) <= 2) add(expiring, 2.4);
-  if (o.coins_status == "expiring_soon") add(coins_exp, 1.4 + 1.2 * clamp01((3 - val(o.coins_days_to_expiry, 3)) / 3.0));
+  if (o.coins_status == "expiring_soon")
+    add(coins_exp, 1.4 + 1.2 * clamp01((3 - val(o.coins_days_to_expiry, 3)) / 3.0));
   if (val(o.coins_balance) > 800) add(use_coins, 1.4);
   if (o.has_page("flash_sale")) add(flash, 1.6);
 }
@@ -186,8 +197,8 @@ void context(const Observation& o, const MarketProfile&, const AddLogit& add) {
 }  // namespace
 
 void apply_rules(RuleGroup group, const Observation& o, const MarketProfile& m, const AddLogit& add_raw) {
-  // One knob for how strongly state drives needs relative to the background; it sets how far a model that reads
-  // the features can get above popularity.
+  // One knob for how strongly state drives needs relative to the background; it sets how far a model that
+  // reads the features can get above popularity.
   constexpr double kRuleStrength = 1.5;
   const AddLogit add = [&add_raw](int c, double x) { add_raw(c, kRuleStrength * x); };
   switch (group) {

@@ -11,9 +11,18 @@
 
 namespace rgalign::sim {
 
-enum class RuleGroup { kLogistics, kOrders, kPayments, kRefunds, kAccount, kPromotions, kSellerApp, kContext };
-constexpr RuleGroup kAllRuleGroups[] = {RuleGroup::kLogistics, RuleGroup::kOrders,     RuleGroup::kPayments,
-                                        RuleGroup::kRefunds,   RuleGroup::kAccount,    RuleGroup::kPromotions,
+enum class RuleGroup {
+  kLogistics,
+  kOrders,
+  kPayments,
+  kRefunds,
+  kAccount,
+  kPromotions,
+  kSellerApp,
+  kContext
+};
+constexpr RuleGroup kAllRuleGroups[] = {RuleGroup::kLogistics, RuleGroup::kOrders,  RuleGroup::kPayments,
+                                        RuleGroup::kRefunds,   RuleGroup::kAccount, RuleGroup::kPromotions,
                                         RuleGroup::kSellerApp, RuleGroup::kContext};
 
 // add(concept_index, amount) is called once per firing rule.

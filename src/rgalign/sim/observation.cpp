@@ -35,6 +35,7 @@ const std::vector<Field>& fields() {
   constexpr auto T = FeatureType::kText;
   const std::vector<double> days = {0.5, 1, 2, 3, 4, 5, 7, 10, 14, 21, 30};
   const std::vector<double> signed_days = {-5, -3, -2, -1, 0, 1, 2, 3, 5, 7, 10, 15};
+  // clang-format off
   static const std::vector<Field> kFields = {
       {spec("entry_point", C, "Opened the chat from: {}"), &O::entry_point},
       {spec("device", C, "Device: {}"), &O::device},
@@ -90,6 +91,7 @@ const std::vector<Field>& fields() {
       {spec("latest_product_title", T, "Latest product bought: {}", {}, 0, 16), &O::latest_product_title},
       {spec("last_search_query", T, "Last search: {}", {}, 0, 16), &O::last_search_query},
   };
+  // clang-format on
   return kFields;
 }
 
@@ -130,7 +132,9 @@ Observation Observation::from_features(const std::vector<FeatureValue>& values, 
     int idx = schema.find(f.spec.name);
     const FeatureValue* v = (idx >= 0 && static_cast<size_t>(idx) < values.size()) ? &values[idx] : nullptr;
     if (f.str) {
-      o.*f.str = (v && v->kind == FeatureValue::Kind::kString) ? v->str : (f.spec.type == FeatureType::kText ? "" : "none");
+      o.*f.str = (v && v->kind == FeatureValue::Kind::kString)
+                     ? v->str
+                     : (f.spec.type == FeatureType::kText ? "" : "none");
     } else if (f.num) {
       if (v && v->kind == FeatureValue::Kind::kNumber) o.*f.num = v->num;
     } else if (f.list) {

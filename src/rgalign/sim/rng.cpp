@@ -8,7 +8,9 @@
 namespace rgalign::sim {
 
 namespace {
-uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+uint64_t rotl(uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 uint64_t splitmix(uint64_t& x) {
   uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -34,8 +36,12 @@ uint64_t Rng::next_u64() {
   return result;
 }
 
-double Rng::uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
-double Rng::uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+double Rng::uniform() {
+  return static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
+}
+double Rng::uniform(double lo, double hi) {
+  return lo + (hi - lo) * uniform();
+}
 uint64_t Rng::below(uint64_t n) {
   RG_ASSERT(n > 0, "below(0)");
   return static_cast<uint64_t>((static_cast<unsigned __int128>(next_u64()) * n) >> 64);
@@ -47,9 +53,13 @@ double Rng::normal(double mean, double stddev) {
   return mean + stddev * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * kPi * u2);
 }
 
-double Rng::lognormal(double median, double sigma) { return median * std::exp(normal(0.0, sigma)); }
+double Rng::lognormal(double median, double sigma) {
+  return median * std::exp(normal(0.0, sigma));
+}
 
-double Rng::exponential(double mean) { return -mean * std::log(1.0 - uniform()); }
+double Rng::exponential(double mean) {
+  return -mean * std::log(1.0 - uniform());
+}
 
 int Rng::poisson(double mean) {
   if (mean <= 0) return 0;

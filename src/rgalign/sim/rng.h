@@ -13,9 +13,9 @@ class Rng {
  public:
   explicit Rng(uint64_t seed);
   uint64_t next_u64();
-  double uniform();                       // [0, 1)
-  double uniform(double lo, double hi);   // [lo, hi)
-  uint64_t below(uint64_t n);             // [0, n)
+  double uniform();                      // [0, 1)
+  double uniform(double lo, double hi);  // [lo, hi)
+  uint64_t below(uint64_t n);            // [0, n)
   bool bernoulli(double p) { return uniform() < p; }
   double normal(double mean = 0.0, double stddev = 1.0);
   double lognormal(double median, double sigma);  // median * exp(N(0, sigma))

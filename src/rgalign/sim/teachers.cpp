@@ -34,25 +34,32 @@ bool knows(const TeacherProfile& p, RuleGroup g) {
 std::vector<std::pair<RuleGroup, std::string>> evidence(const Observation& o) {
   std::vector<std::pair<RuleGroup, std::string>> e;
   if (o.order_status != "none" && present(o.days_in_status)) {
-    std::string s = "the latest order has been in \"" + spaced(o.order_status) + "\" for " + fmt_days(o.days_in_status);
-    if (present(o.days_past_eta) && o.days_past_eta > 0) s += ", " + fmt_days(o.days_past_eta) + " past its estimated delivery";
+    std::string s =
+        "the latest order has been in \"" + spaced(o.order_status) + "\" for " + fmt_days(o.days_in_status);
+    if (present(o.days_past_eta) && o.days_past_eta > 0)
+      s += ", " + fmt_days(o.days_past_eta) + " past its estimated delivery";
     e.emplace_back(o.order_status == "to_pay" ? RuleGroup::kPayments : RuleGroup::kLogistics, s);
   }
   if (o.logistics_event != "none" && o.logistics_event != "normal" && o.logistics_event != "delivered")
     e.emplace_back(RuleGroup::kLogistics, "the tracking shows \"" + spaced(o.logistics_event) + "\"");
-  if (o.payment_status == "failed" || o.payment_status == "pending" || o.payment_status == "deducted_unconfirmed")
+  if (o.payment_status == "failed" || o.payment_status == "pending" ||
+      o.payment_status == "deducted_unconfirmed")
     e.emplace_back(RuleGroup::kPayments, "the last payment is \"" + spaced(o.payment_status) + "\"");
   if (o.refund_status != "none")
-    e.emplace_back(RuleGroup::kRefunds, "a refund is \"" + spaced(o.refund_status) + "\"" +
-                                            (present(o.refund_age_days) ? " since " + fmt_days(o.refund_age_days) : ""));
-  if (o.return_reason != "none") e.emplace_back(RuleGroup::kRefunds, "the buyer reported \"" + spaced(o.return_reason) + "\"");
-  if (o.account_flag != "none") e.emplace_back(RuleGroup::kAccount, "the account shows \"" + spaced(o.account_flag) + "\"");
+    e.emplace_back(RuleGroup::kRefunds,
+                   "a refund is \"" + spaced(o.refund_status) + "\"" +
+                       (present(o.refund_age_days) ? " since " + fmt_days(o.refund_age_days) : ""));
+  if (o.return_reason != "none")
+    e.emplace_back(RuleGroup::kRefunds, "the buyer reported \"" + spaced(o.return_reason) + "\"");
+  if (o.account_flag != "none")
+    e.emplace_back(RuleGroup::kAccount, "the account shows \"" + spaced(o.account_flag) + "\"");
   if (o.voucher_status == "failed_to_apply" || o.voucher_status == "expiring_soon")
     e.emplace_back(RuleGroup::kPromotions, "a voucher is \"" + spaced(o.voucher_status) + "\"");
   if (o.coins_status == "expiring_soon") e.emplace_back(RuleGroup::kPromotions, "coins are about to expire");
   if (present(o.app_crashes_7d) && o.app_crashes_7d > 0)
-    e.emplace_back(RuleGroup::kSellerApp, "the app crashed " + std::to_string(static_cast<int>(o.app_crashes_7d)) +
-                                              " times this week");
+    e.emplace_back(
+        RuleGroup::kSellerApp,
+        "the app crashed " + std::to_string(static_cast<int>(o.app_crashes_7d)) + " times this week");
   return e;
 }
 
@@ -67,7 +74,9 @@ std::string SimulatedTeacher::generate(const std::vector<FeatureValue>& features
   std::vector<double> logits;
   for (const auto& c : cs) logits.push_back(c.base_logit);
   for (RuleGroup g : p_.expert)
-    apply_rules(g, o, m, [&](int c, double x) { logits[static_cast<size_t>(c)] += x * (1 + rng.normal(0, p_.expert_noise)); });
+    apply_rules(g, o, m, [&](int c, double x) {
+      logits[static_cast<size_t>(c)] += x * (1 + rng.normal(0, p_.expert_noise));
+    });
   for (RuleGroup g : p_.partial)
     apply_rules(g, o, m, [&](int c, double x) {
       logits[static_cast<size_t>(c)] += x * std::max(0.0, 0.5 + rng.normal(0, p_.partial_noise));
@@ -93,24 +102,32 @@ std::string SimulatedTeacher::generate(const std::vector<FeatureValue>& features
     return s + ". Taking everything into account, it seems likely that the user would like to " + need +
            ", although they might also want to " + second + ".";
   }
-  static const char* kOpeners[] = {"The user probably wants to ", "Likely need: ", "They most likely want to "};
+  static const char* kOpeners[] = {"The user probably wants to ",
+                                   "Likely need: ", "They most likely want to "};
   std::string opener = kOpeners[rng.below(3)];
   if (seen.empty()) return opener + need + ".";
   seen[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(seen[0])));
-  return seen + "; " + (opener == "Likely need: " ? opener : std::string("the user probably wants to ")) + need + ".";
+  return seen + "; " + (opener == "Likely need: " ? opener : std::string("the user probably wants to ")) +
+         need + ".";
 }
 
 std::vector<SimulatedTeacher> default_teachers() {
   using G = RuleGroup;
   return {
       SimulatedTeacher({"logistics-expert", {G::kLogistics, G::kOrders}, {G::kContext}, 0.1, 0.8, false}),
-      SimulatedTeacher({"payments-refunds-expert", {G::kPayments, G::kRefunds, G::kPromotions}, {G::kAccount}, 0.1,
-                        0.8, false}),
+      SimulatedTeacher({"payments-refunds-expert",
+                        {G::kPayments, G::kRefunds, G::kPromotions},
+                        {G::kAccount},
+                        0.1,
+                        0.8,
+                        false}),
       SimulatedTeacher({"generalist",
                         {},
                         {G::kLogistics, G::kOrders, G::kPayments, G::kRefunds, G::kAccount, G::kPromotions,
                          G::kSellerApp, G::kContext},
-                        0.3, 0.6, true}),
+                        0.3,
+                        0.6,
+                        true}),
   };
 }
 

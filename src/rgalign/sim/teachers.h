@@ -1,6 +1,6 @@
-// Simulated teacher LLMs for multi-teacher distillation: each reads only a request's features (never its click
-// or truth) and writes a short latent-query text from its own partial, noisy knowledge of the need rules.
-// Temperature makes repeated samples differ.
+// Simulated teacher LLMs for multi-teacher distillation: each reads only a request's features (never its
+// click or truth) and writes a short latent-query text from its own partial, noisy knowledge of the need
+// rules. Temperature makes repeated samples differ.
 #pragma once
 
 #include <memory>
@@ -21,7 +21,7 @@ struct TeacherProfile {
   std::vector<RuleGroup> partial;  // rules it knows vaguely (damped, noisy)
   double expert_noise = 0.15;      // relative noise on an expert rule's strength
   double partial_noise = 0.8;
-  bool verbose = false;            // long, hedging answers
+  bool verbose = false;  // long, hedging answers
 };
 
 class SimulatedTeacher {
@@ -29,15 +29,16 @@ class SimulatedTeacher {
   explicit SimulatedTeacher(TeacherProfile profile) : p_(std::move(profile)) {}
   const std::string& name() const { return p_.name; }
   // features: in `schema` order; market: the request's market code. temperature 0 = its single best guess.
-  std::string generate(const std::vector<FeatureValue>& features, const Schema& schema, const std::string& market,
-                       double temperature, Rng& rng) const;
+  std::string generate(const std::vector<FeatureValue>& features, const Schema& schema,
+                       const std::string& market, double temperature, Rng& rng) const;
   // The concept it settled on in the last generate() call is not kept: the text is all a teacher gives.
 
  private:
   TeacherProfile p_;
 };
 
-// Three teachers of different competence: a logistics expert, a payments/refunds expert, a generic verbose one.
+// Three teachers of different competence: a logistics expert, a payments/refunds expert, a generic verbose
+// one.
 std::vector<SimulatedTeacher> default_teachers();
 
 }  // namespace rgalign::sim

@@ -10,8 +10,9 @@ namespace rgalign::sim {
 
 namespace {
 
-const std::vector<std::string> kCategories = {"electronics", "fashion", "beauty", "home", "groceries",
-                                              "toys", "sports", "books", "mobile_accessories", "baby"};
+const std::vector<std::string> kCategories = {"electronics",        "fashion", "beauty", "home",
+                                              "groceries",          "toys",    "sports", "books",
+                                              "mobile_accessories", "baby"};
 const std::vector<std::vector<std::string>> kProducts = {
     {"wireless earbuds", "phone charger 20W", "bluetooth speaker", "smart watch", "power bank 10000mAh"},
     {"cotton t-shirt", "running shoes", "denim jeans", "summer dress", "leather wallet"},
@@ -25,8 +26,8 @@ const std::vector<std::vector<std::string>> kProducts = {
     {"diapers pack", "baby wipes", "feeding bottle", "baby stroller", "baby lotion"}};
 
 bool is_active_status(const std::string& s) {
-  return s == "to_pay" || s == "to_ship" || s == "to_receive" || s == "out_for_delivery" || s == "delivered" ||
-         s == "return_requested" || s == "refund_processing";
+  return s == "to_pay" || s == "to_ship" || s == "to_receive" || s == "out_for_delivery" ||
+         s == "delivered" || s == "return_requested" || s == "refund_processing";
 }
 
 Order simulate_order(double placed, const MarketProfile& m, Rng& rng) {
@@ -92,9 +93,12 @@ Order simulate_order(double placed, const MarketProfile& m, Rng& rng) {
 
   // Shipping by the seller.
   r = rng.uniform();
-  o.channel = rng.bernoulli(m.international_share) ? "international"
-                                                    : (r < 0.2 ? "express" : (r < 0.85 ? "standard" : "economy"));
-  const double speed = o.channel == "international" ? 1.8 : (o.channel == "express" ? 0.6 : (o.channel == "economy" ? 1.3 : 1.0));
+  o.channel = rng.bernoulli(m.international_share)
+                  ? "international"
+                  : (r < 0.2 ? "express" : (r < 0.85 ? "standard" : "economy"));
+  const double speed = o.channel == "international"
+                           ? 1.8
+                           : (o.channel == "express" ? 0.6 : (o.channel == "economy" ? 1.3 : 1.0));
   o.eta = paid + m.ship_sla_days + m.delivery_days * speed;
   o.status.add(paid, "to_ship");
   if (rng.bernoulli(0.04)) {
@@ -159,7 +163,8 @@ Order simulate_order(double placed, const MarketProfile& m, Rng& rng) {
 
   // Returns and refunds.
   if (rng.bernoulli(0.07)) {
-    static const std::vector<std::string> kReasons = {"damaged", "wrong_item", "not_as_described", "change_of_mind"};
+    static const std::vector<std::string> kReasons = {"damaged", "wrong_item", "not_as_described",
+                                                      "change_of_mind"};
     o.return_reason = kReasons[rng.categorical({0.3, 0.25, 0.25, 0.2})];
     o.return_reason_day = arrival + rng.uniform(0.1, 3.0);
     o.incident_days.push_back(o.return_reason_day + 0.05);
@@ -176,7 +181,8 @@ Order simulate_order(double placed, const MarketProfile& m, Rng& rng) {
       o.status.add(at, "completed");
     } else {
       double took = rng.lognormal(m.refund_days, 0.4) * (rng.bernoulli(0.15) ? 2.5 : 1.0);
-      if (took > m.refund_days) o.incident_days.push_back(o.refund_start + m.refund_days + rng.exponential(1.0));
+      if (took > m.refund_days)
+        o.incident_days.push_back(o.refund_start + m.refund_days + rng.exponential(1.0));
       o.refund.add(o.refund_start + took, "completed");
       o.status.add(o.refund_start + took, "completed");
     }
@@ -219,7 +225,8 @@ User simulate_user(int index, const std::vector<MarketProfile>& markets, double 
   for (double& x : u.taste) x = rng.normal(0.0, 0.35);
   int n_orders = rng.poisson(u.activity * (last_day - first_day) * 0.12);
   std::vector<double> placed;
-  for (int k = 0; k < n_orders; ++k) placed.push_back(rng.uniform(std::max(first_day, u.signup_day), last_day));
+  for (int k = 0; k < n_orders; ++k)
+    placed.push_back(rng.uniform(std::max(first_day, u.signup_day), last_day));
   std::sort(placed.begin(), placed.end());
   for (double p : placed) u.orders.push_back(simulate_order(p, m, rng));
   return u;
@@ -274,8 +281,8 @@ Observation observe(const User& u, const MarketProfile& m, double day, int64_t e
     for (double f : ord.failed_payment_days)
       if (f <= day && day - f <= 7) o.n_failed_payments_7d += 1;
   }
-  o.order_status = o.logistics_event = o.payment_status = o.payment_method = o.refund_status = o.return_reason =
-      o.seller_type = o.shipping_channel = o.shop_id = o.product_category = "none";
+  o.order_status = o.logistics_event = o.payment_status = o.payment_method = o.refund_status =
+      o.return_reason = o.seller_type = o.shipping_channel = o.shop_id = o.product_category = "none";
   if (latest) {
     double since = 0;
     o.order_status = latest->status.value_at(day, &since);
@@ -298,7 +305,8 @@ Observation observe(const User& u, const MarketProfile& m, double day, int64_t e
     o.logistics_event = ev.empty() || settled ? "none" : ev;
     for (double a : latest->attempt_days)
       if (a <= day) o.n_delivery_attempts += 1;
-    if (present(latest->return_reason_day) && latest->return_reason_day <= day) o.return_reason = latest->return_reason;
+    if (present(latest->return_reason_day) && latest->return_reason_day <= day)
+      o.return_reason = latest->return_reason;
     const std::string& rf = latest->refund.value_at(day);
     o.refund_status = rf.empty() ? "none" : rf;
     if (present(latest->refund_start) && latest->refund_start <= day)
@@ -310,36 +318,45 @@ Observation observe(const User& u, const MarketProfile& m, double day, int64_t e
   // Session context: where the chat was opened and what the user looked at just before.
   const bool payment_issue = o.payment_status == "failed" || o.payment_status == "pending" ||
                              o.payment_status == "deducted_unconfirmed";
-  const bool shipping = o.order_status == "to_ship" || o.order_status == "to_receive" ||
-                        o.order_status == "out_for_delivery";
+  const bool shipping =
+      o.order_status == "to_ship" || o.order_status == "to_receive" || o.order_status == "out_for_delivery";
   const bool refunding = o.refund_status != "none" && o.refund_status != "completed";
-  std::vector<std::string> entries = {"home", "chat_icon", "help_center", "product_page", "notification",
-                                      "order_detail", "payment_page"};
-  std::vector<double> ew = {0.3, 0.25, 0.12, 0.12, 0.06, shipping || refunding ? 0.45 : 0.08,
-                            payment_issue ? 0.4 : 0.02};
+  std::vector<std::string> entries = {"home",         "chat_icon",    "help_center", "product_page",
+                                      "notification", "order_detail", "payment_page"};
+  std::vector<double> ew = {
+      0.3, 0.25, 0.12, 0.12, 0.06, shipping || refunding ? 0.45 : 0.08, payment_issue ? 0.4 : 0.02};
   o.entry_point = entries[rng.categorical(ew)];
-  static const std::vector<std::string> kGeneralPages = {"home", "product", "search", "cart", "flash_sale", "live",
-                                                         "seller_shop", "checkout"};
+  static const std::vector<std::string> kGeneralPages = {"home",       "product", "search",      "cart",
+                                                         "flash_sale", "live",    "seller_shop", "checkout"};
   int n_pages = 1 + static_cast<int>(rng.below(8));
   for (int k = 0; k < n_pages; ++k) {
     double r = rng.uniform();
-    if (shipping && r < 0.25) o.recent_pages.push_back("tracking");
-    else if (payment_issue && r < 0.3) o.recent_pages.push_back("payment");
-    else if (refunding && r < 0.3) o.recent_pages.push_back("refund");
-    else if (r < 0.04) o.recent_pages.push_back("account_settings");
-    else if (o.tenure_days < 30 && r < 0.08) o.recent_pages.push_back("seller_centre");
-    else o.recent_pages.push_back(kGeneralPages[rng.categorical({0.3, 0.25, 0.15, 0.1, 0.06, 0.05, 0.05, 0.04})]);
+    if (shipping && r < 0.25)
+      o.recent_pages.push_back("tracking");
+    else if (payment_issue && r < 0.3)
+      o.recent_pages.push_back("payment");
+    else if (refunding && r < 0.3)
+      o.recent_pages.push_back("refund");
+    else if (r < 0.04)
+      o.recent_pages.push_back("account_settings");
+    else if (o.tenure_days < 30 && r < 0.08)
+      o.recent_pages.push_back("seller_centre");
+    else
+      o.recent_pages.push_back(
+          kGeneralPages[rng.categorical({0.3, 0.25, 0.15, 0.1, 0.06, 0.05, 0.05, 0.04})]);
   }
 
   // Account, promotions and app state of this session.
   static const std::vector<std::string> kFlags = {"none", "verification_needed", "password_reset",
                                                   "suspicious_login", "suspended"};
   o.account_flag = kFlags[rng.categorical({0.955, 0.014, 0.014, 0.009, 0.008})];
-  static const std::vector<std::string> kVoucher = {"none", "active", "expiring_soon", "expired", "failed_to_apply"};
+  static const std::vector<std::string> kVoucher = {"none", "active", "expiring_soon", "expired",
+                                                    "failed_to_apply"};
   o.voucher_status = kVoucher[rng.categorical({0.35, 0.35, 0.15, 0.09, 0.06})];
   if (o.voucher_status == "active") o.voucher_days_to_expiry = 3 + static_cast<double>(rng.below(28));
   if (o.voucher_status == "expiring_soon") o.voucher_days_to_expiry = static_cast<double>(rng.below(4));
-  static const std::vector<std::string> kVoucherTypes = {"shipping", "discount", "cashback", "seller", "payment"};
+  static const std::vector<std::string> kVoucherTypes = {"shipping", "discount", "cashback", "seller",
+                                                         "payment"};
   if (o.voucher_status != "none")
     for (const auto& vt : kVoucherTypes)
       if (rng.bernoulli(0.35)) o.owned_voucher_types.push_back(vt);
@@ -355,10 +372,14 @@ Observation observe(const User& u, const MarketProfile& m, double day, int64_t e
     size_t cat = static_cast<size_t>(rng.below(kCategories.size()));
     o.last_search_query = rng.choice(kProducts[cat]);
   } else if (r < 0.6) {
-    if (shipping) o.last_search_query = rng.bernoulli(0.5) ? "track order" : "delivery time";
-    else if (refunding) o.last_search_query = "refund";
-    else if (payment_issue) o.last_search_query = "payment";
-    else o.last_search_query = "voucher";
+    if (shipping)
+      o.last_search_query = rng.bernoulli(0.5) ? "track order" : "delivery time";
+    else if (refunding)
+      o.last_search_query = "refund";
+    else if (payment_issue)
+      o.last_search_query = "payment";
+    else
+      o.last_search_query = "voucher";
   }
   return o;
 }

@@ -1,5 +1,6 @@
-// Users and their orders over time: order lifecycles (payment, shipping, transit incidents, delivery, returns and
-// refunds) and what the platform observes about a user at any moment. Times are in days from the world's start.
+// Users and their orders over time: order lifecycles (payment, shipping, transit incidents, delivery, returns
+// and refunds) and what the platform observes about a user at any moment. Times are in days from the world's
+// start.
 #pragma once
 
 #include <string>
@@ -37,14 +38,15 @@ struct User {
   int index = 0;
   int market = 0;  // index into the world's market list
   std::string device, membership, language, app_version_status;
-  double signup_day = 0;  // may be negative: signed up before the world started
-  double activity = 1;    // relative rate of orders and visits
+  double signup_day = 0;      // may be negative: signed up before the world started
+  double activity = 1;        // relative rate of orders and visits
   std::vector<double> taste;  // hidden per-concept preference, never observed
   std::vector<Order> orders;  // by placement time
 };
 
 // Draws a user and their orders placed in [first_day, last_day).
-User simulate_user(int index, const std::vector<MarketProfile>& markets, double first_day, double last_day, Rng& rng);
+User simulate_user(int index, const std::vector<MarketProfile>& markets, double first_day, double last_day,
+                   Rng& rng);
 
 // Sorted chatbot-opening times in [start_day, end_day): a background rate plus visits triggered by incidents.
 std::vector<double> session_days(const User& u, double start_day, double end_day, Rng& rng);

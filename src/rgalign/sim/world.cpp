@@ -23,14 +23,17 @@ namespace rgalign::sim {
 namespace {
 constexpr double kBrowseShare = 0.03;
 constexpr double kHistoryDays = 21;  // orders placed before day 0 so that the first week has state
-double round7(double p) { return std::round(p * 1e7) / 1e7; }
+double round7(double p) {
+  return std::round(p * 1e7) / 1e7;
+}
 }  // namespace
 
 void WorldOptions::validate() const {
   if (out.empty()) throw InputError("--out", "missing output directory");
   if (users < 1) throw InputError("--users", "must be at least 1");
   if (weeks < 2) throw InputError("--weeks", "must be at least 2 (the last week is the test split)");
-  if (intents_per_market < 0 || intents_per_market > 100000) throw InputError("--intents-per-market", "must be 0-100000");
+  if (intents_per_market < 0 || intents_per_market > 100000)
+    throw InputError("--intents-per-market", "must be 0-100000");
   if (cold_intents < 0 || cold_intents > 1000) throw InputError("--cold-intents", "must be 0-1000");
   if (!(valid_fraction >= 0 && valid_fraction < 1)) throw InputError("--valid-fraction", "must be in [0, 1)");
   select_markets(markets);
@@ -74,7 +77,8 @@ WorldSummary generate_world(const WorldOptions& opt) {
   const char* kSplits[] = {"train", "valid", "test"};
   std::vector<std::unique_ptr<AtomicFile>> req_files, truth_files;
   for (const char* s : kSplits) {
-    req_files.push_back(std::make_unique<AtomicFile>((fs::path(opt.out) / (std::string(s) + ".jsonl")).string()));
+    req_files.push_back(
+        std::make_unique<AtomicFile>((fs::path(opt.out) / (std::string(s) + ".jsonl")).string()));
     truth_files.push_back(
         std::make_unique<AtomicFile>((fs::path(opt.out) / "truth" / (std::string(s) + ".jsonl")).string()));
   }
@@ -144,7 +148,8 @@ WorldSummary generate_world(const WorldOptions& opt) {
   info["valid_fraction"] = opt.valid_fraction;
   info["epoch"] = kWorldEpoch;
   info["test_from"] = cold_from;
-  info["counts"] = {{"train", sum.n_train}, {"valid", sum.n_valid}, {"test", sum.n_test}, {"intents", sum.n_intents}};
+  info["counts"] = {
+      {"train", sum.n_train}, {"valid", sum.n_valid}, {"test", sum.n_test}, {"intents", sum.n_intents}};
   write_json_file((fs::path(opt.out) / "world.json").string(), info);
   return sum;
 }

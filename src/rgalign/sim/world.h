@@ -1,5 +1,5 @@
-// `rgalign simulate`: writes a complete dataset directory (DESIGN.md section 3) for the simulated chatbot world,
-// streaming users one at a time so that millions of requests never sit in memory.
+// `rgalign simulate`: writes a complete dataset directory (DESIGN.md section 3) for the simulated chatbot
+// world, streaming users one at a time so that millions of requests never sit in memory.
 #pragma once
 
 #include <cstdint>
@@ -20,9 +20,9 @@ struct WorldOptions {
   int users = 20000;
   int weeks = 6;
   std::vector<std::string> markets = {"SG", "MY", "PH", "TH", "VN", "ID", "BR", "TW"};
-  int intents_per_market = 0;  // 0: each market draws its own size in [110, 230]
-  int cold_intents = 3;        // per market, valid from the test week on
-  double valid_fraction = 0.1; // share of pre-test requests held out as valid
+  int intents_per_market = 0;   // 0: each market draws its own size in [110, 230]
+  int cold_intents = 3;         // per market, valid from the test week on
+  double valid_fraction = 0.1;  // share of pre-test requests held out as valid
 
   template <class V>
   void visit(V&& v) {

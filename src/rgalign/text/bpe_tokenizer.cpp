@@ -39,7 +39,8 @@ const std::vector<std::string>& byte_to_unicode() {
     for (int b : bs) m[static_cast<size_t>(b)] = utf8_of(static_cast<uint32_t>(b));
     int n = 0;
     for (int b = 0; b < 256; ++b)
-      if (m[static_cast<size_t>(b)].empty()) m[static_cast<size_t>(b)] = utf8_of(static_cast<uint32_t>(256 + n++));
+      if (m[static_cast<size_t>(b)].empty())
+        m[static_cast<size_t>(b)] = utf8_of(static_cast<uint32_t>(256 + n++));
     return m;
   }();
   return kMap;
@@ -83,7 +84,8 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::load(const std::string& path) {
   t->path_ = path;
   const Json& model = require_field(j, "model", path);
   const std::string type = optional_string(model, "type", path, "BPE");
-  if (type != "BPE") throw InputError(path, "unsupported model type \"" + type + "\"", "this reader handles BPE");
+  if (type != "BPE")
+    throw InputError(path, "unsupported model type \"" + type + "\"", "this reader handles BPE");
   if (model.value("byte_fallback", false)) throw InputError(path, "unsupported byte_fallback BPE");
   t->ignore_merges_ = model.value("ignore_merges", false);
   const Json& vocab = require_field(model, "vocab", path);
@@ -93,7 +95,8 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::load(const std::string& path) {
       throw InputError(path, "vocab id of \"" + it.key() + "\" must be a non-negative integer");
     const int64_t id = it.value().get<int64_t>();
     t->vocab_[it.key()] = id;
-    if (static_cast<size_t>(id) >= t->id_to_token_.size()) t->id_to_token_.resize(static_cast<size_t>(id) + 1);
+    if (static_cast<size_t>(id) >= t->id_to_token_.size())
+      t->id_to_token_.resize(static_cast<size_t>(id) + 1);
     t->id_to_token_[static_cast<size_t>(id)] = it.key();
   }
   const Json& merges = require_field(model, "merges", path);
@@ -104,7 +107,8 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::load(const std::string& path) {
     if (m.is_string()) {
       const std::string s = m.get<std::string>();
       const auto sp = s.find(' ');
-      if (sp == std::string::npos) throw InputError(path, "merge \"" + s + "\" is not two space-separated symbols");
+      if (sp == std::string::npos)
+        throw InputError(path, "merge \"" + s + "\" is not two space-separated symbols");
       a = s.substr(0, sp);
       b = s.substr(sp + 1);
     } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
@@ -121,7 +125,8 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::load(const std::string& path) {
       const int64_t id = require_int(a, "id", path);
       if (content.empty() || id < 0) throw InputError(path, "added token with empty content or negative id");
       t->added_.emplace_back(content, id);
-      if (static_cast<size_t>(id) >= t->id_to_token_.size()) t->id_to_token_.resize(static_cast<size_t>(id) + 1);
+      if (static_cast<size_t>(id) >= t->id_to_token_.size())
+        t->id_to_token_.resize(static_cast<size_t>(id) + 1);
       t->id_to_token_[static_cast<size_t>(id)] = content;
       t->vocab_[content] = id;
     }
@@ -139,7 +144,8 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::load(const std::string& path) {
     } else if (nt == "NFC" || nt == "NFKC" || nt == "NFD" || nt == "NFKD") {
       t->normalizer_ = nt;
     } else {
-      throw InputError(path, "unsupported normalizer \"" + nt + "\"", "supported: NFC, NFKC, NFD, NFKD, none");
+      throw InputError(path, "unsupported normalizer \"" + nt + "\"",
+                       "supported: NFC, NFKC, NFD, NFKD, none");
     }
   };
   if (j.contains("normalizer")) normalizer(j["normalizer"]);
@@ -169,17 +175,22 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::load(const std::string& path) {
       const Json& pat = require_field(p, "pattern", path);
       if (optional_string(p, "behavior", path, "Isolated") != "Isolated" || p.value("invert", false))
         throw InputError(path, "unsupported Split behavior", "supported: Isolated, invert false");
-      if (pat.contains("Regex")) compile(pat["Regex"].get<std::string>());
-      else throw InputError(path, "unsupported Split pattern", "supported: Regex");
+      if (pat.contains("Regex"))
+        compile(pat["Regex"].get<std::string>());
+      else
+        throw InputError(path, "unsupported Split pattern", "supported: Regex");
     } else if (pt == "ByteLevel") {
-      if (p.value("add_prefix_space", false)) throw InputError(path, "unsupported ByteLevel add_prefix_space true");
+      if (p.value("add_prefix_space", false))
+        throw InputError(path, "unsupported ByteLevel add_prefix_space true");
       if (p.value("use_regex", true)) compile(kGpt2Pattern);
     } else {
-      throw InputError(path, "unsupported pre-tokenizer \"" + pt + "\"", "supported: Split, ByteLevel, Sequence");
+      throw InputError(path, "unsupported pre-tokenizer \"" + pt + "\"",
+                       "supported: Split, ByteLevel, Sequence");
     }
   };
   if (j.contains("pre_tokenizer")) pre(j["pre_tokenizer"]);
-  if (j.contains("decoder") && !j["decoder"].is_null() && optional_string(j["decoder"], "type", path, "") != "ByteLevel")
+  if (j.contains("decoder") && !j["decoder"].is_null() &&
+      optional_string(j["decoder"], "type", path, "") != "ByteLevel")
     throw InputError(path, "unsupported decoder \"" + j["decoder"].value("type", std::string("?")) + "\"",
                      "supported: ByteLevel");
   for (int b = 0; b < 256; ++b)
@@ -301,7 +312,8 @@ std::vector<int64_t> BpeTokenizer::encode(const std::string& text) const {
 std::string BpeTokenizer::decode(const std::vector<int64_t>& ids) const {
   static const std::unordered_map<std::string, unsigned char> kReverse = [] {
     std::unordered_map<std::string, unsigned char> m;
-    for (int b = 0; b < 256; ++b) m[byte_to_unicode()[static_cast<size_t>(b)]] = static_cast<unsigned char>(b);
+    for (int b = 0; b < 256; ++b)
+      m[byte_to_unicode()[static_cast<size_t>(b)]] = static_cast<unsigned char>(b);
     return m;
   }();
   std::string bytes;
@@ -316,8 +328,10 @@ std::string BpeTokenizer::decode(const std::vector<int64_t>& ids) const {
     }
     for (const auto& ch : utf8_chars(tok)) {
       auto it = kReverse.find(ch);
-      if (it != kReverse.end()) bytes.push_back(static_cast<char>(it->second));
-      else bytes += ch;
+      if (it != kReverse.end())
+        bytes.push_back(static_cast<char>(it->second));
+      else
+        bytes += ch;
     }
   }
   return sanitize_utf8(bytes);

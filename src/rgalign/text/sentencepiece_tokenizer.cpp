@@ -86,7 +86,8 @@ std::vector<int64_t> SentencePieceTokenizer::encode(const std::string& text) con
   std::vector<int64_t> ids(text.size() + 16);
   int n = 0;
   char err[512] = "";
-  if (plugin().encode(handle_, text.c_str(), ids.data(), static_cast<int>(ids.size()), &n, err, sizeof err) != 0)
+  if (plugin().encode(handle_, text.c_str(), ids.data(), static_cast<int>(ids.size()), &n, err, sizeof err) !=
+      0)
     throw InputError("encode", err);
   if (n > static_cast<int>(ids.size())) {
     ids.resize(static_cast<size_t>(n));
@@ -100,12 +101,13 @@ std::string SentencePieceTokenizer::decode(const std::vector<int64_t>& ids) cons
   const int64_t size = vocab_size();
   for (int64_t id : ids)
     if (id < 0 || id >= size)
-      throw InputError("decode", "token id " + std::to_string(id) + " is outside the vocabulary of " + std::to_string(size));
+      throw InputError("decode", "token id " + std::to_string(id) + " is outside the vocabulary of " +
+                                     std::to_string(size));
   std::string out(ids.size() * 8 + 16, '\0');
   int n = 0;
   char err[512] = "";
-  if (plugin().decode(handle_, ids.data(), static_cast<int>(ids.size()), out.data(), static_cast<int>(out.size()), &n,
-                      err, sizeof err) != 0)
+  if (plugin().decode(handle_, ids.data(), static_cast<int>(ids.size()), out.data(),
+                      static_cast<int>(out.size()), &n, err, sizeof err) != 0)
     throw InputError("decode", err);
   if (n > static_cast<int>(out.size())) {
     out.resize(static_cast<size_t>(n));
@@ -115,9 +117,13 @@ std::string SentencePieceTokenizer::decode(const std::vector<int64_t>& ids) cons
   return out;
 }
 
-int64_t SentencePieceTokenizer::token_id(const std::string& token) const { return plugin().piece_to_id(handle_, token.c_str()); }
+int64_t SentencePieceTokenizer::token_id(const std::string& token) const {
+  return plugin().piece_to_id(handle_, token.c_str());
+}
 
-int64_t SentencePieceTokenizer::vocab_size() const { return plugin().size(handle_); }
+int64_t SentencePieceTokenizer::vocab_size() const {
+  return plugin().size(handle_);
+}
 
 void train_sentencepiece(const std::vector<std::string>& args) {
   std::string exe;
@@ -126,7 +132,8 @@ void train_sentencepiece(const std::vector<std::string>& args) {
       exe = c;
       break;
     }
-  if (exe.empty()) throw InputError("sentencepiece training", "rgalign-spm-train not found beside the executable");
+  if (exe.empty())
+    throw InputError("sentencepiece training", "rgalign-spm-train not found beside the executable");
   std::vector<char*> argv = {exe.data()};
   std::vector<std::string> copy = args;
   for (auto& a : copy) argv.push_back(a.data());
@@ -137,12 +144,14 @@ void train_sentencepiece(const std::vector<std::string>& args) {
   int status = 0;
   waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw InputError("sentencepiece training", exe + " failed (exit status " + std::to_string(WEXITSTATUS(status)) + ")");
+    throw InputError("sentencepiece training",
+                     exe + " failed (exit status " + std::to_string(WEXITSTATUS(status)) + ")");
 }
 
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir) {
   namespace fs = std::filesystem;
-  if (fs::exists(fs::path(dir) / "tokenizer.json")) return BpeTokenizer::load((fs::path(dir) / "tokenizer.json").string());
+  if (fs::exists(fs::path(dir) / "tokenizer.json"))
+    return BpeTokenizer::load((fs::path(dir) / "tokenizer.json").string());
   if (fs::exists(fs::path(dir) / "tokenizer.model"))
     return SentencePieceTokenizer::load((fs::path(dir) / "tokenizer.model").string());
   return nullptr;

@@ -29,10 +29,12 @@ __attribute__((visibility("default"))) void* rgspm_load(const char* path, char* 
   return sp;
 }
 
-__attribute__((visibility("default"))) void rgspm_free(void* h) { delete static_cast<sentencepiece::SentencePieceProcessor*>(h); }
+__attribute__((visibility("default"))) void rgspm_free(void* h) {
+  delete static_cast<sentencepiece::SentencePieceProcessor*>(h);
+}
 
-__attribute__((visibility("default"))) int rgspm_encode(void* h, const char* text, int64_t* ids, int cap, int* n,
-                                                        char* err, int err_len) {
+__attribute__((visibility("default"))) int rgspm_encode(void* h, const char* text, int64_t* ids, int cap,
+                                                        int* n, char* err, int err_len) {
   std::vector<int> v;
   const auto status = static_cast<sentencepiece::SentencePieceProcessor*>(h)->Encode(text, &v);
   if (!status.ok()) {
@@ -44,8 +46,8 @@ __attribute__((visibility("default"))) int rgspm_encode(void* h, const char* tex
   return 0;
 }
 
-__attribute__((visibility("default"))) int rgspm_decode(void* h, const int64_t* ids, int n_ids, char* out, int cap,
-                                                        int* n, char* err, int err_len) {
+__attribute__((visibility("default"))) int rgspm_decode(void* h, const int64_t* ids, int n_ids, char* out,
+                                                        int cap, int* n, char* err, int err_len) {
   std::vector<int> v(ids, ids + n_ids);
   std::string s;
   const auto status = static_cast<sentencepiece::SentencePieceProcessor*>(h)->Decode(v, &s);

@@ -1,5 +1,5 @@
-// Tokenizers of the checkpoints users bring: byte-level BPE from tokenizer.json (Qwen2/Qwen3, Llama-3 style) and
-// SentencePiece tokenizer.model. load_tokenizer picks by the files present in a model directory.
+// Tokenizers of the checkpoints users bring: byte-level BPE from tokenizer.json (Qwen2/Qwen3, Llama-3 style)
+// and SentencePiece tokenizer.model. load_tokenizer picks by the files present in a model directory.
 #pragma once
 
 #include <cstdint>
