@@ -1,11 +1,10 @@
 // Intent catalogue: JSONL I/O and candidate resolution.
 #include "rgalign/data/intents.h"
 
-#include <fstream>
-
 #include "rgalign/common/atomic_file.h"
 #include "rgalign/common/error.h"
 #include "rgalign/common/json_util.h"
+#include "rgalign/data/jsonl.h"
 
 namespace rgalign {
 
@@ -28,27 +27,15 @@ Intent parse_intent(const std::string& text, const std::string& where) {
 }  // namespace
 
 IntentCatalog IntentCatalog::load(const std::string& path, BadInputPolicy policy, BadInputLog* log) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path, "cannot open intents file");
   IntentCatalog cat;
-  std::string line;
-  int64_t lineno = 0;
   BadInputLog local;
-  BadInputLog& bad = log ? *log : local;
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    std::string where = location(path, lineno);
-    try {
-      Intent intent = parse_intent(line, where);
-      if (cat.find(intent.intent_id) >= 0)
-        throw InputError(where, "duplicate intent_id \"" + intent.intent_id + "\"");
-      cat.add(std::move(intent));
-    } catch (const InputError& e) {
-      if (policy == BadInputPolicy::kStrict) throw;
-      bad.add(e.what());
-    }
-  }
+  for_each_jsonl_line(path, "intents file", policy, log ? log : &local,
+                      [&](const std::string& line, const std::string& where) {
+                        Intent intent = parse_intent(line, where);
+                        if (cat.find(intent.intent_id) >= 0)
+                          throw InputError(where, "duplicate intent_id \"" + intent.intent_id + "\"");
+                        cat.add(std::move(intent));
+                      });
   if (!log) local.report(path);
   if (cat.size() == 0) throw InputError(path, "no intents");
   return cat;

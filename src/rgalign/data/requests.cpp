@@ -6,6 +6,7 @@
 
 #include "rgalign/common/error.h"
 #include "rgalign/common/json_util.h"
+#include "rgalign/data/jsonl.h"
 
 namespace rgalign {
 
@@ -147,7 +148,7 @@ RequestReader::~RequestReader() {
 bool RequestReader::next(Request& out) {
   while (std::getline(in_, buf_)) {
     ++line_;
-    if (buf_.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (is_blank_line(buf_)) continue;
     std::string where = location(path_, line_);
     try {
       out = parse_request(buf_, schema_, catalog_, where);

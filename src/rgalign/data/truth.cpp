@@ -5,35 +5,31 @@
 
 #include "rgalign/common/error.h"
 #include "rgalign/common/json_util.h"
+#include "rgalign/data/jsonl.h"
 
 namespace rgalign {
 
 TruthIndex TruthIndex::load(const std::string& path, const IntentCatalog& catalog) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path, "cannot open truth file");
   TruthIndex t;
-  std::string line;
-  int64_t lineno = 0;
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    std::string where = location(path, lineno);
-    Json j = parse_json(line, where);
-    std::string id = require_string(j, "request_id", where);
-    auto ids = require_string_array(j, "intent_ids", where);
-    const Json& probs = require_field(j, "probs", where);
-    if (!probs.is_array() || probs.size() != ids.size())
-      throw InputError(where, "\"probs\" must be an array as long as \"intent_ids\"");
-    TruthRow row;
-    for (size_t k = 0; k < ids.size(); ++k) {
-      int32_t idx = catalog.find(ids[k]);
-      if (idx < 0) throw InputError(where, "unknown intent id \"" + ids[k] + "\"");
-      row.intents.push_back(idx);
-      row.probs.push_back(static_cast<float>(require_finite_number(probs[k], "probs", where)));
-    }
-    if (!t.rows_.emplace(id, std::move(row)).second)
-      throw InputError(where, "duplicate request_id \"" + id + "\"");
-  }
+  for_each_jsonl_line(
+      path, "truth file", BadInputPolicy::kStrict, nullptr,
+      [&](const std::string& line, const std::string& where) {
+        Json j = parse_json(line, where);
+        std::string id = require_string(j, "request_id", where);
+        auto ids = require_string_array(j, "intent_ids", where);
+        const Json& probs = require_field(j, "probs", where);
+        if (!probs.is_array() || probs.size() != ids.size())
+          throw InputError(where, "\"probs\" must be an array as long as \"intent_ids\"");
+        TruthRow row;
+        for (size_t k = 0; k < ids.size(); ++k) {
+          int32_t idx = catalog.find(ids[k]);
+          if (idx < 0) throw InputError(where, "unknown intent id \"" + ids[k] + "\"");
+          row.intents.push_back(idx);
+          row.probs.push_back(static_cast<float>(require_finite_number(probs[k], "probs", where)));
+        }
+        if (!t.rows_.emplace(id, std::move(row)).second)
+          throw InputError(where, "duplicate request_id \"" + id + "\"");
+      });
   return t;
 }
 

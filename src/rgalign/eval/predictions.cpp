@@ -8,6 +8,7 @@
 
 #include "rgalign/common/error.h"
 #include "rgalign/common/json_util.h"
+#include "rgalign/data/jsonl.h"
 
 namespace rgalign {
 
@@ -189,22 +190,12 @@ std::string prediction_to_json_line(const PredictionLine& p) {
 }
 
 GroupedScores read_predictions(const std::string& path, BadInputPolicy policy, BadInputLog* log) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path, "cannot open predictions file");
   GroupedScores data;
-  std::string line;
-  int64_t lineno = 0;
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    try {
-      PredictionLine p = parse_prediction_line(line, location(path, lineno));
-      data.add_group(p.scores, p.labels, p.truth, p.segments);
-    } catch (const InputError& e) {
-      if (policy == BadInputPolicy::kStrict) throw;
-      log->add(e.what());
-    }
-  }
+  for_each_jsonl_line(path, "predictions file", policy, log,
+                      [&](const std::string& line, const std::string& where) {
+                        PredictionLine p = parse_prediction_line(line, where);
+                        data.add_group(p.scores, p.labels, p.truth, p.segments);
+                      });
   return data;
 }
 

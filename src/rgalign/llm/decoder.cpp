@@ -60,11 +60,17 @@ Decoder::Decoder(LlmConfig cfg, uint64_t seed) : cfg_(std::move(cfg)) {
   inv_freq_ = rope_inv_freq(cfg_);
 }
 
-torch::Tensor& Decoder::slot(TensorRole role, int64_t layer) {
+namespace {
+// Key of a tensor in the weight map: global roles have no layer.
+std::pair<int, int64_t> slot_key(TensorRole role, int64_t layer) {
   const bool global =
       role == TensorRole::kTokenEmbedding || role == TensorRole::kOutputNorm || role == TensorRole::kOutput;
-  auto key = std::make_pair(static_cast<int>(role), global ? int64_t{0} : layer);
-  auto it = weights_.find(key);
+  return {static_cast<int>(role), global ? int64_t{0} : layer};
+}
+}  // namespace
+
+torch::Tensor& Decoder::slot(TensorRole role, int64_t layer) {
+  auto it = weights_.find(slot_key(role, layer));
   RG_ASSERT(it != weights_.end(), "tensor slot used before it was created: " + tensor_name(role, layer));
   return it->second;
 }
@@ -74,14 +80,12 @@ void Decoder::create_slot(TensorRole role, int64_t layer, torch::Tensor value) {
   for (char& ch : name)
     if (ch == '.') ch = '_';  // torch parameter names cannot contain dots
   // The map holds the registered parameter itself, so parameters(), the optimizer and set_data() all see it.
-  weights_[std::make_pair(static_cast<int>(role), layer)] = register_parameter(name, std::move(value));
+  weights_[slot_key(role, layer)] = register_parameter(name, std::move(value));
 }
 
 torch::Tensor Decoder::weight(TensorRole role, int64_t layer) const {
   if (role == TensorRole::kOutput && cfg_.tie_word_embeddings) role = TensorRole::kTokenEmbedding;
-  const bool global =
-      role == TensorRole::kTokenEmbedding || role == TensorRole::kOutputNorm || role == TensorRole::kOutput;
-  auto it = weights_.find(std::make_pair(static_cast<int>(role), global ? int64_t{0} : layer));
+  auto it = weights_.find(slot_key(role, layer));
   return it == weights_.end() ? torch::Tensor() : it->second;
 }
 
@@ -139,11 +143,10 @@ std::shared_ptr<Decoder> Decoder::load(const std::string& dir, torch::ScalarType
   for (TensorRole r : kGlobalRoles) take(r, 0);
   for (int64_t l = 0; l < cfg.num_hidden_layers; ++l)
     for (TensorRole r : kLayerRoles) take(r, l);
+  // A tied checkpoint may still carry a copy of the head; it is the embedding, so it is not unexpected.
   for (const auto& [name, view] : views)
-    if (!used.count(name) && name != "lm_head.weight") problems.push_back("unexpected \"" + name + "\"");
-  if (cfg.tie_word_embeddings && views.count("lm_head.weight") == 0) {
-    // tied: no separate head, as expected
-  }
+    if (!used.count(name) && !(cfg.tie_word_embeddings && name == tensor_name(TensorRole::kOutput)))
+      problems.push_back("unexpected \"" + name + "\"");
   if (!problems.empty()) {
     std::string msg = std::to_string(problems.size()) + " tensor problem(s): ";
     for (size_t i = 0; i < problems.size(); ++i) msg += (i ? "; " : "") + problems[i];

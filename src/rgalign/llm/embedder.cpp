@@ -10,6 +10,7 @@
 #include "rgalign/common/logging.h"
 #include "rgalign/common/progress.h"
 #include "rgalign/data/bad_input.h"
+#include "rgalign/data/jsonl.h"
 #include "rgalign/llm/chat_format.h"
 #include "rgalign/llm/generate.h"
 #include "rgalign/llm/safetensors.h"
@@ -90,47 +91,38 @@ int64_t run_embed(const EmbedOptions& opt) {
   const torch::Device dev = parse_device_flag(opt.device);
   const int64_t vocab = m.model->config().vocab_size;
 
-  std::ifstream in(opt.input);
-  if (!in) throw InputError(opt.input, "cannot open input");
   std::vector<std::vector<int64_t>> seqs;
   BadInputLog bad;
-  std::string line;
-  int64_t lineno = 0;
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = location(opt.input, lineno);
-    try {
-      Json j = parse_json(line, where);
-      if (!j.is_object()) throw InputError(where, "expected a JSON object");
-      std::vector<int64_t> ids;
-      if (j.contains("ids")) {
-        const Json& a = j["ids"];
-        if (!a.is_array() || a.empty())
-          throw InputError(where, "\"ids\" must be a non-empty array of token ids");
-        for (const auto& x : a) {
-          if (!x.is_number_integer() || x.get<int64_t>() < 0 || x.get<int64_t>() >= vocab)
-            throw InputError(where, "\"ids\" entries must be integers in [0, " + std::to_string(vocab) + ")");
-          ids.push_back(x.get<int64_t>());
+  for_each_jsonl_line(
+      opt.input, "input", opt.skip_bad ? BadInputPolicy::kSkipBad : BadInputPolicy::kStrict, &bad,
+      [&](const std::string& line, const std::string& where) {
+        Json j = parse_json(line, where);
+        if (!j.is_object()) throw InputError(where, "expected a JSON object");
+        std::vector<int64_t> ids;
+        if (j.contains("ids")) {
+          const Json& a = j["ids"];
+          if (!a.is_array() || a.empty())
+            throw InputError(where, "\"ids\" must be a non-empty array of token ids");
+          for (const auto& x : a) {
+            if (!x.is_number_integer() || x.get<int64_t>() < 0 || x.get<int64_t>() >= vocab)
+              throw InputError(where,
+                               "\"ids\" entries must be integers in [0, " + std::to_string(vocab) + ")");
+            ids.push_back(x.get<int64_t>());
+          }
+        } else if (j.contains("text")) {
+          if (!m.tokenizer)
+            throw InputError(where,
+                             "\"text\" given but " + opt.model + " has no tokenizer.json or tokenizer.model",
+                             "give {\"ids\": [...]} instead");
+          std::string text = require_string(j, "text", where);
+          if (opt.chat) text = format_chat(m.chat, "", text, m.model->config().model_type == "qwen3");
+          ids = m.tokenizer->encode(text);
+          if (ids.empty()) throw InputError(where, "text encodes to no tokens");
+        } else {
+          throw InputError(where, "missing field \"text\" or \"ids\"");
         }
-      } else if (j.contains("text")) {
-        if (!m.tokenizer)
-          throw InputError(where,
-                           "\"text\" given but " + opt.model + " has no tokenizer.json or tokenizer.model",
-                           "give {\"ids\": [...]} instead");
-        std::string text = require_string(j, "text", where);
-        if (opt.chat) text = format_chat(m.chat, "", text, m.model->config().model_type == "qwen3");
-        ids = m.tokenizer->encode(text);
-        if (ids.empty()) throw InputError(where, "text encodes to no tokens");
-      } else {
-        throw InputError(where, "missing field \"text\" or \"ids\"");
-      }
-      seqs.push_back(std::move(ids));
-    } catch (const InputError& e) {
-      if (!opt.skip_bad) throw;
-      bad.add(e.what());
-    }
-  }
+        seqs.push_back(std::move(ids));
+      });
   bad.report(opt.input);
 
   const int64_t H = m.model->config().hidden_size;

@@ -66,30 +66,22 @@ GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>
   for (int step = 0; step < opt.max_new_tokens; ++step) {
     auto next = pick(model.logits(r.last_hidden), opt, gen);  // [B]
     auto next_cpu = next.to(torch::kCPU);
+    std::vector<bool> emitted(static_cast<size_t>(B), false);
     for (int64_t b = 0; b < B; ++b) {
       if (done[static_cast<size_t>(b)]) continue;
+      emitted[static_cast<size_t>(b)] = true;
       const int64_t tok = next_cpu[b].item<int64_t>();
       r.tokens[static_cast<size_t>(b)].push_back(tok);
       if (std::find(opt.stop_tokens.begin(), opt.stop_tokens.end(), tok) != opt.stop_tokens.end())
         done[static_cast<size_t>(b)] = true;
     }
-    if (std::all_of(done.begin(), done.end(), [](bool d) { return d; }) || step + 1 == opt.max_new_tokens) {
-      // One more forward gives the hidden state of the last generated token (its embedding, for pooling).
-      auto last_mask = torch::cat({mask, torch::ones({B, 1}, mask.options())}, 1);
-      auto h = model.forward(next.unsqueeze(1), last_mask, next_pos.unsqueeze(1), &cache);  // [B, 1, H]
-      // Rows that stopped earlier keep the state of their stop token.
-      for (int64_t b = 0; b < B; ++b)
-        if (!done[static_cast<size_t>(b)] ||
-            r.tokens[static_cast<size_t>(b)].size() == static_cast<size_t>(step + 1))
-          r.last_hidden[b] = h[b][0];
-      break;
-    }
+    // Feeding the new tokens gives each row's hidden state at its last generated token (the pooled embedding)
+    // and extends the cache for the next step. Rows that stopped earlier keep the state of their stop token.
     mask = torch::cat({mask, torch::ones({B, 1}, mask.options())}, 1);               // [B, S+1]
     auto h = model.forward(next.unsqueeze(1), mask, next_pos.unsqueeze(1), &cache);  // [B, 1, H]
     for (int64_t b = 0; b < B; ++b)
-      if (!done[static_cast<size_t>(b)] ||
-          r.tokens[static_cast<size_t>(b)].size() == static_cast<size_t>(step + 1))
-        r.last_hidden[b] = h[b][0];
+      if (emitted[static_cast<size_t>(b)]) r.last_hidden[b] = h[b][0];
+    if (std::all_of(done.begin(), done.end(), [](bool d) { return d; })) break;
     next_pos = next_pos + 1;
   }
   return r;

@@ -26,6 +26,13 @@ std::vector<std::string> text_words(const std::string& text) {
   return words;
 }
 
+// Ids per field: missing (0) and OOV (1), then one per numeric bucket (boundaries + 1), hash bucket or word.
+int64_t FeatureEncoder::cardinality_of(const Field& f) {
+  if (f.type == FeatureType::kNumeric) return 2 + static_cast<int64_t>(f.boundaries.size()) + 1;
+  if (f.hash_buckets > 0) return 2 + f.hash_buckets;
+  return 2 + static_cast<int64_t>(f.vocab.size());
+}
+
 FeatureEncoder::Field FeatureEncoder::make_field(const FeatureSpec& spec, int index) const {
   Field f;
   f.schema_index = index;
@@ -68,12 +75,7 @@ FeatureEncoder FeatureEncoder::fit(const Schema& schema, const std::vector<Reque
       for (const auto& [value, n] : counts)
         if (n >= opt.min_count) f.vocab.emplace(value, 2 + static_cast<int64_t>(f.vocab.size()));
     }
-    if (spec.type == FeatureType::kNumeric)
-      f.cardinality = 2 + static_cast<int64_t>(f.boundaries.size()) + 1;
-    else if (f.hash_buckets > 0)
-      f.cardinality = 2 + f.hash_buckets;
-    else
-      f.cardinality = 2 + static_cast<int64_t>(f.vocab.size());
+    f.cardinality = cardinality_of(f);
     if (multi) {
       e.max_len_ = std::max(e.max_len_, f.max_len);
       e.multi_.push_back(std::move(f));
@@ -129,25 +131,26 @@ void FeatureEncoder::encode(const Request& r, int64_t* single, int64_t* multi, f
   }
 }
 
-std::vector<int64_t> FeatureEncoder::single_cardinalities() const {
-  std::vector<int64_t> out;
-  for (const auto& f : single_) out.push_back(f.cardinality);
+namespace {
+template <class Field, class Get>
+auto collect(const std::vector<Field>& fields, Get get) {
+  std::vector<decltype(get(fields.front()))> out;
+  for (const auto& f : fields) out.push_back(get(f));
   return out;
+}
+}  // namespace
+
+std::vector<int64_t> FeatureEncoder::single_cardinalities() const {
+  return collect(single_, [](const Field& f) { return f.cardinality; });
 }
 std::vector<int64_t> FeatureEncoder::multi_cardinalities() const {
-  std::vector<int64_t> out;
-  for (const auto& f : multi_) out.push_back(f.cardinality);
-  return out;
+  return collect(multi_, [](const Field& f) { return f.cardinality; });
 }
 std::vector<std::string> FeatureEncoder::single_names() const {
-  std::vector<std::string> out;
-  for (const auto& f : single_) out.push_back(f.name);
-  return out;
+  return collect(single_, [](const Field& f) { return f.name; });
 }
 std::vector<std::string> FeatureEncoder::multi_names() const {
-  std::vector<std::string> out;
-  for (const auto& f : multi_) out.push_back(f.name);
-  return out;
+  return collect(multi_, [](const Field& f) { return f.name; });
 }
 
 Json FeatureEncoder::to_json() const {
@@ -204,12 +207,7 @@ FeatureEncoder FeatureEncoder::from_json(const Json& j, const Schema& schema, co
     for (const auto& b : require_field(fj, "boundaries", where)) f.boundaries.push_back(b.get<double>());
     const auto vocab = require_string_array(fj, "vocab", where);
     for (size_t k = 0; k < vocab.size(); ++k) f.vocab.emplace(vocab[k], 2 + static_cast<int64_t>(k));
-    if (f.type == FeatureType::kNumeric)
-      f.cardinality = 3 + static_cast<int64_t>(f.boundaries.size());
-    else if (f.hash_buckets > 0)
-      f.cardinality = 2 + f.hash_buckets;
-    else
-      f.cardinality = 2 + static_cast<int64_t>(f.vocab.size());
+    f.cardinality = cardinality_of(f);
     const bool multi = f.type == FeatureType::kMultiCategorical || f.type == FeatureType::kText;
     (multi ? e.multi_ : e.single_).push_back(std::move(f));
   }

@@ -61,6 +61,7 @@ class FeatureEncoder {
   int64_t categorical_id(const Field& f, const std::string& value) const;
   int64_t numeric_id(const Field& f, double x) const;
   Field make_field(const FeatureSpec& spec, int index) const;
+  static int64_t cardinality_of(const Field& f);
 
   EncoderOptions opt_;
   std::vector<Field> single_, multi_;
