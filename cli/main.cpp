@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   runners["demo"] = rgalign::cli::add_demo(app);
   runners["embed"] = rgalign::cli::add_embed(app);
   runners["generate"] = rgalign::cli::add_generate(app);
+  runners["reasoner"] = rgalign::cli::add_reasoner(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

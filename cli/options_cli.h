@@ -46,5 +46,6 @@ Runner add_metrics(CLI::App& app);
 Runner add_demo(CLI::App& app);
 Runner add_embed(CLI::App& app);
 Runner add_generate(CLI::App& app);
+Runner add_reasoner(CLI::App& app);
 
 }  // namespace rgalign::cli

@@ -14,6 +14,7 @@
 #include "rgalign/rank/train_run.h"
 #include "rgalign/sim/world.h"
 #include "support/test_support.h"
+#include "support/tiny_reasoner.h"
 
 namespace rgalign {
 namespace {
@@ -29,6 +30,7 @@ class NeuralTrain : public ::testing::Test {
     w.markets = {"SG", "BR"};
     w.seed = 9;
     sim::generate_world(w);
+    run_reasoner_pretrain(test::tiny_reasoner_options(w.out, dir_->file("reasoner")));
   }
   static void TearDownTestSuite() { delete dir_; }
 
@@ -89,6 +91,70 @@ TEST_F(NeuralTrain, EvalOfTheSavedRunMatchesItsBestValidation) {
   Json m = run_eval(e);
   Json run = read_json_file(o.out + "/run.json");
   EXPECT_NEAR(m["gauc"].get<double>(), run["config"]["result"]["best_valid_gauc"].get<double>(), 1e-6);
+}
+
+TEST_F(NeuralTrain, QeRecTrainsDeterministicallyAndItsReloadedRunScoresTheSame) {
+  // Trained twice with one seed: the same curve and bytes. The reloaded run (reasoner + latent cache + model)
+  // reproduces the best validation GAUC exactly, so saved scores equal the trained model's.
+  TrainOptions o = options("qe-rec", "qe-a");
+  o.reasoner = dir_->file("reasoner");
+  run_training(o);
+  TrainOptions again = o;
+  again.out = dir_->file("qe-b");
+  again.cache = dir_->file("qe-b-cache");  // recomputed, not read from the first run's cache
+  run_training(again);
+  EXPECT_EQ(valid_gaucs(o.out), valid_gaucs(again.out));
+  EXPECT_EQ(sha256_file(o.out + "/model.safetensors"), sha256_file(again.out + "/model.safetensors"));
+  EvalOptions e;
+  e.run = o.out;
+  e.data = o.data;
+  e.split = "valid";
+  e.out = dir_->file("qe-a/valid.json");
+  e.bootstrap = 0;
+  Json m = run_eval(e);
+  Json run = read_json_file(o.out + "/run.json");
+  EXPECT_NEAR(m["gauc"].get<double>(), run["config"]["result"]["best_valid_gauc"].get<double>(), 1e-6);
+}
+
+TEST_F(NeuralTrain, QeRecAblationsTrain) {
+  for (const char* flag : {"no-query-tower", "no-intent-text", "mean"}) {
+    TrainOptions o = options("qe-rec", std::string("qe-") + flag);
+    o.reasoner = dir_->file("reasoner");
+    o.epochs = 1;
+    o.no_query_tower = std::string(flag) == "no-query-tower";
+    o.no_intent_text = std::string(flag) == "no-intent-text";
+    if (std::string(flag) == "mean") o.pooling = "mean";
+    run_training(o);
+    Json cfg = read_json_file(o.out + "/model_config.json");
+    EXPECT_EQ(cfg["query_dim"].get<int>() == 0, o.no_query_tower) << flag;
+    EXPECT_EQ(cfg["intent_text_dim"].get<int>() == 0, o.no_intent_text) << flag;
+    EXPECT_EQ(cfg["pooling"], o.pooling) << flag;
+  }
+}
+
+TEST_F(NeuralTrain, QeRecRefusesAChangedReasoner) {
+  namespace fs = std::filesystem;
+  const std::string reasoner = dir_->file("reasoner-for-change");
+  fs::copy(dir_->file("reasoner"), reasoner, fs::copy_options::recursive);
+  TrainOptions o = options("qe-rec", "qe-change");
+  o.reasoner = reasoner;
+  o.epochs = 1;
+  run_training(o);
+  write_file_atomic(reasoner + "/config.json",
+                    read_file(reasoner + "/config.json") + "\n");  // any byte of the checkpoint counts
+  EvalOptions e;
+  e.run = o.out;
+  e.data = o.data;
+  e.out = dir_->file("qe-change/test.json");
+  e.bootstrap = 0;
+  EXPECT_EQ(test::error_of([&] { run_eval(e); }),
+            fs::absolute(reasoner).string() +
+                ": the reasoner checkpoint changed since the ranker was trained (retrain the ranker on this "
+                "reasoner's latent queries)");
+  o.reasoner = "";
+  EXPECT_EQ(test::error_of([&] { run_training(o); }),
+            "--reasoner: qe-rec needs a reasoner checkpoint directory (pretrain the built-in one with `rgalign "
+            "reasoner pretrain --data DIR --out DIR`)");
 }
 
 TEST_F(NeuralTrain, BadOptionsAreNamed) {

@@ -5,6 +5,7 @@
 
 #include "rgalign/llm/safetensors_torch.h"
 #include "rgalign/rank/dnn_ranker.h"
+#include "rgalign/rank/qe_rec_ranker.h"
 #include "rgalign/rank/ranker.h"
 #include "rgalign/rank/text_bow_ranker.h"
 #include "rgalign/rank/two_tower_ranker.h"
@@ -34,6 +35,22 @@ RankerConfig tiny_text_bow() {
   return c;
 }
 
+RankerConfig tiny_qe_rec(bool query = true, bool intent_text = true) {
+  RankerConfig c = tiny("qe-rec");
+  c.query_dim = query ? 6 : 0;
+  c.intent_text_dim = intent_text ? 6 : 0;
+  c.reasoner = "/reasoner";
+  c.reasoner_hash = "0123";
+  c.latent_cache = "/reasoner/latent-cache";
+  return c;
+}
+
+RankerConfig tiny_config(const std::string& name) {
+  if (name == "text-bow") return tiny_text_bow();
+  if (name == "qe-rec") return tiny_qe_rec();
+  return tiny(name);
+}
+
 RankBatch batch() {
   RankBatch b;
   b.single = torch::tensor({{1, 2, 3}, {2, 4, 0}}, torch::kInt64);             // [2, 3]
@@ -44,13 +61,14 @@ RankBatch batch() {
   b.labels = torch::tensor({{0.0f, 1.0f, 0.0f, 0.0f}, {1.0f, 0.0f, 0.0f, 0.0f}});
   b.bow = torch::tensor({{3, 7, 0}, {1, 0, 0}}, torch::kInt64);  // [2, 3]
   b.bow_mask = torch::tensor({{1.0f, 1.0f, 0.0f}, {1.0f, 0.0f, 0.0f}});
+  b.query = torch::tensor({{0.5f, -1.0f, 2.0f, 0.0f, 1.0f, 3.0f}, {-2.0f, 1.0f, 0.0f, 0.5f, -1.0f, 2.0f}});  // [2, E]
   return b;
 }
 
 TEST(Rankers, ShapesAndPadding) {
   torch::manual_seed(0);
-  for (const char* name : {"dnn", "two-tower", "text-bow"}) {
-    auto m = make_ranker(std::string(name) == "text-bow" ? tiny_text_bow() : tiny(name));
+  for (const char* name : {"dnn", "two-tower", "text-bow", "qe-rec"}) {
+    auto m = make_ranker(tiny_config(name));
     auto out = m->forward(batch());
     EXPECT_EQ(out.sizes(), (std::vector<int64_t>{2, 4})) << name;
     EXPECT_LT(out[1][2].item<float>(), -1e8f) << name;
@@ -58,27 +76,31 @@ TEST(Rankers, ShapesAndPadding) {
   }
   RankerConfig bad = tiny("wide-and-deep");
   EXPECT_EQ(test::error_of([&] { make_ranker(bad); }),
-            "model: unknown neural model \"wide-and-deep\" (expected dnn, two-tower or text-bow)");
+            "model: unknown neural model \"wide-and-deep\" (expected dnn, two-tower, text-bow or qe-rec)");
 }
 
 TEST(Rankers, CandidateScoresDoNotDependOnOtherCandidates) {
   // The intent tower is shared: an intent's score for a user is the same whichever list it appears in.
-  torch::manual_seed(1);
-  auto m = make_ranker(tiny("two-tower"));
-  m->eval();
-  RankBatch a = batch(), b = batch();
-  b.cand = torch::tensor({{9, 1, 4, 3}, {6, 5, 0, 0}}, torch::kInt64);
-  auto sa = m->forward(a), sb = m->forward(b);
-  EXPECT_FLOAT_EQ(sa[0][1].item<float>(), sb[0][2].item<float>());  // intent 4
-  EXPECT_FLOAT_EQ(sa[1][0].item<float>(), sb[1][1].item<float>());  // intent 5
+  // QE-Rec's mutual attention is per (request, candidate) pair, so the same holds.
+  for (const char* name : {"two-tower", "qe-rec"}) {
+    torch::manual_seed(1);
+    auto m = make_ranker(tiny_config(name));
+    m->eval();
+    RankBatch a = batch(), b = batch();
+    b.cand = torch::tensor({{9, 1, 4, 3}, {6, 5, 0, 0}}, torch::kInt64);
+    auto sa = m->forward(a), sb = m->forward(b);
+    EXPECT_FLOAT_EQ(sa[0][1].item<float>(), sb[0][2].item<float>()) << name;  // intent 4
+    EXPECT_FLOAT_EQ(sa[1][0].item<float>(), sb[1][1].item<float>()) << name;  // intent 5
+  }
 }
 
 TEST(Rankers, SaveLoadGivesIdenticalScores) {
   test::TempDir dir;
-  for (const char* name : {"dnn", "two-tower", "text-bow"}) {
-    const RankerConfig cfg = std::string(name) == "text-bow" ? tiny_text_bow() : tiny(name);
+  for (const char* name : {"dnn", "two-tower", "text-bow", "qe-rec"}) {
+    const RankerConfig cfg = tiny_config(name);
     torch::manual_seed(2);
     auto m = make_ranker(cfg);
+    if (auto* qe = dynamic_cast<QeRecRanker*>(m.get())) qe->set_intent_text(torch::randn({10, 6}));
     save_module(*m, dir.file("m.safetensors"));
     torch::manual_seed(3);
     auto back = make_ranker(RankerConfig::from_json(cfg.to_json(), "cfg"));
@@ -113,6 +135,51 @@ TEST(Rankers, TextBowGivesAnUnseenIntentARepresentationFromItsText) {
   EXPECT_FALSE(torch::allclose(changed[8], changed[9]));
   auto out = m->forward(batch());
   EXPECT_EQ(out.sizes(), (std::vector<int64_t>{2, 4}));
+}
+
+TEST(Rankers, QeRecGivesAnUnseenIntentARepresentationFromItsText) {
+  // Intents 8 and 9 were never trained: equal text embeddings give equal text parts of the intent tower, other
+  // text gives another representation, and the scores follow the text.
+  torch::manual_seed(5);
+  auto m = std::make_shared<QeRecRanker>(tiny_qe_rec());
+  auto text = torch::randn({10, 6});
+  text[9] = text[8];
+  m->set_intent_text(text);
+  m->eval();
+  torch::NoGradGuard g;
+  auto text_part = m->intent_tower() - m->named_parameters()["intents.weight"];  // [I, T]
+  EXPECT_TRUE(torch::allclose(text_part[8], text_part[9]));
+  EXPECT_FALSE(torch::allclose(text_part[8], text_part[7]));
+  RankBatch b = batch();
+  b.cand = torch::tensor({{8, 9, 1, 2}, {8, 9, 0, 0}}, torch::kInt64);
+  auto before = m->forward(b);
+  text[9] = torch::randn({6});
+  m->set_intent_text(text);
+  auto after = m->forward(b);
+  EXPECT_FLOAT_EQ(before[0][0].item<float>(), after[0][0].item<float>());  // intent 8 unchanged
+  EXPECT_NE(before[0][1].item<float>(), after[0][1].item<float>());        // intent 9 follows its text
+}
+
+TEST(Rankers, QeRecAblationsDropTheirTowers) {
+  torch::manual_seed(6);
+  auto no_text = std::make_shared<QeRecRanker>(tiny_qe_rec(true, false));
+  torch::NoGradGuard g;
+  EXPECT_TRUE(torch::equal(no_text->intent_tower(), no_text->named_parameters()["intents.weight"]));
+  EXPECT_EQ(test::error_of([&] { no_text->set_intent_text(torch::zeros({10, 6})); }).rfind(
+                "this QE-Rec has no intent text tower", 0),
+            0u);
+  auto no_query = std::make_shared<QeRecRanker>(tiny_qe_rec(false, true));
+  RankBatch b = batch();
+  b.query = torch::Tensor();  // not needed without the query tower
+  EXPECT_EQ(no_query->forward(b).sizes(), (std::vector<int64_t>{2, 4}));
+  auto full = std::make_shared<QeRecRanker>(tiny_qe_rec());
+  full->eval();
+  RankBatch other = batch();
+  other.query = other.query.flip(0);  // the query tower changes the scores
+  EXPECT_FALSE(torch::allclose(full->forward(batch()), full->forward(other)));
+  EXPECT_EQ(test::error_of([&] { full->forward(b); }).rfind(
+                "QE-Rec needs the requests' latent-query embeddings", 0),
+            0u);
 }
 
 TEST(Rankers, ConfigRejectsBadSizes) {

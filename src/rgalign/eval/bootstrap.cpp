@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <thread>
 
 #include "rgalign/common/hash.h"
@@ -77,71 +78,129 @@ double percentile(std::vector<double> values, double q) {
   return values[lo] + (pos - static_cast<double>(lo)) * (values[hi] - values[lo]);
 }
 
-std::map<std::string, Interval> bootstrap_ci95(const std::vector<GroupStats>& stats,
-                                               const std::vector<int32_t>* members, int resamples,
-                                               uint64_t seed, int threads) {
-  // Poisson bootstrap (Hanley & MacGibbon 2006; the usual form at scale): in each resample every group is
-  // counted Poisson(1) times, which approximates multinomial resampling of n groups ever more closely as n
-  // grows. Groups are visited in order and each resample keeps its own accumulators and random stream, so
-  // memory access is sequential and the result does not depend on the thread count.
-  std::vector<Contribution> c;
-  if (members) {
-    c.reserve(members->size());
-    for (int32_t g : *members) c.push_back(contribution(stats[static_cast<size_t>(g)]));
-  } else {
-    c.reserve(stats.size());
-    for (const auto& g : stats) c.push_back(contribution(g));
-  }
+namespace {
+
+// Ratio statistics (gauc, recall@3, ndcg@3) of each model in each resample: out[b][m * 3 + s]. `c` holds the
+// models' contributions interleaved per group (c[g * models + m]); every model sees the same Poisson counts.
+//
+// Poisson bootstrap (Hanley & MacGibbon 2006; the usual form at scale): in each resample every group is counted
+// Poisson(1) times, which approximates multinomial resampling of n groups ever more closely as n grows. Groups
+// are visited in order and each resample keeps its own accumulators and random stream, so memory access is
+// sequential and the result does not depend on the thread count.
+std::vector<std::vector<double>> resample(const std::vector<Contribution>& c, int models, int resamples,
+                                          uint64_t seed, int threads) {
   const PoissonOne poisson;
-  std::vector<double> gauc(static_cast<size_t>(resamples)), recall(gauc.size()), ndcg(gauc.size());
+  const size_t n_groups = c.size() / static_cast<size_t>(models);
+  const auto width = static_cast<size_t>(models) * 6;
+  std::vector<std::vector<double>> out(static_cast<size_t>(resamples),
+                                       std::vector<double>(static_cast<size_t>(models) * 3));
   auto run = [&](int lo, int hi) {
     constexpr size_t kChunk = 4096;  // groups per sweep, so a chunk stays in cache across resamples
     const int nb = hi - lo;
     std::vector<uint64_t> state(static_cast<size_t>(nb));
-    std::vector<double> acc(static_cast<size_t>(nb) * 6, 0.0);
+    std::vector<double> acc(static_cast<size_t>(nb) * width, 0.0);
     for (int b = 0; b < nb; ++b) state[static_cast<size_t>(b)] = mix64(seed, static_cast<uint64_t>(lo + b));
-    for (size_t start = 0; start < c.size(); start += kChunk) {
-      const size_t end = std::min(c.size(), start + kChunk);
+    for (size_t start = 0; start < n_groups; start += kChunk) {
+      const size_t end = std::min(n_groups, start + kChunk);
       for (int b = 0; b < nb; ++b) {
         uint64_t st = state[static_cast<size_t>(b)];
-        double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0;
-        auto add = [&](size_t i, int w) {
-          const Contribution& x = c[i];
-          a0 += w * x.gauc_num;
-          a1 += w * x.gauc_den;
-          a2 += w * x.recall_num;
-          a3 += w * x.recall_den;
-          a4 += w * x.ndcg_num;
-          a5 += w * x.ndcg_den;
+        double* a = &acc[static_cast<size_t>(b) * width];
+        auto add = [&](size_t g, int w) {
+          if (w == 0) return;
+          for (int m = 0; m < models; ++m) {
+            const Contribution& x = c[g * static_cast<size_t>(models) + static_cast<size_t>(m)];
+            double* am = a + m * 6;
+            am[0] += w * x.gauc_num;
+            am[1] += w * x.gauc_den;
+            am[2] += w * x.recall_num;
+            am[3] += w * x.recall_den;
+            am[4] += w * x.ndcg_num;
+            am[5] += w * x.ndcg_den;
+          }
         };
-        for (size_t i = start; i < end; i += 2) {
-          const uint64_t r = splitmix_next(st);  // two 32-bit uniforms: groups i and i + 1
-          add(i, poisson.draw(static_cast<uint32_t>(r)));
-          if (i + 1 < end) add(i + 1, poisson.draw(static_cast<uint32_t>(r >> 32)));
+        for (size_t g = start; g < end; g += 2) {
+          const uint64_t r = splitmix_next(st);  // two 32-bit uniforms: groups g and g + 1
+          add(g, poisson.draw(static_cast<uint32_t>(r)));
+          if (g + 1 < end) add(g + 1, poisson.draw(static_cast<uint32_t>(r >> 32)));
         }
         state[static_cast<size_t>(b)] = st;
-        double* a = &acc[static_cast<size_t>(b) * 6];
-        a[0] += a0, a[1] += a1, a[2] += a2, a[3] += a3, a[4] += a4, a[5] += a5;
       }
     }
     for (int b = 0; b < nb; ++b) {
-      const double* a = &acc[static_cast<size_t>(b) * 6];
-      gauc[static_cast<size_t>(lo + b)] = ratio(a[0], a[1]);
-      recall[static_cast<size_t>(lo + b)] = ratio(a[2], a[3]);
-      ndcg[static_cast<size_t>(lo + b)] = ratio(a[4], a[5]);
+      const double* a = &acc[static_cast<size_t>(b) * width];
+      auto& o = out[static_cast<size_t>(lo + b)];
+      for (int m = 0; m < models; ++m) {
+        o[static_cast<size_t>(m) * 3 + 0] = ratio(a[m * 6 + 0], a[m * 6 + 1]);
+        o[static_cast<size_t>(m) * 3 + 1] = ratio(a[m * 6 + 2], a[m * 6 + 3]);
+        o[static_cast<size_t>(m) * 3 + 2] = ratio(a[m * 6 + 4], a[m * 6 + 5]);
+      }
     }
   };
-  if (!c.empty() && resamples > 0) {
+  if (n_groups > 0 && resamples > 0) {
     const int t = std::max(1, std::min(threads, resamples));
     std::vector<std::thread> pool;
     for (int i = 1; i < t; ++i) pool.emplace_back(run, resamples * i / t, resamples * (i + 1) / t);
     run(0, resamples / t);
     for (auto& th : pool) th.join();
   }
+  return out;
+}
+
+const char* const kStatNames[3] = {"gauc", "recall@3", "ndcg@3"};
+
+std::vector<Contribution> contributions(const std::vector<const std::vector<GroupStats>*>& models,
+                                        const std::vector<int32_t>* members) {
+  std::vector<Contribution> c;
+  const size_t n = members ? members->size() : models[0]->size();
+  c.reserve(n * models.size());
+  for (size_t k = 0; k < n; ++k) {
+    const size_t g = members ? static_cast<size_t>((*members)[k]) : k;
+    for (const auto* m : models) c.push_back(contribution((*m)[g]));
+  }
+  return c;
+}
+
+}  // namespace
+
+std::map<std::string, Interval> bootstrap_ci95(const std::vector<GroupStats>& stats,
+                                               const std::vector<int32_t>* members, int resamples,
+                                               uint64_t seed, int threads) {
+  const auto sums = resample(contributions({&stats}, members), 1, resamples, seed, threads);
   std::map<std::string, Interval> out;
-  out["gauc"] = {percentile(gauc, 0.025), percentile(gauc, 0.975)};
-  out["recall@3"] = {percentile(recall, 0.025), percentile(recall, 0.975)};
-  out["ndcg@3"] = {percentile(ndcg, 0.025), percentile(ndcg, 0.975)};
+  for (int s = 0; s < 3; ++s) {
+    std::vector<double> v;
+    v.reserve(sums.size());
+    for (const auto& r : sums) v.push_back(r[static_cast<size_t>(s)]);
+    out[kStatNames[s]] = {percentile(v, 0.025), percentile(v, 0.975)};
+  }
+  return out;
+}
+
+std::map<std::string, PairedDifference> paired_bootstrap(const std::vector<GroupStats>& a,
+                                                         const std::vector<GroupStats>& b,
+                                                         const std::vector<int32_t>* members, int resamples,
+                                                         uint64_t seed, int threads) {
+  if (a.size() != b.size())
+    throw std::invalid_argument("paired bootstrap: the two models were scored on different groups");
+  const auto sums = resample(contributions({&a, &b}, members), 2, resamples, seed, threads);
+  std::map<std::string, PairedDifference> out;
+  // The point estimate: every group counted once.
+  std::vector<Contribution> c = contributions({&a, &b}, members);
+  double acc[12] = {};
+  for (size_t k = 0; k < c.size(); ++k) {
+    double* am = acc + (k % 2) * 6;
+    am[0] += c[k].gauc_num, am[1] += c[k].gauc_den, am[2] += c[k].recall_num;
+    am[3] += c[k].recall_den, am[4] += c[k].ndcg_num, am[5] += c[k].ndcg_den;
+  }
+  for (int s = 0; s < 3; ++s) {
+    std::vector<double> v;
+    v.reserve(sums.size());
+    for (const auto& r : sums) v.push_back(r[static_cast<size_t>(3 + s)] - r[static_cast<size_t>(s)]);
+    PairedDifference d;
+    d.diff = ratio(acc[6 + 2 * s], acc[6 + 2 * s + 1]) - ratio(acc[2 * s], acc[2 * s + 1]);
+    d.ci95 = {percentile(v, 0.025), percentile(v, 0.975)};
+    out[kStatNames[s]] = d;
+  }
   return out;
 }
 

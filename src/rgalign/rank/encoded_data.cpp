@@ -65,6 +65,7 @@ RankBatch EncodedRequests::take(const torch::Tensor& idx) const {
     b.bow = all.bow.index_select(0, idx);
     b.bow_mask = all.bow_mask.index_select(0, idx);
   }
+  if (all.query.defined()) b.query = all.query.index_select(0, idx);
   return b;
 }
 

@@ -8,6 +8,7 @@
 #include "rgalign/rank/encoded_data.h"
 #include "rgalign/rank/ranker.h"
 #include "rgalign/rank/text_bow.h"
+#include "rgalign/reason/latent_inputs.h"
 
 namespace rgalign {
 
@@ -24,6 +25,15 @@ std::unique_ptr<NeuralScorer> NeuralScorer::load(const std::string& run_dir, con
                          std::to_string(data.catalog().size()),
                      "evaluate on the dataset the run was trained on");
   s->encoder_ = FeatureEncoder::from_json(read_json_file(enc_path), data.schema(), enc_path);
+  if (cfg.model == "qe-rec" && cfg.query_dim > 0) {
+    s->reasoner_ = Reasoner::load(cfg.reasoner);
+    if (s->reasoner_->checkpoint_hash() != cfg.reasoner_hash)
+      throw InputError(cfg.reasoner, "the reasoner checkpoint changed since the ranker was trained",
+                       "retrain the ranker on this reasoner's latent queries");
+    s->cache_ = std::make_unique<LatentCache>(cfg.latent_cache, s->reasoner_->hidden_size());
+    s->pooling_ = cfg.pooling;
+    s->latent_tokens_ = static_cast<int>(cfg.latent_tokens);
+  }
   s->model_ = make_ranker(cfg);
   load_module(*s->model_, (fs::path(run_dir) / "model.safetensors").string());
   s->model_->eval();
@@ -31,6 +41,8 @@ std::unique_ptr<NeuralScorer> NeuralScorer::load(const std::string& run_dir, con
   s->schema_ = data.schema();
   return s;
 }
+
+NeuralScorer::~NeuralScorer() = default;
 
 void NeuralScorer::score(const Request& r, std::vector<float>& out) const {
   std::vector<std::vector<float>> all;
@@ -44,6 +56,9 @@ void NeuralScorer::score_batch(const std::vector<Request>& rs, std::vector<std::
   EncodedRequests e = encode_requests(encoder_, rs);
   if (name_ == "text-bow") add_request_bow(e, rs, schema_, TextBowOptions());
   std::lock_guard<std::mutex> lock(mu_);
+  if (reasoner_)
+    e.all.query = request_latents(*reasoner_, cache_.get(), rs, schema_, parse_pooling(pooling_), latent_tokens_,
+                                  rs.size() > 1000 ? "latent queries" : "");
   c10::InferenceMode guard;
   auto logits = model_->forward(e.all).contiguous();  // [B, C]
   const int64_t C = logits.size(1);

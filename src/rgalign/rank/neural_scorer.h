@@ -13,9 +13,12 @@
 namespace rgalign {
 
 class Ranker;
+class Reasoner;
+class LatentCache;
 
 class NeuralScorer : public Scorer {
  public:
+  ~NeuralScorer() override;
   static std::unique_ptr<NeuralScorer> load(const std::string& run_dir, const Dataset& data);
   std::string model_name() const override { return name_; }
   void score(const Request& r, std::vector<float>& out) const override;
@@ -26,6 +29,11 @@ class NeuralScorer : public Scorer {
   FeatureEncoder encoder_;
   Schema schema_;  // for the text of text-bow requests
   std::shared_ptr<Ranker> model_;
+  // qe-rec with a query tower: the reasoner and its cache give each request's latent query.
+  std::unique_ptr<Reasoner> reasoner_;
+  std::unique_ptr<LatentCache> cache_;
+  std::string pooling_ = "last";
+  int latent_tokens_ = 0;
   mutable std::mutex mu_;  // torch modules are not re-entrant for concurrent forward calls on shared buffers
 };
 

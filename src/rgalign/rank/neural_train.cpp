@@ -14,11 +14,13 @@
 #include "rgalign/rank/feature_encoder.h"
 #include "rgalign/rank/losses.h"
 #include "rgalign/rank/neural_scorer.h"
+#include "rgalign/rank/qe_rec_ranker.h"
 #include "rgalign/rank/ranker.h"
 #include "rgalign/rank/run_dir.h"
 #include "rgalign/rank/scorer.h"
 #include "rgalign/rank/text_bow.h"
 #include "rgalign/rank/text_bow_ranker.h"
+#include "rgalign/reason/latent_inputs.h"
 
 namespace rgalign {
 
@@ -42,6 +44,11 @@ void validate_options(const TrainOptions& o) {
   if (o.epochs < 0) throw InputError("--epochs", "must be >= 0");
   for (int x : {o.embed_dim, o.tower_dim, o.hidden_dim, o.attn_heads, o.experts})
     if (x < 1) throw InputError("model size flags", "must be positive");
+  if (o.model == "qe-rec" && o.reasoner.empty())
+    throw InputError("--reasoner", "qe-rec needs a reasoner checkpoint directory",
+                     "pretrain the built-in one with `rgalign reasoner pretrain --data DIR --out DIR`");
+  if (o.latent_tokens < 0) throw InputError("--latent-tokens", "must be >= 0");
+  parse_pooling(o.pooling);
 }
 
 double lr_at(const TrainOptions& o, int64_t step, int64_t total) {
@@ -140,6 +147,28 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
   }
 
   RankerConfig cfg;
+  torch::Tensor intent_latent;  // [I, E] (qe-rec with intent text)
+  if (opt.model == "qe-rec") {
+    auto reasoner = Reasoner::load(opt.reasoner);
+    cfg.reasoner = fs::absolute(opt.reasoner).string();
+    cfg.reasoner_hash = reasoner->checkpoint_hash();
+    cfg.pooling = opt.pooling;
+    cfg.latent_tokens = opt.latent_tokens;
+    cfg.latent_cache = fs::absolute(opt.cache.empty() ? default_latent_cache(opt.reasoner) : opt.cache).string();
+    LatentCache cache(cfg.latent_cache, reasoner->hidden_size());
+    const Pooling pooling = parse_pooling(opt.pooling);
+    if (!opt.no_query_tower) {
+      cfg.query_dim = reasoner->hidden_size();
+      train_t.all.query =
+          request_latents(*reasoner, &cache, train, data.schema(), pooling, opt.latent_tokens, "latent queries (train)");
+      valid_t.all.query =
+          request_latents(*reasoner, &cache, valid, data.schema(), pooling, opt.latent_tokens, "latent queries (valid)");
+    }
+    if (!opt.no_intent_text) {
+      cfg.intent_text_dim = reasoner->hidden_size();
+      intent_latent = intent_latents(*reasoner, &cache, data.catalog(), pooling);
+    }
+  }
   cfg.model = opt.model;
   cfg.single_cardinalities = enc.single_cardinalities();
   cfg.multi_cardinalities = enc.multi_cardinalities();
@@ -158,6 +187,8 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
   write_json_file((fs::path(opt.out) / "model_config.json").string(), cfg.to_json());
   std::shared_ptr<Ranker> model = make_ranker(cfg);
   if (auto* tb = dynamic_cast<TextBowRanker*>(model.get())) tb->set_intent_text(intent_ids, intent_mask);
+  if (auto* qe = dynamic_cast<QeRecRanker*>(model.get()); qe && intent_latent.defined())
+    qe->set_intent_text(intent_latent);
   model->train();
 
   torch::Tensor ref_logits;

@@ -3,6 +3,7 @@
 
 #include "rgalign/common/error.h"
 #include "rgalign/rank/dnn_ranker.h"
+#include "rgalign/rank/qe_rec_ranker.h"
 #include "rgalign/rank/text_bow_ranker.h"
 #include "rgalign/rank/two_tower_ranker.h"
 
@@ -23,7 +24,14 @@ Json RankerConfig::to_json() const {
           {"score", score},
           {"text_buckets", text_buckets},
           {"word_dim", word_dim},
-          {"intent_text_len", intent_text_len}};
+          {"intent_text_len", intent_text_len},
+          {"query_dim", query_dim},
+          {"intent_text_dim", intent_text_dim},
+          {"reasoner", reasoner},
+          {"reasoner_hash", reasoner_hash},
+          {"pooling", pooling},
+          {"latent_tokens", latent_tokens},
+          {"latent_cache", latent_cache}};
 }
 
 RankerConfig RankerConfig::from_json(const Json& j, const std::string& where) {
@@ -45,6 +53,17 @@ RankerConfig RankerConfig::from_json(const Json& j, const std::string& where) {
   c.text_buckets = optional_int(j, "text_buckets", where, 0);
   c.word_dim = optional_int(j, "word_dim", where, 32);
   c.intent_text_len = optional_int(j, "intent_text_len", where, 0);
+  c.query_dim = optional_int(j, "query_dim", where, 0);
+  c.intent_text_dim = optional_int(j, "intent_text_dim", where, 0);
+  c.latent_tokens = optional_int(j, "latent_tokens", where, 0);
+  if (c.model == "qe-rec") {
+    c.reasoner = require_string(j, "reasoner", where);
+    c.reasoner_hash = require_string(j, "reasoner_hash", where);
+    c.pooling = require_string(j, "pooling", where);
+    c.latent_cache = require_string(j, "latent_cache", where);
+    if (c.query_dim < 0 || c.intent_text_dim < 0 || c.latent_tokens < 0)
+      throw InputError(where, "query_dim, intent_text_dim and latent_tokens must be >= 0");
+  }
   if (c.model == "text-bow" && (c.text_buckets < 1 || c.word_dim < 1 || c.intent_text_len < 1))
     throw InputError(where, "text-bow needs positive text_buckets, word_dim and intent_text_len");
   for (int64_t x : c.single_cardinalities)
@@ -60,8 +79,9 @@ std::shared_ptr<Ranker> make_ranker(const RankerConfig& cfg) {
   if (cfg.model == "dnn") return std::make_shared<DnnRanker>(cfg);
   if (cfg.model == "two-tower") return std::make_shared<TwoTowerRanker>(cfg);
   if (cfg.model == "text-bow") return std::make_shared<TextBowRanker>(cfg);
+  if (cfg.model == "qe-rec") return std::make_shared<QeRecRanker>(cfg);
   throw InputError("model", "unknown neural model \"" + cfg.model + "\"",
-                   "expected dnn, two-tower or text-bow");
+                   "expected dnn, two-tower, text-bow or qe-rec");
 }
 
 }  // namespace rgalign

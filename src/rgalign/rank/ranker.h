@@ -13,7 +13,7 @@
 namespace rgalign {
 
 struct RankerConfig {
-  std::string model = "two-tower";  // dnn | two-tower | text-bow
+  std::string model = "two-tower";  // dnn | two-tower | text-bow | qe-rec
   std::vector<int64_t> single_cardinalities, multi_cardinalities;
   int64_t n_intents = 0;
   int64_t embed_dim = 16;    // D: per-field embedding
@@ -27,6 +27,14 @@ struct RankerConfig {
   int64_t text_buckets = 0;     // text-bow: hashed n-gram ids 1..text_buckets
   int64_t word_dim = 32;        // text-bow: n-gram embedding size
   int64_t intent_text_len = 0;  // text-bow: padded n-grams per intent
+  // qe-rec: sizes of the reasoner's embeddings (0 = that tower is off) and where they come from.
+  int64_t query_dim = 0;
+  int64_t intent_text_dim = 0;
+  std::string reasoner;       // checkpoint directory (absolute)
+  std::string reasoner_hash;  // its checkpoint_hash() when the ranker was trained
+  std::string pooling = "last";
+  int64_t latent_tokens = 0;  // generated latent-query tokens per prompt
+  std::string latent_cache;   // cache directory
 
   Json to_json() const;
   static RankerConfig from_json(const Json& j, const std::string& where);

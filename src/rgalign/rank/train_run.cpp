@@ -36,7 +36,7 @@ void run_training(TrainOptions opt) {
     spdlog::info("popularity model from {} requests written to {}", m.train_requests(), opt.out);
     return;
   }
-  if (opt.model == "dnn" || opt.model == "two-tower" || opt.model == "text-bow") {
+  if (opt.model == "dnn" || opt.model == "two-tower" || opt.model == "text-bow" || opt.model == "qe-rec") {
     write_run_json(opt.out, "train", opt.model, options_to_json(opt),
                    inputs);  // rewritten with results below
     NeuralTrainResult r = train_neural(opt, data);
@@ -49,9 +49,6 @@ void run_training(TrainOptions opt) {
                  r.best_epoch, r.best_valid_gauc, r.samples_per_s, opt.out);
     return;
   }
-  if (opt.model == "qe-rec")
-    throw InputError("--model", "model \"" + opt.model + "\" is not available in this build yet",
-                     "available: popularity, dnn, two-tower, text-bow");
   throw InputError("--model", "unknown model \"" + opt.model + "\"",
                    "expected popularity|dnn|two-tower|text-bow|qe-rec");
 }

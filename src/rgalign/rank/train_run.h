@@ -35,6 +35,12 @@ struct TrainOptions {
   int experts = 4;
   std::string score = "mlp";  // mlp | dot
   int min_count = 2;
+  // qe-rec.
+  std::string pooling = "last";  // last | mean
+  bool no_query_tower = false;
+  bool no_intent_text = false;
+  int latent_tokens = 0;  // generated latent-query tokens per prompt (0 = embed the prompt alone)
+  std::string cache;      // latent cache directory (default <reasoner>/latent-cache)
 
   template <class V>
   void visit(V&& v) {
@@ -65,6 +71,11 @@ struct TrainOptions {
     v("experts", experts, "mixture-of-experts size (two-tower)");
     v("score", score, "pair scorer: mlp|dot (two-tower)");
     v("min-count", min_count, "categorical values seen fewer times in train share the OOV id");
+    v("pooling", pooling, "latent-query embedding: last|mean token pooling (qe-rec)");
+    v("no-query-tower", no_query_tower, "ablation: QE-Rec without the query tower");
+    v("no-intent-text", no_intent_text, "ablation: QE-Rec intent tower without the intent text");
+    v("latent-tokens", latent_tokens, "latent-query tokens the reasoner generates per prompt (0 = none)");
+    v("cache", cache, "latent-query cache directory (default <reasoner>/latent-cache)");
   }
 };
 

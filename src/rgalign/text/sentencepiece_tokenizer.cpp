@@ -125,7 +125,7 @@ int64_t SentencePieceTokenizer::vocab_size() const {
   return plugin().size(handle_);
 }
 
-void train_sentencepiece(const std::vector<std::string>& args) {
+void train_sentencepiece(const std::vector<std::string>& args, const std::string& workdir) {
   std::string exe;
   for (const auto& c : beside_executable("rgalign-spm-train"))
     if (std::filesystem::exists(c)) {
@@ -139,8 +139,12 @@ void train_sentencepiece(const std::vector<std::string>& args) {
   for (auto& a : copy) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
-  if (posix_spawn(&pid, exe.c_str(), nullptr, nullptr, argv.data(), environ) != 0)
-    throw InputError("sentencepiece training", "cannot start " + exe);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (!workdir.empty()) posix_spawn_file_actions_addchdir_np(&actions, workdir.c_str());
+  const int rc = posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw InputError("sentencepiece training", "cannot start " + exe);
   int status = 0;
   waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)

@@ -1,0 +1,59 @@
+// Mutual attention among tower outputs.
+#include "rgalign/rank/mutual_attention.h"
+
+#include <cmath>
+
+namespace rgalign {
+
+MutualAttentionImpl::MutualAttentionImpl(int64_t dim) : dim_(dim) {
+  q_ = register_module("q", torch::nn::Linear(torch::nn::LinearOptions(dim, dim).bias(false)));
+  k_ = register_module("k", torch::nn::Linear(torch::nn::LinearOptions(dim, dim).bias(false)));
+  v_ = register_module("v", torch::nn::Linear(torch::nn::LinearOptions(dim, dim).bias(false)));
+  norm_ = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
+}
+
+std::vector<torch::Tensor> MutualAttentionImpl::forward(const std::vector<torch::Tensor>& per_request,
+                                                        const torch::Tensor& per_intent,
+                                                        const torch::Tensor& cand) {
+  const int64_t B = cand.size(0), C = cand.size(1), T = dim_;
+  const auto R = static_cast<int64_t>(per_request.size());
+  const double scale = 1.0 / std::sqrt(static_cast<double>(T));
+  auto flat = cand.reshape({-1});
+  auto at_cand = [&](const torch::Tensor& rows) {  // [B, I] -> [B, C]
+    return rows.gather(1, cand);
+  };
+  std::vector<torch::Tensor> qr, kr, vr;
+  for (const auto& x : per_request) {
+    qr.push_back(q_(x));  // [B, T]
+    kr.push_back(k_(x));
+    vr.push_back(v_(x));
+  }
+  auto qi = q_(per_intent), ki = k_(per_intent);                       // [I, T]
+  auto vi = v_(per_intent).index_select(0, flat).view({B, C, T});      // [B, C, T]
+  auto xi = per_intent.index_select(0, flat).view({B, C, T});          // [B, C, T]
+
+  std::vector<torch::Tensor> out;
+  // Request token a attends to the other request tokens and to the candidate's intent token.
+  for (int64_t a = 0; a < R; ++a) {
+    std::vector<torch::Tensor> logits;  // each [B, C]
+    for (int64_t b = 0; b < R; ++b)
+      if (b != a) logits.push_back((qr[a] * kr[b]).sum(-1, /*keepdim=*/true).expand({B, C}) * scale);
+    logits.push_back(at_cand(torch::matmul(qr[a], ki.t())) * scale);  // [B, C]
+    auto w = torch::softmax(torch::stack(logits, /*dim=*/-1), /*dim=*/-1);  // [B, C, K-1]
+    auto y = per_request[a].unsqueeze(1) + w.select(-1, R - 1).unsqueeze(-1) * vi;  // [B, C, T]
+    int64_t slot = 0;
+    for (int64_t b = 0; b < R; ++b)
+      if (b != a) y = y + w.select(-1, slot++).unsqueeze(-1) * vr[b].unsqueeze(1);
+    out.push_back(norm_(y));
+  }
+  // The intent token attends to every request token.
+  std::vector<torch::Tensor> logits;
+  for (int64_t b = 0; b < R; ++b) logits.push_back(at_cand(torch::matmul(kr[b], qi.t())) * scale);  // [B, C]
+  auto w = torch::softmax(torch::stack(logits, /*dim=*/-1), /*dim=*/-1);  // [B, C, R]
+  auto y = xi;
+  for (int64_t b = 0; b < R; ++b) y = y + w.select(-1, b).unsqueeze(-1) * vr[b].unsqueeze(1);
+  out.push_back(norm_(y));
+  return out;
+}
+
+}  // namespace rgalign

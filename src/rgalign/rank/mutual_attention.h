@@ -1,0 +1,29 @@
+// Mutual attention among the QE-Rec tower outputs of each (request, candidate) pair: the user, query and intent
+// vectors are K tokens and each attends to the other K-1 (never to itself), single head, followed by a residual
+// connection and LayerNorm. Nothing of size K x K x T is built per pair: the projections run on the per-request
+// and per-intent tower outputs, request-to-intent scores come from one [B, I] product gathered at the
+// candidates, and the attended values are weighted sums of the projected rows.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <vector>
+
+namespace rgalign {
+
+class MutualAttentionImpl : public torch::nn::Module {
+ public:
+  explicit MutualAttentionImpl(int64_t dim);
+  // per_request: K-1 tensors [B, T] (user, query); per_intent: [I, T] (all intents); cand [B, C].
+  // Returns the K pair tokens after attention, each [B, C, T], the intent token last.
+  std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& per_request,
+                                     const torch::Tensor& per_intent, const torch::Tensor& cand);
+
+ private:
+  int64_t dim_;
+  torch::nn::Linear q_{nullptr}, k_{nullptr}, v_{nullptr};
+  torch::nn::LayerNorm norm_{nullptr};
+};
+TORCH_MODULE(MutualAttention);
+
+}  // namespace rgalign

@@ -1,0 +1,36 @@
+// QE-Rec, the three-tower Query-Enhanced ranker (DESIGN.md section 1): the production user tower (AutoInt +
+// MoE), a query tower projecting the reasoner's latent-query embedding, and an intent tower of the intent-id
+// embedding plus the projected embedding of the intent's text (so an intent never seen in training still has a
+// representation). The three tower outputs of each (request, candidate) pair meet in mutual attention, then an
+// MLP head over [u, q, i, u * i, q * i] gives the logit.
+//
+// Ablations through the config: query_dim 0 drops the query tower, intent_text_dim 0 the intent text.
+#pragma once
+
+#include "rgalign/rank/mutual_attention.h"
+#include "rgalign/rank/ranker.h"
+#include "rgalign/rank/user_tower.h"
+
+namespace rgalign {
+
+class QeRecRanker : public Ranker {
+ public:
+  explicit QeRecRanker(const RankerConfig& cfg);
+  // Needs b.query [B, E] when the config has a query tower.
+  torch::Tensor forward(const RankBatch& b) override;
+  // The intents' text embeddings [I, E], kept as a buffer and saved with the model.
+  void set_intent_text(const torch::Tensor& embeddings);
+  torch::Tensor intent_tower();                         // [I, T]
+  torch::Tensor query_tower(const torch::Tensor& query);  // [B, E] -> [B, T]
+
+ private:
+  bool use_query_, use_intent_text_;
+  UserTower user_{nullptr};
+  torch::nn::Sequential query_{nullptr}, intent_text_{nullptr};
+  torch::nn::Embedding intents_{nullptr};
+  MutualAttention attention_{nullptr};
+  torch::nn::Sequential head_{nullptr};
+  torch::Tensor intent_text_emb_;  // buffer [I, E]
+};
+
+}  // namespace rgalign

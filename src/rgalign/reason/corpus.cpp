@@ -1,0 +1,60 @@
+// Reasoner pretraining corpus.
+#include "rgalign/reason/corpus.h"
+
+#include <fstream>
+
+#include "rgalign/data/prompt.h"
+#include "rgalign/data/requests.h"
+
+namespace rgalign {
+
+std::string intent_document(const Intent& intent) {
+  if (intent.description.empty()) return intent.title;
+  return intent.title + ". " + intent.description;
+}
+
+std::string help_centre_entry(const Intent& intent) {
+  std::string s = "Help centre (" + intent.market + ")\nQ: " + intent.title + "\nA: ";
+  s += intent.description.empty() ? intent.title : intent.description;
+  return s;
+}
+
+namespace {
+
+// Every k-th request's prompt so that at most `limit` are kept, spread over the whole split.
+std::vector<std::string> sampled_prompts(const Dataset& data, const std::string& split, int64_t limit,
+                                         BadInputPolicy policy) {
+  std::vector<std::string> out;
+  if (limit <= 0 || !data.has_split(split)) return out;
+  const std::string path = data.split_path(split);
+  int64_t lines = 0;
+  {
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) ++lines;
+  }
+  const int64_t stride = std::max<int64_t>(1, (lines + limit - 1) / limit);
+  BadInputLog bad;
+  RequestReader reader(path, data.schema(), data.catalog(), policy, &bad);
+  Request r;
+  for (int64_t i = 0; reader.next(r); ++i)
+    if (i % stride == 0 && static_cast<int64_t>(out.size()) < limit)
+      out.push_back(render_prompt(r, data.schema()));
+  bad.report(path);
+  return out;
+}
+
+}  // namespace
+
+ReasonerCorpus build_reasoner_corpus(const Dataset& data, const CorpusOptions& opt, BadInputPolicy policy) {
+  ReasonerCorpus c;
+  for (const auto& in : data.catalog().intents()) {
+    c.train.push_back(intent_document(in));
+    c.train.push_back(help_centre_entry(in));
+  }
+  for (auto& p : sampled_prompts(data, "train", opt.max_train_prompts, policy)) c.train.push_back(std::move(p));
+  c.valid = sampled_prompts(data, "valid", opt.max_valid_prompts, policy);
+  return c;
+}
+
+}  // namespace rgalign

@@ -1,0 +1,55 @@
+// The latent-query cache: pooled reasoner embeddings (last-token and mean, both from one forward pass) and the
+// generated latent-query text, keyed by latent_key(): a hash of the reasoner's checkpoint hash, the generation
+// settings and the exact prompt. Repeated contexts cost nothing; a changed checkpoint changes every key, so it
+// never serves stale vectors.
+//
+// On disk: shard-NNNNN.safetensors ("last" [n, H], "mean" [n, H] float32; metadata "keys" and "texts", JSON
+// arrays) and index.json ({"version", "dim", "shards": [...]}), each written atomically. A shard is written
+// before the index names it, so a killed run loses at most the entries of its last unflushed shard.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace rgalign {
+
+// Hex SHA-256 identifying one latent query: same checkpoint, same generation settings, same prompt.
+std::string latent_key(const std::string& checkpoint_hash, int max_new_tokens, const std::string& prompt);
+
+class LatentCache {
+ public:
+  // Opens (or creates) the cache in `dir` for vectors of size `dim`; an existing cache of another size is an
+  // InputError naming its index. Every listed shard is read into memory.
+  LatentCache(std::string dir, int64_t dim);
+  ~LatentCache();
+  LatentCache(const LatentCache&) = delete;
+  LatentCache& operator=(const LatentCache&) = delete;
+
+  int64_t dim() const { return dim_; }
+  int64_t size() const { return static_cast<int64_t>(rows_.size()); }
+  bool contains(const std::string& key) const { return rows_.count(key) > 0; }
+  // Copies the entry into last/mean (dim floats each; either may be null) and text (may be null); false on a
+  // miss.
+  bool lookup(const std::string& key, float* last, float* mean, std::string* text) const;
+  // Adds an entry (held in memory, then written with the next shard). A key already present is left as is.
+  void put(const std::string& key, const float* last, const float* mean, const std::string& text);
+  // Writes the entries added since the last flush as a new shard and updates the index.
+  void flush();
+  int64_t hits() const { return hits_; }
+  int64_t misses() const { return misses_; }
+
+ private:
+  void load_shard(const std::string& name);
+  std::string dir_;
+  int64_t dim_;
+  std::vector<std::string> shards_;
+  std::unordered_map<std::string, int64_t> rows_;  // key -> row in last_/mean_/texts_
+  std::vector<float> last_, mean_;
+  std::vector<std::string> texts_;
+  int64_t flushed_rows_ = 0;
+  mutable int64_t hits_ = 0, misses_ = 0;
+};
+
+}  // namespace rgalign

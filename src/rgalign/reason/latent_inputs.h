@@ -1,0 +1,29 @@
+// The reasoner's inputs to QE-Rec: latent-query embeddings of requests (their rendered prompts) and text
+// embeddings of intents, through the latent cache.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "rgalign/data/intents.h"
+#include "rgalign/data/requests.h"
+#include "rgalign/data/schema.h"
+#include "rgalign/llm/pooling.h"
+#include "rgalign/reason/reasoner.h"
+
+namespace rgalign {
+
+// Where a reasoner's latent cache lives unless --cache says otherwise: <reasoner>/latent-cache.
+std::string default_latent_cache(const std::string& reasoner_dir);
+
+// [N, H]: the latent query of each request's prompt (render_prompt), pooled as asked.
+torch::Tensor request_latents(Reasoner& reasoner, LatentCache* cache, const std::vector<Request>& requests,
+                              const Schema& schema, Pooling pooling, int latent_tokens,
+                              const std::string& label);
+// [I, H]: each intent's text (title and description) embedded without generation, pooled as asked.
+torch::Tensor intent_latents(Reasoner& reasoner, LatentCache* cache, const IntentCatalog& catalog,
+                             Pooling pooling);
+
+}  // namespace rgalign

@@ -1,0 +1,62 @@
+// Latent-query precomputation.
+#include "rgalign/reason/precompute.h"
+
+#include <ATen/Parallel.h>
+
+#include <chrono>
+
+#include "rgalign/common/error.h"
+#include "rgalign/common/logging.h"
+#include "rgalign/data/dataset.h"
+#include "rgalign/data/prompt.h"
+#include "rgalign/reason/corpus.h"
+#include "rgalign/reason/latent_inputs.h"
+
+namespace rgalign {
+
+LatentPrecomputeResult run_latent_precompute(const LatentPrecomputeOptions& opt) {
+  if (opt.threads < 1) throw InputError("--threads", "must be at least 1");
+  if (opt.batch < 1) throw InputError("--batch", "must be at least 1");
+  if (opt.latent_tokens < 0) throw InputError("--latent-tokens", "must be >= 0");
+  at::set_num_threads(opt.threads);
+  const BadInputPolicy policy = opt.skip_bad ? BadInputPolicy::kSkipBad : BadInputPolicy::kStrict;
+  Dataset data = Dataset::open(opt.data, policy);
+  for (const auto& s : opt.splits) {
+    check_split_name(s);
+    if (!data.has_split(s)) throw InputError(data.split_path(s), "split not found", "--splits names it");
+  }
+  auto reasoner = Reasoner::load(opt.reasoner, opt.device);
+  LatentCache cache(opt.cache.empty() ? default_latent_cache(opt.reasoner) : opt.cache, reasoner->hidden_size());
+  LatentPrecomputeResult result;
+  double seconds = 0;
+  auto run = [&](const std::vector<std::string>& texts, int tokens, const std::string& label) {
+    LatentQueryOptions o;
+    o.max_new_tokens = tokens;
+    o.batch = opt.batch;
+    auto t0 = std::chrono::steady_clock::now();
+    LatentQueries q = reasoner->embed(texts, o, &cache, label);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    result.prompts += static_cast<int64_t>(texts.size());
+    result.computed += q.computed;
+    result.cached += q.cached;
+  };
+  std::vector<std::string> intents;
+  for (const auto& in : data.catalog().intents()) intents.push_back(intent_document(in));
+  run(intents, 0, "intent texts");
+  for (const auto& s : opt.splits) {
+    BadInputLog bad;
+    std::vector<std::string> prompts;
+    RequestReader reader(data.split_path(s), data.schema(), data.catalog(), policy, &bad);
+    Request r;
+    while (reader.next(r)) prompts.push_back(render_prompt(r, data.schema()));
+    bad.report(data.split_path(s));
+    run(prompts, opt.latent_tokens, "latent queries (" + s + ")");
+  }
+  result.prompts_per_s = seconds > 0 ? static_cast<double>(result.computed) / seconds : 0;
+  spdlog::info("latent cache {}: {} entries; this run {} prompts, {} computed, {} cached ({} prompts/s)",
+               opt.cache.empty() ? default_latent_cache(opt.reasoner) : opt.cache, cache.size(), result.prompts,
+               result.computed, result.cached, human_count(result.prompts_per_s));
+  return result;
+}
+
+}  // namespace rgalign

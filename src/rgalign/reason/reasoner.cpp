@@ -1,0 +1,167 @@
+// Reasoner: latent queries from a decoder checkpoint.
+#include "rgalign/reason/reasoner.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <unordered_map>
+
+#include "rgalign/common/error.h"
+#include "rgalign/common/hash.h"
+#include "rgalign/common/logging.h"
+#include "rgalign/common/progress.h"
+#include "rgalign/llm/embedder.h"
+#include "rgalign/llm/generate.h"
+
+namespace rgalign {
+
+namespace fs = std::filesystem;
+
+std::string checkpoint_hash(const std::string& dir) {
+  if (!fs::is_directory(dir)) throw InputError(dir, "reasoner directory not found");
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    const bool weights = e.path().extension() == ".safetensors" || name == "model.safetensors.index.json";
+    if (e.is_regular_file() && (weights || name == "config.json" || name == "tokenizer.json" ||
+                                name == "tokenizer.model" || name == "tokenizer_config.json"))
+      files.push_back(name);
+  }
+  std::sort(files.begin(), files.end());
+  if (std::find(files.begin(), files.end(), "config.json") == files.end())
+    throw InputError(dir, "no config.json: not a model directory");
+  std::string material;
+  for (const auto& f : files) material += f + " " + sha256_file((fs::path(dir) / f).string()) + "\n";
+  return sha256_hex(material);
+}
+
+std::unique_ptr<Reasoner> Reasoner::load(const std::string& dir, const std::string& device) {
+  std::unique_ptr<Reasoner> r(new Reasoner());
+  r->dir_ = dir;
+  r->hash_ = rgalign::checkpoint_hash(dir);
+  r->device_ = parse_device_flag(device);
+  r->model_ = Decoder::load(dir, torch::kFloat32);
+  r->model_->to(r->device_);
+  r->model_->eval();
+  r->tokenizer_ = load_tokenizer(dir);
+  if (!r->tokenizer_)
+    throw InputError(dir, "no tokenizer.json or tokenizer.model", "a reasoner needs its tokenizer");
+  const bool llama3 = r->tokenizer_->token_id("<|start_header_id|>") >= 0;
+  r->chat_ = chat_format_for(r->model_->config().model_type, llama3);
+  r->stop_tokens_ = r->model_->config().eos_token_ids;
+  for (const char* stop : {"<|im_end|>", "<|eot_id|>", "<|endoftext|>"}) {
+    const int64_t id = r->tokenizer_->token_id(stop);
+    if (id >= 0) r->stop_tokens_.push_back(id);
+  }
+  return r;
+}
+
+std::string Reasoner::format(const std::string& user_message) const {
+  if (chat_ == ChatFormat::kNone) return user_message;
+  return format_chat(chat_, "", user_message, model_->config().model_type == "qwen3");
+}
+
+LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const LatentQueryOptions& opt,
+                              LatentCache* cache, const std::string& label) {
+  if (opt.batch < 1) throw InputError("latent queries", "batch must be at least 1");
+  if (opt.max_new_tokens < 0) throw InputError("latent queries", "max_new_tokens must be >= 0");
+  if (cache && cache->dim() != hidden_size())
+    throw InputError("latent cache", "cache vectors have size " + std::to_string(cache->dim()) +
+                                         ", the reasoner's hidden size is " + std::to_string(hidden_size()));
+  const auto N = static_cast<int64_t>(messages.size());
+  const int64_t H = hidden_size();
+  LatentQueries out;
+  out.last = torch::zeros({N, H}, torch::kFloat32);
+  out.mean = torch::zeros({N, H}, torch::kFloat32);
+  out.texts.assign(messages.size(), "");
+  float* lp = out.last.data_ptr<float>();
+  float* mp = out.mean.data_ptr<float>();
+
+  // Cache hits are copied; the first occurrence of each missing key is computed, repeats copy it after.
+  std::vector<std::string> keys(messages.size());
+  std::vector<std::string> texts(messages.size());
+  std::unordered_map<std::string, size_t> first;
+  std::vector<size_t> todo, repeats;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    texts[i] = format(messages[i]);
+    keys[i] = latent_key(hash_, opt.max_new_tokens, texts[i]);
+    if (cache && cache->lookup(keys[i], lp + static_cast<int64_t>(i) * H, mp + static_cast<int64_t>(i) * H,
+                               &out.texts[i])) {
+      ++out.cached;
+    } else if (first.emplace(keys[i], i).second) {
+      todo.push_back(i);
+    } else {
+      repeats.push_back(i);
+    }
+  }
+
+  std::vector<std::vector<int64_t>> ids(messages.size());
+  const auto& cfg = model_->config();
+  const bool add_bos = cfg.model_type == "llama" && cfg.bos_token_id >= 0;
+  for (size_t i : todo) {
+    auto& s = ids[i];
+    s = tokenizer_->encode(texts[i]);
+    if (add_bos && (s.empty() || s.front() != cfg.bos_token_id)) s.insert(s.begin(), cfg.bos_token_id);
+    if (static_cast<int>(s.size()) > opt.max_prompt_tokens)
+      s.erase(s.begin(), s.end() - opt.max_prompt_tokens);
+    if (s.empty()) throw InputError("latent queries", "a prompt encodes to no tokens");
+  }
+  // Similar lengths batch together (less padding).
+  std::stable_sort(todo.begin(), todo.end(), [&](size_t a, size_t b) { return ids[a].size() < ids[b].size(); });
+  std::unique_ptr<Progress> progress;
+  if (!label.empty() && !todo.empty()) progress = std::make_unique<Progress>(label, todo.size(), "prompts");
+  c10::InferenceMode guard;
+  for (size_t start = 0; start < todo.size(); start += static_cast<size_t>(opt.batch)) {
+    const size_t end = std::min(todo.size(), start + static_cast<size_t>(opt.batch));
+    std::vector<std::vector<int64_t>> batch;
+    for (size_t k = start; k < end; ++k) batch.push_back(ids[todo[k]]);
+    if (opt.max_new_tokens > 0) {
+      GenerationOptions g;
+      g.max_new_tokens = opt.max_new_tokens;
+      g.stop_tokens = stop_tokens_;
+      GenerationResult gen = generate(*model_, batch, g);
+      for (size_t k = 0; k < batch.size(); ++k) {
+        std::vector<int64_t> t = gen.tokens[k];
+        if (!t.empty() && std::find(stop_tokens_.begin(), stop_tokens_.end(), t.back()) != stop_tokens_.end())
+          t.pop_back();
+        out.texts[todo[start + k]] = tokenizer_->decode(t);
+        batch[k].insert(batch[k].end(), t.begin(), t.end());
+      }
+    }
+    torch::Tensor tid, mask, pos;
+    pad_left(batch, tid, mask, pos);
+    tid = tid.to(device_);
+    mask = mask.to(device_);
+    pos = pos.to(device_);
+    auto hidden = model_->forward(tid, mask, pos);  // [b, T, H]
+    auto last = pool_hidden(hidden, mask, Pooling::kLast, false).to(torch::kCPU, torch::kFloat32).contiguous();
+    auto mean = pool_hidden(hidden, mask, Pooling::kMean, false).to(torch::kCPU, torch::kFloat32).contiguous();
+    for (size_t k = 0; k < batch.size(); ++k) {
+      const size_t i = todo[start + k];
+      const float* l = last.data_ptr<float>() + static_cast<int64_t>(k) * H;
+      const float* m = mean.data_ptr<float>() + static_cast<int64_t>(k) * H;
+      std::copy(l, l + H, lp + static_cast<int64_t>(i) * H);
+      std::copy(m, m + H, mp + static_cast<int64_t>(i) * H);
+      if (cache) cache->put(keys[i], l, m, out.texts[i]);
+    }
+    out.computed += static_cast<int64_t>(batch.size());
+    if (cache && out.computed % 8192 < static_cast<int64_t>(batch.size())) cache->flush();
+    if (progress) progress->advance(batch.size());
+  }
+  if (progress) progress->finish();
+  if (cache) cache->flush();
+  for (size_t i : repeats) {
+    const size_t src = first.at(keys[i]);
+    out.last[static_cast<int64_t>(i)] = out.last[static_cast<int64_t>(src)];
+    out.mean[static_cast<int64_t>(i)] = out.mean[static_cast<int64_t>(src)];
+    out.texts[i] = out.texts[src];
+    ++out.cached;
+  }
+  if (!label.empty())
+    spdlog::info("{}: {} prompts, {} from the cache, {} computed ({} prompts/s)", label, messages.size(),
+                 out.cached, out.computed,
+                 human_count(progress ? static_cast<double>(out.computed) / std::max(1e-9, progress->elapsed_s())
+                                      : 0.0));
+  return out;
+}
+
+}  // namespace rgalign

@@ -1,0 +1,145 @@
+// The built-in reasoner and latent queries: deterministic pretraining with a falling validation perplexity, a
+// checkpoint that loads like any other, cache hits on repeated prompts, misses after the checkpoint changes,
+// and embeddings that do not depend on what else is in the batch.
+#include <gtest/gtest.h>
+
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "rgalign/common/hash.h"
+#include "rgalign/common/json_util.h"
+#include "rgalign/llm/decoder.h"
+#include "rgalign/reason/reasoner.h"
+#include "rgalign/sim/world.h"
+#include "support/test_support.h"
+#include "support/tiny_reasoner.h"
+
+namespace rgalign {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ReasonerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    sim::WorldOptions w;
+    w.out = dir_->file("data");
+    w.users = 200;
+    w.weeks = 3;
+    w.markets = {"SG", "BR"};
+    w.seed = 4;
+    sim::generate_world(w);
+    result_ = run_reasoner_pretrain(test::tiny_reasoner_options(w.out, dir_->file("reasoner")));
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static test::TempDir* dir_;
+  static ReasonerPretrainResult result_;
+};
+test::TempDir* ReasonerTest::dir_ = nullptr;
+ReasonerPretrainResult ReasonerTest::result_;
+
+TEST_F(ReasonerTest, PretrainingLowersPerplexityAndIsDeterministic) {
+  EXPECT_LT(result_.final_valid_ppl, result_.first_valid_ppl / 4);
+  const std::string a = dir_->file("reasoner");
+  for (const char* f : {"config.json", "model.safetensors", "tokenizer.model", "metrics.jsonl", "run.json"})
+    EXPECT_TRUE(fs::exists(a + "/" + f)) << f;
+  const std::string b = dir_->file("reasoner-again");
+  run_reasoner_pretrain(test::tiny_reasoner_options(dir_->file("data"), b));
+  EXPECT_EQ(sha256_file(a + "/tokenizer.model"), sha256_file(b + "/tokenizer.model"));
+  EXPECT_EQ(sha256_file(a + "/model.safetensors"), sha256_file(b + "/model.safetensors"));
+  EXPECT_EQ(checkpoint_hash(a), checkpoint_hash(b));
+  // The Hugging Face layout: a Llama config the engine reads back.
+  Json cfg = read_json_file(a + "/config.json");
+  EXPECT_EQ(cfg["model_type"], "llama");
+  EXPECT_EQ(cfg["architectures"][0], "LlamaForCausalLM");
+}
+
+TEST_F(ReasonerTest, RepeatedPromptsComeFromTheCache) {
+  auto r = Reasoner::load(dir_->file("reasoner"));
+  LatentCache cache(dir_->file("cache-repeat"), r->hidden_size());
+  const std::vector<std::string> prompts = {"Market: SG\n- Latest order status: to receive",
+                                            "Market: BR\n- Refund status: requested",
+                                            "Market: SG\n- Latest order status: to receive"};
+  LatentQueries first = r->embed(prompts, LatentQueryOptions(), &cache);
+  EXPECT_EQ(first.computed, 2);  // the repeat within the call is computed once
+  EXPECT_EQ(first.cached, 1);
+  EXPECT_TRUE(torch::equal(first.last[0], first.last[2]));
+  EXPECT_FALSE(torch::allclose(first.last[0], first.last[1]));
+  EXPECT_FALSE(torch::allclose(first.last, first.mean));
+  LatentQueries second = r->embed(prompts, LatentQueryOptions(), &cache);
+  EXPECT_EQ(second.computed, 0);
+  EXPECT_EQ(second.cached, 3);
+  EXPECT_TRUE(torch::equal(first.last, second.last));
+  EXPECT_TRUE(torch::equal(first.mean, second.mean));
+  // A reopened cache serves the same vectors.
+  LatentCache reopened(dir_->file("cache-repeat"), r->hidden_size());
+  LatentQueries third = r->embed(prompts, LatentQueryOptions(), &reopened);
+  EXPECT_EQ(third.computed, 0);
+  EXPECT_TRUE(torch::equal(first.last, third.last));
+}
+
+TEST_F(ReasonerTest, AChangedCheckpointNeverServesStaleVectors) {
+  const std::string changed = dir_->file("reasoner-changed");
+  fs::create_directories(changed);
+  for (const char* f : {"config.json", "tokenizer.model"})
+    fs::copy_file(dir_->file("reasoner") + "/" + f, changed + "/" + f);
+  {
+    auto d = Decoder::load(dir_->file("reasoner"));
+    torch::NoGradGuard g;
+    d->weight(TensorRole::kFfnDown, 0).add_(0.05);
+    d->save(changed);
+  }
+  auto original = Reasoner::load(dir_->file("reasoner"));
+  auto modified = Reasoner::load(changed);
+  EXPECT_NE(original->checkpoint_hash(), modified->checkpoint_hash());
+  LatentCache cache(dir_->file("cache-shared"), original->hidden_size());
+  const std::vector<std::string> prompts = {"Market: SG\n- Voucher status: expiring"};
+  LatentQueries a = original->embed(prompts, LatentQueryOptions(), &cache);
+  LatentQueries b = modified->embed(prompts, LatentQueryOptions(), &cache);
+  EXPECT_EQ(b.computed, 1);  // a miss: the key holds the checkpoint hash
+  EXPECT_FALSE(torch::allclose(a.last, b.last));
+  EXPECT_EQ(original->embed(prompts, LatentQueryOptions(), &cache).cached, 1);
+}
+
+TEST_F(ReasonerTest, EmbeddingsDoNotDependOnTheBatch) {
+  auto r = Reasoner::load(dir_->file("reasoner"));
+  const std::vector<std::string> prompts = {"Market: SG", "Market: BR\n- Refund status: requested and waiting",
+                                            "Help centre"};
+  LatentQueryOptions together;
+  together.batch = 3;
+  LatentQueries all = r->embed(prompts, together, nullptr);
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    LatentQueries one = r->embed({prompts[i]}, LatentQueryOptions(), nullptr);
+    EXPECT_TRUE(torch::allclose(one.last[0], all.last[static_cast<int64_t>(i)], 1e-4, 1e-5)) << i;
+    EXPECT_TRUE(torch::allclose(one.mean[0], all.mean[static_cast<int64_t>(i)], 1e-4, 1e-5)) << i;
+  }
+}
+
+TEST_F(ReasonerTest, GeneratedLatentQueriesAreCachedWithTheirText) {
+  auto r = Reasoner::load(dir_->file("reasoner"));
+  LatentCache cache(dir_->file("cache-gen"), r->hidden_size());
+  LatentQueryOptions gen;
+  gen.max_new_tokens = 4;
+  const std::vector<std::string> prompts = {"Market: SG\n- Latest order status:"};
+  LatentQueries a = r->embed(prompts, gen, &cache);
+  LatentQueries plain = r->embed(prompts, LatentQueryOptions(), &cache);
+  EXPECT_EQ(plain.computed, 1);  // another generation setting is another key
+  LatentQueries again = r->embed(prompts, gen, &cache);
+  EXPECT_EQ(again.computed, 0);
+  EXPECT_EQ(again.texts, a.texts);
+  EXPECT_TRUE(torch::equal(again.last, a.last));
+}
+
+TEST_F(ReasonerTest, BadOptionsAreNamed) {
+  auto o = test::tiny_reasoner_options(dir_->file("data"), dir_->file("bad"));
+  o.heads = 3;
+  EXPECT_EQ(test::error_of([&] { run_reasoner_pretrain(o); }),
+            "--heads: hidden size / heads must be an even whole number");
+  EXPECT_EQ(test::error_of([&] { Reasoner::load(dir_->file("no-such-dir")); }),
+            dir_->file("no-such-dir") + ": reasoner directory not found");
+}
+
+}  // namespace
+}  // namespace rgalign
