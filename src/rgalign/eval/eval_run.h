@@ -13,7 +13,8 @@ struct EvalOptions {
   std::string data;
   std::string split = "test";
   std::string out;
-  std::string preds;  // optional predictions JSONL
+  std::string preds;     // optional predictions JSONL
+  std::string baseline;  // optional run to compare against (paired bootstrap)
   int bootstrap = 1000;
   uint64_t seed = 0;
   int threads = 2;
@@ -26,6 +27,7 @@ struct EvalOptions {
     v("split", split, "split to evaluate");
     v("out", out, "metrics JSON to write", true);
     v("preds", preds, "also write per-request predictions (JSONL) here");
+    v("baseline", baseline, "run directory to compare against: adds \"paired\" (difference, paired-bootstrap 95% interval)");
     v("bootstrap", bootstrap, "bootstrap resamples for 95% intervals (0 = none)");
     v("seed", seed, "bootstrap seed");
     v("threads", threads, "CPU threads");

@@ -24,7 +24,7 @@ std::unordered_set<int32_t> train_clicked_intents(const Dataset& data) {
   return seen;
 }
 
-MetricSet evaluate_split(const Scorer& scorer, const Dataset& data, const EvalSplitOptions& opt) {
+GroupedScores score_split(const Scorer& scorer, const Dataset& data, const EvalSplitOptions& opt) {
   const std::string path = data.split_path(opt.split);
   std::unique_ptr<TruthIndex> truth;
   if (data.has_truth(opt.split))
@@ -84,8 +84,11 @@ MetricSet evaluate_split(const Scorer& scorer, const Dataset& data, const EvalSp
   if (missing_truth > 0)
     spdlog::warn("{}: {} request(s) have no truth row; oracle metrics omitted", path, missing_truth);
   if (preds) preds->commit();
-  MetricSet m = compute_metrics(groups, opt.metrics);
-  return m;
+  return groups;
+}
+
+MetricSet evaluate_split(const Scorer& scorer, const Dataset& data, const EvalSplitOptions& opt) {
+  return compute_metrics(score_split(scorer, data, opt), opt.metrics);
 }
 
 }  // namespace rgalign

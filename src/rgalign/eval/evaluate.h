@@ -21,6 +21,8 @@ struct EvalSplitOptions {
 // Intents with at least one click in the training split; the others are "cold" (segment "cold_intent").
 std::unordered_set<int32_t> train_clicked_intents(const Dataset& data);
 
+// Every request of the split scored and tagged with its segments (and truth when present).
+GroupedScores score_split(const Scorer& scorer, const Dataset& data, const EvalSplitOptions& opt);
 MetricSet evaluate_split(const Scorer& scorer, const Dataset& data, const EvalSplitOptions& opt);
 
 }  // namespace rgalign
