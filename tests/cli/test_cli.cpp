@@ -15,7 +15,7 @@ using test::run_rgalign;
 TEST(Cli, HelpForEverySubcommandShowsDefaults) {
   auto top = run_rgalign("--help");
   EXPECT_EQ(top.exit_code, 0);
-  for (const char* sub : {"simulate", "train", "eval", "metrics", "demo"}) {
+  for (const char* sub : {"simulate", "train", "eval", "metrics", "demo", "reasoner", "embed"}) {
     EXPECT_NE(top.output.find(sub), std::string::npos) << sub;
     auto r = run_rgalign(std::string(sub) + " --help");
     EXPECT_EQ(r.exit_code, 0) << sub;
@@ -23,6 +23,8 @@ TEST(Cli, HelpForEverySubcommandShowsDefaults) {
   }
   EXPECT_NE(run_rgalign("simulate --help").output.find("--users INT=20000"), std::string::npos);
   EXPECT_NE(run_rgalign("eval --help").output.find("--bootstrap INT=1000"), std::string::npos);
+  EXPECT_NE(run_rgalign("reasoner pretrain --help").output.find("--steps INT=500"), std::string::npos);
+  EXPECT_NE(run_rgalign("reasoner embed --help").output.find("--latent-tokens INT=0"), std::string::npos);
 }
 
 TEST(Cli, MissingRequiredFlagFails) {
@@ -62,6 +64,38 @@ TEST(Cli, SimulateTrainEvalMetrics) {
   EXPECT_NE(bad.output.find("--model: unknown model \"magic\""), std::string::npos) << bad.output;
 }
 
+TEST(Cli, ReasonerPretrainEmbedThenQeRecAgainstTheBaseline) {
+  test::TempDir dir;
+  const std::string data = dir.file("data"), reasoner = dir.file("reasoner");
+  ASSERT_EQ(run_rgalign("simulate --out " + data + " --users 200 --weeks 3 --markets SG,BR --seed 5").exit_code,
+            0);
+  auto pre = run_rgalign("reasoner pretrain --data " + data + " --out " + reasoner +
+                         " --vocab-size 1200 --hidden-size 32 --layers 1 --heads 2 --kv-heads 1"
+                         " --intermediate-size 64 --seq-len 64 --steps 30 --eval-every 10"
+                         " --max-train-prompts 200 --threads 1");
+  ASSERT_EQ(pre.exit_code, 0) << pre.output;
+  EXPECT_NE(pre.output.find("validation perplexity"), std::string::npos);
+  auto emb = run_rgalign("reasoner embed --data " + data + " --reasoner " + reasoner + " --splits valid,test");
+  ASSERT_EQ(emb.exit_code, 0) << emb.output;
+  EXPECT_NE(emb.output.find("prompts/s"), std::string::npos) << emb.output;
+  auto again = run_rgalign("reasoner embed --data " + data + " --reasoner " + reasoner + " --splits test");
+  EXPECT_NE(again.output.find(", 0 computed"), std::string::npos) << again.output;  // all from the cache
+  for (const char* model : {"two-tower", "qe-rec"}) {
+    auto t = run_rgalign("train --data " + data + " --model " + model + " --reasoner " + reasoner +
+                         " --epochs 1 --tower-dim 8 --hidden-dim 16 --out " + dir.file(model));
+    ASSERT_EQ(t.exit_code, 0) << t.output;
+  }
+  auto ev = run_rgalign("eval --run " + dir.file("qe-rec") + " --data " + data + " --baseline " +
+                        dir.file("two-tower") + " --bootstrap 100 --out " + dir.file("m.json"));
+  ASSERT_EQ(ev.exit_code, 0) << ev.output;
+  Json m = read_json_file(dir.file("m.json"));
+  EXPECT_TRUE(m["paired"]["gauc"]["ci95"].is_array());
+  EXPECT_EQ(m["paired"]["baseline"], dir.file("two-tower"));
+  auto none = run_rgalign("train --data " + data + " --model qe-rec --out " + dir.file("r3"));
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.output.find("--reasoner: qe-rec needs a reasoner checkpoint directory"), std::string::npos);
+}
+
 TEST(Cli, BadInputFailsStrictAndIsCountedWithSkipBad) {
   test::TempDir dir;
   test::write_tiny_dataset(dir.path());
@@ -83,15 +117,23 @@ TEST(Cli, DemoQuickWritesTheStageReport) {
   auto r = run_rgalign("demo --quick --out " + dir.file("demo"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   Json rep = read_json_file(dir.file("demo/report.json"));
-  ASSERT_EQ(rep["stages"].size(), 4u);
+  ASSERT_EQ(rep["stages"].size(), 5u);
   for (const auto& s : rep["stages"]) {
-    EXPECT_EQ(s["name"], "baseline");
+    EXPECT_EQ(s["name"], s["model"] == "qe-rec" ? "qe-rec" : "baseline");
     EXPECT_TRUE(s["metrics"].contains("gauc"));
     EXPECT_TRUE(s["metrics"].contains("oracle"));
   }
   EXPECT_EQ(rep["stages"][2]["model"], "two-tower");
+  EXPECT_EQ(rep["stages"][4]["model"], "qe-rec");
+  EXPECT_TRUE(rep["stages"][4]["paired_vs_baseline"]["gauc"]["ci95"].is_array());
+  EXPECT_TRUE(rep["qe_rec_vs_text_bow"]["recall@3"]["ci95"].is_array());
+  EXPECT_LT(rep["reasoner"]["valid_perplexity_after"].get<double>(),
+            rep["reasoner"]["valid_perplexity_before"].get<double>());
+  EXPECT_TRUE(std::filesystem::exists(dir.file("demo/reasoner/tokenizer.model")));
   EXPECT_TRUE(std::filesystem::exists(dir.file("demo/report.md")));
   EXPECT_NE(r.output.find("| baseline | two-tower |"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("| qe-rec | qe-rec |"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Against the production baseline (two-tower)"), std::string::npos) << r.output;
 }
 
 TEST(Cli, MetricsRejectsBrokenPredictions) {

@@ -28,9 +28,34 @@ std::string with_ci(const Json& m, const char* key) {
   return s;
 }
 
+std::string signed_diff(const Json& d) {
+  if (!d.is_object() || !d.contains("diff") || !d["diff"].is_number()) return "-";
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%+.4f [%+.4f, %+.4f]", d["diff"].get<double>(), d["ci95"][0].get<double>(),
+                d["ci95"][1].get<double>());
+  return buf;
+}
+
+const Json* stage_metrics(const std::vector<ReportStage>& stages, const std::string& model) {
+  for (const auto& s : stages)
+    if (s.model == model) return &s.metrics;
+  return nullptr;
+}
+
+// (stage - baseline) / (oracle - baseline) in GAUC, as text.
+std::string gap_closed(const Json& stage, const Json& base) {
+  if (!stage.contains("oracle") || !stage["gauc"].is_number() || !base["gauc"].is_number()) return "-";
+  const double gap = stage["oracle"]["gauc"].get<double>() - base["gauc"].get<double>();
+  if (!(gap > 0)) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * (stage["gauc"].get<double>() - base["gauc"].get<double>()) / gap);
+  return buf;
+}
+
 }  // namespace
 
-std::string report_markdown(const std::string& title, const std::vector<ReportStage>& stages) {
+std::string report_markdown(const std::string& title, const std::vector<ReportStage>& stages,
+                            const std::string& baseline_model) {
   std::string md = "# " + title + "\n\nTest split; 95% bootstrap intervals over requests in brackets.\n\n";
   md += "| stage | model | GAUC | Recall@3 | NDCG@3 | MRR | error rate |\n|---|---|---|---|---|---|---|\n";
   const Json* oracle = nullptr;
@@ -43,6 +68,26 @@ std::string report_markdown(const std::string& title, const std::vector<ReportSt
   if (oracle)
     md += "| oracle | true click probabilities | " + num(*oracle, "gauc") + " | " + num(*oracle, "recall@3") +
           " | " + num(*oracle, "ndcg@3") + " | - | - |\n";
+  // Paired differences to the production baseline: the same test requests, resampled together.
+  const Json* base = baseline_model.empty() ? nullptr : stage_metrics(stages, baseline_model);
+  bool any_paired = false;
+  for (const auto& s : stages) any_paired = any_paired || s.paired.is_object();
+  if (base && any_paired) {
+    md += "\n## Against the production baseline (" + baseline_model +
+          ")\n\nDifference on the same test requests, 95% paired-bootstrap interval in brackets; gap closed = "
+          "(stage - baseline) / (oracle - baseline) in GAUC.\n\n"
+          "| stage | model | ΔGAUC | ΔRecall@3 | ΔNDCG@3 | cold-intent ΔRecall@3 | gap closed |\n"
+          "|---|---|---|---|---|---|---|\n";
+    for (const auto& s : stages) {
+      if (!s.paired.is_object()) continue;
+      const Json cold = s.paired.contains("segments") && s.paired["segments"].contains("cold_intent")
+                            ? s.paired["segments"]["cold_intent"]["recall@3"]
+                            : Json();
+      md += "| " + s.name + " | " + s.model + " | " + signed_diff(s.paired["gauc"]) + " | " +
+            signed_diff(s.paired["recall@3"]) + " | " + signed_diff(s.paired["ndcg@3"]) + " | " +
+            signed_diff(cold) + " | " + gap_closed(s.metrics, *base) + " |\n";
+    }
+  }
   // Segments of the last stage: where the model is weakest.
   if (!stages.empty() && stages.back().metrics.contains("segments")) {
     md += "\n## Segments (" + stages.back().name +
@@ -55,15 +100,20 @@ std::string report_markdown(const std::string& title, const std::vector<ReportSt
 }
 
 void write_report(const std::string& dir, const std::string& title, const std::vector<ReportStage>& stages,
-                  const Json& extra) {
+                  const Json& extra, const std::string& baseline_model) {
   Json j = Json::object();
   j["title"] = title;
   Json arr = Json::array();
-  for (const auto& s : stages) arr.push_back({{"name", s.name}, {"model", s.model}, {"metrics", s.metrics}});
+  for (const auto& s : stages) {
+    Json st = {{"name", s.name}, {"model", s.model}, {"metrics", s.metrics}};
+    if (s.paired.is_object()) st["paired_vs_baseline"] = s.paired;
+    arr.push_back(std::move(st));
+  }
+  if (!baseline_model.empty()) j["baseline_model"] = baseline_model;
   j["stages"] = std::move(arr);
   for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
   write_json_file((std::filesystem::path(dir) / "report.json").string(), j);
-  write_file_atomic((std::filesystem::path(dir) / "report.md").string(), report_markdown(title, stages));
+  write_file_atomic((std::filesystem::path(dir) / "report.md").string(), report_markdown(title, stages, baseline_model));
 }
 
 }  // namespace rgalign

@@ -1,4 +1,6 @@
-// Reports for align/demo: report.json ({"stages": [{name, metrics}], ...}) and report.md (a metric table).
+// Reports for align/demo: report.json ({"stages": [{name, model, metrics, paired_vs_baseline}], ...}) and
+// report.md (a metric table, then the paired differences to the production baseline and the share of the
+// baseline-to-oracle GAUC gap each stage closes).
 #pragma once
 
 #include <string>
@@ -12,11 +14,14 @@ struct ReportStage {
   std::string name;   // baseline | qe-rec | rga-sft | rga-dpo | rga-cl | rga-calibrated
   std::string model;  // what produced it, e.g. "popularity"
   Json metrics;       // metrics_to_json() of the test split
+  Json paired;        // paired_comparison() against the production baseline (null when not compared)
 };
 
 // Writes report.json and report.md into `dir`, atomically. `extra` is merged into report.json.
+// `baseline_model` names the stage the paired differences are against (e.g. "two-tower").
 void write_report(const std::string& dir, const std::string& title, const std::vector<ReportStage>& stages,
-                  const Json& extra = Json::object());
-std::string report_markdown(const std::string& title, const std::vector<ReportStage>& stages);
+                  const Json& extra = Json::object(), const std::string& baseline_model = "");
+std::string report_markdown(const std::string& title, const std::vector<ReportStage>& stages,
+                            const std::string& baseline_model = "");
 
 }  // namespace rgalign
