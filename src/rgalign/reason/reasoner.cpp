@@ -105,8 +105,20 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
       s.erase(s.begin(), s.end() - opt.max_prompt_tokens);
     if (s.empty()) throw InputError("latent queries", "a prompt encodes to no tokens");
   }
-  // Similar lengths batch together (less padding).
-  std::stable_sort(todo.begin(), todo.end(), [&](size_t a, size_t b) { return ids[a].size() < ids[b].size(); });
+  // Similar lengths batch together (less padding), longest first: each batch's buffers then fit in the heap
+  // space the previous, larger batch freed (in increasing order the heap fragments and grows with every batch).
+  std::stable_sort(todo.begin(), todo.end(), [&](size_t a, size_t b) { return ids[a].size() > ids[b].size(); });
+  // Computed entries reach the cache in bulk: small long-lived allocations made between batches would split
+  // the heap space the batch buffers free, and the heap would grow with every batch.
+  std::vector<size_t> pending;
+  pending.reserve(std::min<size_t>(todo.size(), 8192));
+  auto store = [&]() {
+    if (!cache) return;
+    for (size_t i : pending)
+      cache->put(keys[i], lp + static_cast<int64_t>(i) * H, mp + static_cast<int64_t>(i) * H, out.texts[i]);
+    cache->flush();
+    pending.clear();
+  };
   std::unique_ptr<Progress> progress;
   if (!label.empty() && !todo.empty()) progress = std::make_unique<Progress>(label, todo.size(), "prompts");
   c10::InferenceMode guard;
@@ -141,14 +153,14 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
       const float* m = mean.data_ptr<float>() + static_cast<int64_t>(k) * H;
       std::copy(l, l + H, lp + static_cast<int64_t>(i) * H);
       std::copy(m, m + H, mp + static_cast<int64_t>(i) * H);
-      if (cache) cache->put(keys[i], l, m, out.texts[i]);
+      pending.push_back(i);
     }
     out.computed += static_cast<int64_t>(batch.size());
-    if (cache && out.computed % 8192 < static_cast<int64_t>(batch.size())) cache->flush();
+    if (pending.size() >= 8192) store();  // a killed run keeps what was stored
     if (progress) progress->advance(batch.size());
   }
   if (progress) progress->finish();
-  if (cache) cache->flush();
+  store();
   for (size_t i : repeats) {
     const size_t src = first.at(keys[i]);
     out.last[static_cast<int64_t>(i)] = out.last[static_cast<int64_t>(src)];
