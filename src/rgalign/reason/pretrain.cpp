@@ -16,6 +16,7 @@
 #include "rgalign/llm/decoder.h"
 #include "rgalign/rank/run_dir.h"
 #include "rgalign/reason/corpus.h"
+#include "rgalign/reason/latent_inputs.h"
 #include "rgalign/text/sentencepiece_tokenizer.h"
 
 namespace rgalign {
@@ -143,6 +144,8 @@ ReasonerPretrainResult run_reasoner_pretrain(const ReasonerPretrainOptions& opt)
     throw InputError(data.split_path("valid"), "no validation requests: perplexity needs some");
   make_dirs(opt.out);
   fs::remove(fs::path(opt.out) / "metrics.jsonl");
+  // Latent queries of a checkpoint this run replaces can never be served again (their keys hold its hash).
+  fs::remove_all(default_latent_cache(opt.out));
   spdlog::info("reasoner corpus: {} training documents, {} validation prompts", corpus.train.size(),
                corpus.valid.size());
 
