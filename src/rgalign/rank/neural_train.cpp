@@ -49,6 +49,11 @@ void validate_options(const TrainOptions& o) {
                      "pretrain the built-in one with `rgalign reasoner pretrain --data DIR --out DIR`");
   if (o.latent_tokens < 0) throw InputError("--latent-tokens", "must be >= 0");
   parse_pooling(o.pooling);
+  if (o.model != "qe-rec" && (o.no_query_tower || o.no_intent_text || o.pooling != "last" ||
+                              o.latent_tokens != 0 || !o.cache.empty()))
+    spdlog::warn("--pooling, --no-query-tower, --no-intent-text, --latent-tokens and --cache apply to qe-rec "
+                 "only; ignored for {}",
+                 o.model);
 }
 
 double lr_at(const TrainOptions& o, int64_t step, int64_t total) {
@@ -69,6 +74,32 @@ torch::Tensor reference_logits(const Scorer& ref, const std::vector<Request>& rs
     for (size_t k = 0; k < scores[i].size(); ++k)
       p[static_cast<int64_t>(i) * c_max + static_cast<int64_t>(k)] = scores[i][k];
   return out;
+}
+
+// QE-Rec's reasoner inputs: the latent queries of the training and validation requests (through the cache) go
+// into the encodings, the reasoner's identity into the config; returns the intent-text embeddings [I, E]
+// (undefined with --no-intent-text).
+torch::Tensor attach_latent_inputs(const TrainOptions& opt, const Dataset& data, const std::vector<Request>& train,
+                                   const std::vector<Request>& valid, EncodedRequests& train_t,
+                                   EncodedRequests& valid_t, RankerConfig& cfg) {
+  auto reasoner = Reasoner::load(opt.reasoner);
+  cfg.reasoner = fs::absolute(opt.reasoner).string();
+  cfg.reasoner_hash = reasoner->checkpoint_hash();
+  cfg.pooling = opt.pooling;
+  cfg.latent_tokens = opt.latent_tokens;
+  cfg.latent_cache = fs::absolute(opt.cache.empty() ? default_latent_cache(opt.reasoner) : opt.cache).string();
+  LatentCache cache(cfg.latent_cache, reasoner->hidden_size());
+  const Pooling pooling = parse_pooling(opt.pooling);
+  if (!opt.no_query_tower) {
+    cfg.query_dim = reasoner->hidden_size();
+    train_t.all.query = request_latents(*reasoner, &cache, train, data.schema(), pooling, opt.latent_tokens,
+                                        "latent queries (train)");
+    valid_t.all.query = request_latents(*reasoner, &cache, valid, data.schema(), pooling, opt.latent_tokens,
+                                        "latent queries (valid)");
+  }
+  if (opt.no_intent_text) return torch::Tensor();
+  cfg.intent_text_dim = reasoner->hidden_size();
+  return intent_latents(*reasoner, &cache, data.catalog(), pooling);
 }
 
 }  // namespace
@@ -148,27 +179,7 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
 
   RankerConfig cfg;
   torch::Tensor intent_latent;  // [I, E] (qe-rec with intent text)
-  if (opt.model == "qe-rec") {
-    auto reasoner = Reasoner::load(opt.reasoner);
-    cfg.reasoner = fs::absolute(opt.reasoner).string();
-    cfg.reasoner_hash = reasoner->checkpoint_hash();
-    cfg.pooling = opt.pooling;
-    cfg.latent_tokens = opt.latent_tokens;
-    cfg.latent_cache = fs::absolute(opt.cache.empty() ? default_latent_cache(opt.reasoner) : opt.cache).string();
-    LatentCache cache(cfg.latent_cache, reasoner->hidden_size());
-    const Pooling pooling = parse_pooling(opt.pooling);
-    if (!opt.no_query_tower) {
-      cfg.query_dim = reasoner->hidden_size();
-      train_t.all.query =
-          request_latents(*reasoner, &cache, train, data.schema(), pooling, opt.latent_tokens, "latent queries (train)");
-      valid_t.all.query =
-          request_latents(*reasoner, &cache, valid, data.schema(), pooling, opt.latent_tokens, "latent queries (valid)");
-    }
-    if (!opt.no_intent_text) {
-      cfg.intent_text_dim = reasoner->hidden_size();
-      intent_latent = intent_latents(*reasoner, &cache, data.catalog(), pooling);
-    }
-  }
+  if (opt.model == "qe-rec") intent_latent = attach_latent_inputs(opt, data, train, valid, train_t, valid_t, cfg);
   cfg.model = opt.model;
   cfg.single_cardinalities = enc.single_cardinalities();
   cfg.multi_cardinalities = enc.multi_cardinalities();

@@ -21,7 +21,7 @@ std::string help_centre_entry(const Intent& intent) {
 
 namespace {
 
-// Every k-th request's prompt so that at most `limit` are kept, spread over the whole split.
+// At most `limit` requests' prompts, spread evenly over the whole split.
 std::vector<std::string> sampled_prompts(const Dataset& data, const std::string& split, int64_t limit,
                                          BadInputPolicy policy) {
   std::vector<std::string> out;
@@ -33,12 +33,12 @@ std::vector<std::string> sampled_prompts(const Dataset& data, const std::string&
     std::string line;
     while (std::getline(in, line)) ++lines;
   }
-  const int64_t stride = std::max<int64_t>(1, (lines + limit - 1) / limit);
   BadInputLog bad;
   RequestReader reader(path, data.schema(), data.catalog(), policy, &bad);
   Request r;
+  // Request i is kept when i * limit / lines steps up: `limit` requests evenly spaced (all when fewer).
   for (int64_t i = 0; reader.next(r); ++i)
-    if (i % stride == 0 && static_cast<int64_t>(out.size()) < limit)
+    if (lines <= limit || (i + 1) * limit / lines > i * limit / lines)
       out.push_back(render_prompt(r, data.schema()));
   bad.report(path);
   return out;
