@@ -125,7 +125,8 @@ Runner add_demo(CLI::App& app) {
     q.model = "qe-rec";
     q.reasoner = p.out;
     Evaluated e = train(q);
-    ReportStage stage{"qe-rec", "qe-rec", e.metrics, paired_comparison(baseline_groups, e.groups, MetricsOptions())};
+    ReportStage stage{"qe-rec", "qe-rec", e.metrics,
+                      paired_comparison(baseline_groups, e.groups, MetricsOptions())};
     extra["qe_rec_vs_text_bow"] = paired_comparison(text_bow_groups, e.groups, MetricsOptions());
     stages.push_back(std::move(stage));
 

@@ -6,7 +6,8 @@
 namespace rgalign::cli {
 
 Runner add_reasoner(CLI::App& app) {
-  auto* sub = app.add_subcommand("reasoner", "The reasoner: pretrain the built-in one, precompute latent queries");
+  auto* sub =
+      app.add_subcommand("reasoner", "The reasoner: pretrain the built-in one, precompute latent queries");
   sub->require_subcommand(1);
   auto pretrain = std::make_shared<ReasonerPretrainOptions>();
   auto* p = sub->add_subcommand(

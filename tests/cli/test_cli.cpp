@@ -67,15 +67,16 @@ TEST(Cli, SimulateTrainEvalMetrics) {
 TEST(Cli, ReasonerPretrainEmbedThenQeRecAgainstTheBaseline) {
   test::TempDir dir;
   const std::string data = dir.file("data"), reasoner = dir.file("reasoner");
-  ASSERT_EQ(run_rgalign("simulate --out " + data + " --users 200 --weeks 3 --markets SG,BR --seed 5").exit_code,
-            0);
+  ASSERT_EQ(
+      run_rgalign("simulate --out " + data + " --users 200 --weeks 3 --markets SG,BR --seed 5").exit_code, 0);
   auto pre = run_rgalign("reasoner pretrain --data " + data + " --out " + reasoner +
                          " --vocab-size 1200 --hidden-size 32 --layers 1 --heads 2 --kv-heads 1"
                          " --intermediate-size 64 --seq-len 64 --steps 30 --eval-every 10"
                          " --max-train-prompts 200 --threads 1");
   ASSERT_EQ(pre.exit_code, 0) << pre.output;
   EXPECT_NE(pre.output.find("validation perplexity"), std::string::npos);
-  auto emb = run_rgalign("reasoner embed --data " + data + " --reasoner " + reasoner + " --splits valid,test");
+  auto emb =
+      run_rgalign("reasoner embed --data " + data + " --reasoner " + reasoner + " --splits valid,test");
   ASSERT_EQ(emb.exit_code, 0) << emb.output;
   EXPECT_NE(emb.output.find("prompts/s"), std::string::npos) << emb.output;
   auto again = run_rgalign("reasoner embed --data " + data + " --reasoner " + reasoner + " --splits test");

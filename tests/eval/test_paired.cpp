@@ -20,7 +20,8 @@ void two_models(double lift, GroupedScores& a, GroupedScores& b) {
     y[static_cast<size_t>(clicked)] = 1;
     for (int k = 0; k < 6; ++k) {
       s[static_cast<size_t>(k)] = static_cast<float>(rng.normal());
-      s2[static_cast<size_t>(k)] = s[static_cast<size_t>(k)] + (k == clicked ? static_cast<float>(lift) : 0.0f);
+      s2[static_cast<size_t>(k)] =
+          s[static_cast<size_t>(k)] + (k == clicked ? static_cast<float>(lift) : 0.0f);
     }
     const std::vector<std::string> seg = {g % 2 ? "market:SG" : "market:MY"};
     a.add_group(s, y, {}, seg);
@@ -59,7 +60,8 @@ TEST(Paired, ABetterModelHasAnIntervalAboveZeroAndTighterThanSeparateOnes) {
   EXPECT_LE(d["gauc"]["ci95"][0].get<double>(), d["gauc"]["diff"].get<double>());
   EXPECT_GE(d["gauc"]["ci95"][1].get<double>(), d["gauc"]["diff"].get<double>());
   const double paired_width = d["gauc"]["ci95"][1].get<double>() - d["gauc"]["ci95"][0].get<double>();
-  const double separate_width = (ma.ci95["gauc"].hi - ma.ci95["gauc"].lo) + (mb.ci95["gauc"].hi - mb.ci95["gauc"].lo);
+  const double separate_width =
+      (ma.ci95["gauc"].hi - ma.ci95["gauc"].lo) + (mb.ci95["gauc"].hi - mb.ci95["gauc"].lo);
   EXPECT_LT(paired_width, separate_width / 2);
 }
 

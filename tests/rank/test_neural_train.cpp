@@ -152,9 +152,10 @@ TEST_F(NeuralTrain, QeRecRefusesAChangedReasoner) {
                 ": the reasoner checkpoint changed since the ranker was trained (retrain the ranker on this "
                 "reasoner's latent queries)");
   o.reasoner = "";
-  EXPECT_EQ(test::error_of([&] { run_training(o); }),
-            "--reasoner: qe-rec needs a reasoner checkpoint directory (pretrain the built-in one with `rgalign "
-            "reasoner pretrain --data DIR --out DIR`)");
+  EXPECT_EQ(
+      test::error_of([&] { run_training(o); }),
+      "--reasoner: qe-rec needs a reasoner checkpoint directory (pretrain the built-in one with `rgalign "
+      "reasoner pretrain --data DIR --out DIR`)");
 }
 
 TEST_F(NeuralTrain, BadOptionsAreNamed) {

@@ -61,7 +61,8 @@ RankBatch batch() {
   b.labels = torch::tensor({{0.0f, 1.0f, 0.0f, 0.0f}, {1.0f, 0.0f, 0.0f, 0.0f}});
   b.bow = torch::tensor({{3, 7, 0}, {1, 0, 0}}, torch::kInt64);  // [2, 3]
   b.bow_mask = torch::tensor({{1.0f, 1.0f, 0.0f}, {1.0f, 0.0f, 0.0f}});
-  b.query = torch::tensor({{0.5f, -1.0f, 2.0f, 0.0f, 1.0f, 3.0f}, {-2.0f, 1.0f, 0.0f, 0.5f, -1.0f, 2.0f}});  // [2, E]
+  b.query = torch::tensor(
+      {{0.5f, -1.0f, 2.0f, 0.0f, 1.0f, 3.0f}, {-2.0f, 1.0f, 0.0f, 0.5f, -1.0f, 2.0f}});  // [2, E]
   return b;
 }
 
@@ -138,8 +139,8 @@ TEST(Rankers, TextBowGivesAnUnseenIntentARepresentationFromItsText) {
 }
 
 TEST(Rankers, QeRecGivesAnUnseenIntentARepresentationFromItsText) {
-  // Intents 8 and 9 were never trained: equal text embeddings give equal text parts of the intent tower, other
-  // text gives another representation, and the scores follow the text.
+  // Intents 8 and 9 were never trained: equal text embeddings give equal text parts of the intent tower,
+  // other text gives another representation, and the scores follow the text.
   torch::manual_seed(5);
   auto m = std::make_shared<QeRecRanker>(tiny_qe_rec());
   auto text = torch::randn({10, 6});
@@ -165,8 +166,9 @@ TEST(Rankers, QeRecAblationsDropTheirTowers) {
   auto no_text = std::make_shared<QeRecRanker>(tiny_qe_rec(true, false));
   torch::NoGradGuard g;
   EXPECT_TRUE(torch::equal(no_text->intent_tower(), no_text->named_parameters()["intents.weight"]));
-  EXPECT_EQ(test::error_of([&] { no_text->set_intent_text(torch::zeros({10, 6})); }).rfind(
-                "this QE-Rec has no intent text tower", 0),
+  EXPECT_EQ(test::error_of([&] {
+              no_text->set_intent_text(torch::zeros({10, 6}));
+            }).rfind("this QE-Rec has no intent text tower", 0),
             0u);
   auto no_query = std::make_shared<QeRecRanker>(tiny_qe_rec(false, true));
   RankBatch b = batch();
@@ -177,8 +179,9 @@ TEST(Rankers, QeRecAblationsDropTheirTowers) {
   RankBatch other = batch();
   other.query = other.query.flip(0);  // the query tower changes the scores
   EXPECT_FALSE(torch::allclose(full->forward(batch()), full->forward(other)));
-  EXPECT_EQ(test::error_of([&] { full->forward(b); }).rfind(
-                "QE-Rec needs the requests' latent-query embeddings", 0),
+  EXPECT_EQ(test::error_of([&] {
+              full->forward(b);
+            }).rfind("QE-Rec needs the requests' latent-query embeddings", 0),
             0u);
 }
 

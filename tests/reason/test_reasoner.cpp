@@ -105,8 +105,8 @@ TEST_F(ReasonerTest, AChangedCheckpointNeverServesStaleVectors) {
 
 TEST_F(ReasonerTest, EmbeddingsDoNotDependOnTheBatch) {
   auto r = Reasoner::load(dir_->file("reasoner"));
-  const std::vector<std::string> prompts = {"Market: SG", "Market: BR\n- Refund status: requested and waiting",
-                                            "Help centre"};
+  const std::vector<std::string> prompts = {
+      "Market: SG", "Market: BR\n- Refund status: requested and waiting", "Help centre"};
   LatentQueryOptions together;
   together.batch = 3;
   LatentQueries all = r->embed(prompts, together, nullptr);

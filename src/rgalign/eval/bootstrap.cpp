@@ -83,10 +83,10 @@ namespace {
 // Ratio statistics (gauc, recall@3, ndcg@3) of each model in each resample: out[b][m * 3 + s]. `c` holds the
 // models' contributions interleaved per group (c[g * models + m]); every model sees the same Poisson counts.
 //
-// Poisson bootstrap (Hanley & MacGibbon 2006; the usual form at scale): in each resample every group is counted
-// Poisson(1) times, which approximates multinomial resampling of n groups ever more closely as n grows. Groups
-// are visited in order and each resample keeps its own accumulators and random stream, so memory access is
-// sequential and the result does not depend on the thread count.
+// Poisson bootstrap (Hanley & MacGibbon 2006; the usual form at scale): in each resample every group is
+// counted Poisson(1) times, which approximates multinomial resampling of n groups ever more closely as n
+// grows. Groups are visited in order and each resample keeps its own accumulators and random stream, so
+// memory access is sequential and the result does not depend on the thread count.
 std::vector<std::vector<double>> resample(const std::vector<Contribution>& c, int models, int resamples,
                                           uint64_t seed, int threads) {
   const PoissonOne poisson;

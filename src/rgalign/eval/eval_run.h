@@ -27,7 +27,8 @@ struct EvalOptions {
     v("split", split, "split to evaluate");
     v("out", out, "metrics JSON to write", true);
     v("preds", preds, "also write per-request predictions (JSONL) here");
-    v("baseline", baseline, "run directory to compare against: adds \"paired\" (difference, paired-bootstrap 95% interval)");
+    v("baseline", baseline,
+      "run directory to compare against: adds \"paired\" (difference, paired-bootstrap 95% interval)");
     v("bootstrap", bootstrap, "bootstrap resamples for 95% intervals (0 = none)");
     v("seed", seed, "bootstrap seed");
     v("threads", threads, "CPU threads");

@@ -18,7 +18,8 @@ Json paired_comparison(const GroupedScores& a, const GroupedScores& b, const Met
   if (a.offsets() != b.offsets() || a.labels() != b.labels())
     throw InputError("paired comparison", "the two models were not scored on the same requests and labels");
   const auto sa = compute_group_stats(a, opt.threads), sb = compute_group_stats(b, opt.threads);
-  Json j = differences_json(paired_bootstrap(sa, sb, nullptr, opt.bootstrap_resamples, opt.seed, opt.threads));
+  Json j =
+      differences_json(paired_bootstrap(sa, sb, nullptr, opt.bootstrap_resamples, opt.seed, opt.threads));
   if (opt.segments) {
     Json seg = Json::object();
     for (const auto& [name, members] : a.segments())

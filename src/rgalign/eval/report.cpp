@@ -48,7 +48,8 @@ std::string gap_closed(const Json& stage, const Json& base) {
   const double gap = stage["oracle"]["gauc"].get<double>() - base["gauc"].get<double>();
   if (!(gap > 0)) return "-";
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * (stage["gauc"].get<double>() - base["gauc"].get<double>()) / gap);
+  std::snprintf(buf, sizeof buf, "%.1f%%",
+                100.0 * (stage["gauc"].get<double>() - base["gauc"].get<double>()) / gap);
   return buf;
 }
 
@@ -73,11 +74,12 @@ std::string report_markdown(const std::string& title, const std::vector<ReportSt
   bool any_paired = false;
   for (const auto& s : stages) any_paired = any_paired || s.paired.is_object();
   if (base && any_paired) {
-    md += "\n## Against the production baseline (" + baseline_model +
-          ")\n\nDifference on the same test requests, 95% paired-bootstrap interval in brackets; gap closed = "
-          "(stage - baseline) / (oracle - baseline) in GAUC.\n\n"
-          "| stage | model | ΔGAUC | ΔRecall@3 | ΔNDCG@3 | cold-intent ΔRecall@3 | gap closed |\n"
-          "|---|---|---|---|---|---|---|\n";
+    md +=
+        "\n## Against the production baseline (" + baseline_model +
+        ")\n\nDifference on the same test requests, 95% paired-bootstrap interval in brackets; gap closed = "
+        "(stage - baseline) / (oracle - baseline) in GAUC.\n\n"
+        "| stage | model | ΔGAUC | ΔRecall@3 | ΔNDCG@3 | cold-intent ΔRecall@3 | gap closed |\n"
+        "|---|---|---|---|---|---|---|\n";
     for (const auto& s : stages) {
       if (!s.paired.is_object()) continue;
       const Json cold = s.paired.contains("segments") && s.paired["segments"].contains("cold_intent")
@@ -113,7 +115,8 @@ void write_report(const std::string& dir, const std::string& title, const std::v
   j["stages"] = std::move(arr);
   for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
   write_json_file((std::filesystem::path(dir) / "report.json").string(), j);
-  write_file_atomic((std::filesystem::path(dir) / "report.md").string(), report_markdown(title, stages, baseline_model));
+  write_file_atomic((std::filesystem::path(dir) / "report.md").string(),
+                    report_markdown(title, stages, baseline_model));
 }
 
 }  // namespace rgalign

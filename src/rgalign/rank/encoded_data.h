@@ -21,7 +21,7 @@ struct RankBatch {
   torch::Tensor labels;      // [B, C] float32
   torch::Tensor bow;       // [B, Lp] int64 hashed n-grams of the request text (text-bow only; else undefined)
   torch::Tensor bow_mask;  // [B, Lp] float32
-  torch::Tensor query;     // [B, E] float32 latent-query embeddings (qe-rec with a query tower; else undefined)
+  torch::Tensor query;  // [B, E] float32 latent-query embeddings (qe-rec with a query tower; else undefined)
   int64_t size() const { return single.size(0); }
 };
 

@@ -28,9 +28,9 @@ std::vector<torch::Tensor> MutualAttentionImpl::forward(const std::vector<torch:
     kr.push_back(k_(x));
     vr.push_back(v_(x));
   }
-  auto qi = q_(per_intent), ki = k_(per_intent);                       // [I, T]
-  auto vi = v_(per_intent).index_select(0, flat).view({B, C, T});      // [B, C, T]
-  auto xi = per_intent.index_select(0, flat).view({B, C, T});          // [B, C, T]
+  auto qi = q_(per_intent), ki = k_(per_intent);                   // [I, T]
+  auto vi = v_(per_intent).index_select(0, flat).view({B, C, T});  // [B, C, T]
+  auto xi = per_intent.index_select(0, flat).view({B, C, T});      // [B, C, T]
 
   std::vector<torch::Tensor> out;
   // Request token a attends to the other request tokens and to the candidate's intent token.
@@ -38,8 +38,8 @@ std::vector<torch::Tensor> MutualAttentionImpl::forward(const std::vector<torch:
     std::vector<torch::Tensor> logits;  // each [B, C]
     for (int64_t b = 0; b < R; ++b)
       if (b != a) logits.push_back((qr[a] * kr[b]).sum(-1, /*keepdim=*/true).expand({B, C}) * scale);
-    logits.push_back(at_cand(torch::matmul(qr[a], ki.t())) * scale);  // [B, C]
-    auto w = torch::softmax(torch::stack(logits, /*dim=*/-1), /*dim=*/-1);  // [B, C, K-1]
+    logits.push_back(at_cand(torch::matmul(qr[a], ki.t())) * scale);                // [B, C]
+    auto w = torch::softmax(torch::stack(logits, /*dim=*/-1), /*dim=*/-1);          // [B, C, K-1]
     auto y = per_request[a].unsqueeze(1) + w.select(-1, R - 1).unsqueeze(-1) * vi;  // [B, C, T]
     int64_t slot = 0;
     for (int64_t b = 0; b < R; ++b)

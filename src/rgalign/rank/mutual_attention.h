@@ -1,8 +1,8 @@
-// Mutual attention among the QE-Rec tower outputs of each (request, candidate) pair: the user, query and intent
-// vectors are K tokens and each attends to the other K-1 (never to itself), single head, followed by a residual
-// connection and LayerNorm. Nothing of size K x K x T is built per pair: the projections run on the per-request
-// and per-intent tower outputs, request-to-intent scores come from one [B, I] product gathered at the
-// candidates, and the attended values are weighted sums of the projected rows.
+// Mutual attention among the QE-Rec tower outputs of each (request, candidate) pair: the user, query and
+// intent vectors are K tokens and each attends to the other K-1 (never to itself), single head, followed by a
+// residual connection and LayerNorm. Nothing of size K x K x T is built per pair: the projections run on the
+// per-request and per-intent tower outputs, request-to-intent scores come from one [B, I] product gathered at
+// the candidates, and the attended values are weighted sums of the projected rows.
 #pragma once
 
 #include <torch/torch.h>

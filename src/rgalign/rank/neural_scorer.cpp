@@ -57,8 +57,8 @@ void NeuralScorer::score_batch(const std::vector<Request>& rs, std::vector<std::
   if (name_ == "text-bow") add_request_bow(e, rs, schema_, TextBowOptions());
   std::lock_guard<std::mutex> lock(mu_);
   if (reasoner_)
-    e.all.query = request_latents(*reasoner_, cache_.get(), rs, schema_, parse_pooling(pooling_), latent_tokens_,
-                                  rs.size() > 1000 ? "latent queries" : "");
+    e.all.query = request_latents(*reasoner_, cache_.get(), rs, schema_, parse_pooling(pooling_),
+                                  latent_tokens_, rs.size() > 1000 ? "latent queries" : "");
   c10::InferenceMode guard;
   auto logits = model_->forward(e.all).contiguous();  // [B, C]
   const int64_t C = logits.size(1);

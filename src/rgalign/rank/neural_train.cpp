@@ -51,9 +51,10 @@ void validate_options(const TrainOptions& o) {
   parse_pooling(o.pooling);
   if (o.model != "qe-rec" && (o.no_query_tower || o.no_intent_text || o.pooling != "last" ||
                               o.latent_tokens != 0 || !o.cache.empty()))
-    spdlog::warn("--pooling, --no-query-tower, --no-intent-text, --latent-tokens and --cache apply to qe-rec "
-                 "only; ignored for {}",
-                 o.model);
+    spdlog::warn(
+        "--pooling, --no-query-tower, --no-intent-text, --latent-tokens and --cache apply to qe-rec "
+        "only; ignored for {}",
+        o.model);
 }
 
 double lr_at(const TrainOptions& o, int64_t step, int64_t total) {
@@ -79,15 +80,16 @@ torch::Tensor reference_logits(const Scorer& ref, const std::vector<Request>& rs
 // QE-Rec's reasoner inputs: the latent queries of the training and validation requests (through the cache) go
 // into the encodings, the reasoner's identity into the config; returns the intent-text embeddings [I, E]
 // (undefined with --no-intent-text).
-torch::Tensor attach_latent_inputs(const TrainOptions& opt, const Dataset& data, const std::vector<Request>& train,
-                                   const std::vector<Request>& valid, EncodedRequests& train_t,
-                                   EncodedRequests& valid_t, RankerConfig& cfg) {
+torch::Tensor attach_latent_inputs(const TrainOptions& opt, const Dataset& data,
+                                   const std::vector<Request>& train, const std::vector<Request>& valid,
+                                   EncodedRequests& train_t, EncodedRequests& valid_t, RankerConfig& cfg) {
   auto reasoner = Reasoner::load(opt.reasoner);
   cfg.reasoner = fs::absolute(opt.reasoner).string();
   cfg.reasoner_hash = reasoner->checkpoint_hash();
   cfg.pooling = opt.pooling;
   cfg.latent_tokens = opt.latent_tokens;
-  cfg.latent_cache = fs::absolute(opt.cache.empty() ? default_latent_cache(opt.reasoner) : opt.cache).string();
+  cfg.latent_cache =
+      fs::absolute(opt.cache.empty() ? default_latent_cache(opt.reasoner) : opt.cache).string();
   LatentCache cache(cfg.latent_cache, reasoner->hidden_size());
   const Pooling pooling = parse_pooling(opt.pooling);
   if (!opt.no_query_tower) {
@@ -179,7 +181,8 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
 
   RankerConfig cfg;
   torch::Tensor intent_latent;  // [I, E] (qe-rec with intent text)
-  if (opt.model == "qe-rec") intent_latent = attach_latent_inputs(opt, data, train, valid, train_t, valid_t, cfg);
+  if (opt.model == "qe-rec")
+    intent_latent = attach_latent_inputs(opt, data, train, valid, train_t, valid_t, cfg);
   cfg.model = opt.model;
   cfg.single_cardinalities = enc.single_cardinalities();
   cfg.multi_cardinalities = enc.multi_cardinalities();

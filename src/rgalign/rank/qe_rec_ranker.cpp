@@ -8,8 +8,8 @@ namespace rgalign {
 namespace {
 // LayerNorm (LLM hidden states have large, uneven scales) then a two-layer projection to the tower size.
 torch::nn::Sequential projection(int64_t in, int64_t out) {
-  return torch::nn::Sequential(torch::nn::LayerNorm(torch::nn::LayerNormOptions({in})), torch::nn::Linear(in, out),
-                               torch::nn::GELU(), torch::nn::Linear(out, out));
+  return torch::nn::Sequential(torch::nn::LayerNorm(torch::nn::LayerNormOptions({in})),
+                               torch::nn::Linear(in, out), torch::nn::GELU(), torch::nn::Linear(out, out));
 }
 }  // namespace
 
@@ -26,9 +26,9 @@ QeRecRanker::QeRecRanker(const RankerConfig& cfg)
   }
   attention_ = register_module("attention", MutualAttention(T));
   const int64_t parts = use_query_ ? 5 : 3;  // [u, q, i, u*i, q*i] or [u, i, u*i]
-  head_ = register_module("head", torch::nn::Sequential(torch::nn::Linear(parts * T, cfg.hidden_dim / 2),
-                                                        torch::nn::ReLU(),
-                                                        torch::nn::Linear(cfg.hidden_dim / 2, 1)));
+  head_ = register_module(
+      "head", torch::nn::Sequential(torch::nn::Linear(parts * T, cfg.hidden_dim / 2), torch::nn::ReLU(),
+                                    torch::nn::Linear(cfg.hidden_dim / 2, 1)));
 }
 
 void QeRecRanker::set_intent_text(const torch::Tensor& embeddings) {
@@ -40,11 +40,13 @@ void QeRecRanker::set_intent_text(const torch::Tensor& embeddings) {
 }
 
 torch::Tensor QeRecRanker::intent_tower() {
-  if (!use_intent_text_) return intents_->weight;              // [I, T]
+  if (!use_intent_text_) return intents_->weight;                     // [I, T]
   return intents_->weight + intent_text_->forward(intent_text_emb_);  // [I, T]
 }
 
-torch::Tensor QeRecRanker::query_tower(const torch::Tensor& query) { return query_->forward(query); }
+torch::Tensor QeRecRanker::query_tower(const torch::Tensor& query) {
+  return query_->forward(query);
+}
 
 torch::Tensor QeRecRanker::forward(const RankBatch& b) {
   std::vector<torch::Tensor> per_request = {user_(b)};  // [B, T]

@@ -1,8 +1,8 @@
 // QE-Rec, the three-tower Query-Enhanced ranker (DESIGN.md section 1): the production user tower (AutoInt +
 // MoE), a query tower projecting the reasoner's latent-query embedding, and an intent tower of the intent-id
-// embedding plus the projected embedding of the intent's text (so an intent never seen in training still has a
-// representation). The three tower outputs of each (request, candidate) pair meet in mutual attention, then an
-// MLP head over [u, q, i, u * i, q * i] gives the logit.
+// embedding plus the projected embedding of the intent's text (so an intent never seen in training still has
+// a representation). The three tower outputs of each (request, candidate) pair meet in mutual attention, then
+// an MLP head over [u, q, i, u * i, q * i] gives the logit.
 //
 // Ablations through the config: query_dim 0 drops the query tower, intent_text_dim 0 the intent text.
 #pragma once
@@ -20,7 +20,7 @@ class QeRecRanker : public Ranker {
   torch::Tensor forward(const RankBatch& b) override;
   // The intents' text embeddings [I, E], kept as a buffer and saved with the model.
   void set_intent_text(const torch::Tensor& embeddings);
-  torch::Tensor intent_tower();                         // [I, T]
+  torch::Tensor intent_tower();                           // [I, T]
   torch::Tensor query_tower(const torch::Tensor& query);  // [B, E] -> [B, T]
 
  private:

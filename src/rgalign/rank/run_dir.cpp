@@ -57,7 +57,8 @@ std::unique_ptr<Scorer> load_scorer(const std::string& run_dir, const Dataset& d
   if (model == "popularity")
     return std::make_unique<PopularityModel>(
         PopularityModel::load((fs::path(run_dir) / "model.json").string(), data));
-  if (model == "dnn" || model == "two-tower" || model == "text-bow" || model == "qe-rec") return NeuralScorer::load(run_dir, data);
+  if (model == "dnn" || model == "two-tower" || model == "text-bow" || model == "qe-rec")
+    return NeuralScorer::load(run_dir, data);
   throw InputError((fs::path(run_dir) / "run.json").string(), "unknown model \"" + model + "\"",
                    "this build knows popularity, dnn, two-tower, text-bow, qe-rec");
 }

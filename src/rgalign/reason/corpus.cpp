@@ -52,7 +52,8 @@ ReasonerCorpus build_reasoner_corpus(const Dataset& data, const CorpusOptions& o
     c.train.push_back(intent_document(in));
     c.train.push_back(help_centre_entry(in));
   }
-  for (auto& p : sampled_prompts(data, "train", opt.max_train_prompts, policy)) c.train.push_back(std::move(p));
+  for (auto& p : sampled_prompts(data, "train", opt.max_train_prompts, policy))
+    c.train.push_back(std::move(p));
   c.valid = sampled_prompts(data, "valid", opt.max_valid_prompts, policy);
   return c;
 }

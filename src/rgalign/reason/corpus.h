@@ -1,7 +1,8 @@
 // The built-in reasoner's pretraining corpus, from a dataset alone: the Knowledge Base's intent titles and
-// descriptions (as plain text and as help-centre entries) and the rendered prompts of training requests. Never
-// clicks, labels or truth: the reasoner plays a general-purpose language model before alignment. Validation
-// text is the rendered prompts of the validation split, so the reported perplexity is on unseen requests.
+// descriptions (as plain text and as help-centre entries) and the rendered prompts of training requests.
+// Never clicks, labels or truth: the reasoner plays a general-purpose language model before alignment.
+// Validation text is the rendered prompts of the validation split, so the reported perplexity is on unseen
+// requests.
 #pragma once
 
 #include <cstdint>

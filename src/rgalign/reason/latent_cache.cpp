@@ -20,7 +20,8 @@ constexpr int kCacheVersion = 1;
 }
 
 std::string latent_key(const std::string& checkpoint_hash, int max_new_tokens, const std::string& prompt) {
-  std::string material = "rgalign-latent/1\n" + checkpoint_hash + "\n" + std::to_string(max_new_tokens) + "\n";
+  std::string material =
+      "rgalign-latent/1\n" + checkpoint_hash + "\n" + std::to_string(max_new_tokens) + "\n";
   material += prompt;
   return sha256_hex(material);
 }
@@ -31,16 +32,17 @@ LatentCache::LatentCache(std::string dir, int64_t dim) : dir_(std::move(dir)), d
   const std::string index_path = (fs::path(dir_) / "index.json").string();
   if (!fs::exists(index_path)) return;
   Json index = read_json_file(index_path);
-  if (!index.is_object() || !index.contains("version") || !index.contains("dim") || !index.contains("shards") ||
-      !index["shards"].is_array())
+  if (!index.is_object() || !index.contains("version") || !index.contains("dim") ||
+      !index.contains("shards") || !index["shards"].is_array())
     throw InputError(index_path, "not a latent cache index (needs version, dim, shards)");
   if (index["version"] != kCacheVersion)
     throw InputError(index_path, "cache version " + index["version"].dump() + ", expected " +
                                      std::to_string(kCacheVersion));
   if (index["dim"] != dim_)
-    throw InputError(index_path, "cache holds vectors of size " + index["dim"].dump() + ", the reasoner gives " +
-                                     std::to_string(dim_),
-                     "use another --cache directory");
+    throw InputError(
+        index_path,
+        "cache holds vectors of size " + index["dim"].dump() + ", the reasoner gives " + std::to_string(dim_),
+        "use another --cache directory");
   for (const auto& s : index["shards"]) {
     if (!s.is_string()) throw InputError(index_path, "shard names must be strings");
     load_shard(s.get<std::string>());

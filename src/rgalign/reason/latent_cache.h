@@ -1,7 +1,7 @@
-// The latent-query cache: pooled reasoner embeddings (last-token and mean, both from one forward pass) and the
-// generated latent-query text, keyed by latent_key(): a hash of the reasoner's checkpoint hash, the generation
-// settings and the exact prompt. Repeated contexts cost nothing; a changed checkpoint changes every key, so it
-// never serves stale vectors.
+// The latent-query cache: pooled reasoner embeddings (last-token and mean, both from one forward pass) and
+// the generated latent-query text, keyed by latent_key(): a hash of the reasoner's checkpoint hash, the
+// generation settings and the exact prompt. Repeated contexts cost nothing; a changed checkpoint changes
+// every key, so it never serves stale vectors.
 //
 // On disk: shard-NNNNN.safetensors ("last" [n, H], "mean" [n, H] float32; metadata "keys" and "texts", JSON
 // arrays) and index.json ({"version", "dim", "shards": [...]}), each written atomically. A shard is written

@@ -26,7 +26,8 @@ LatentPrecomputeResult run_latent_precompute(const LatentPrecomputeOptions& opt)
     if (!data.has_split(s)) throw InputError(data.split_path(s), "split not found", "--splits names it");
   }
   auto reasoner = Reasoner::load(opt.reasoner, opt.device);
-  LatentCache cache(opt.cache.empty() ? default_latent_cache(opt.reasoner) : opt.cache, reasoner->hidden_size());
+  LatentCache cache(opt.cache.empty() ? default_latent_cache(opt.reasoner) : opt.cache,
+                    reasoner->hidden_size());
   LatentPrecomputeResult result;
   double seconds = 0;
   auto run = [&](const std::vector<std::string>& texts, int tokens, const std::string& label) {
@@ -54,8 +55,8 @@ LatentPrecomputeResult run_latent_precompute(const LatentPrecomputeOptions& opt)
   }
   result.prompts_per_s = seconds > 0 ? static_cast<double>(result.computed) / seconds : 0;
   spdlog::info("latent cache {}: {} entries; this run {} prompts, {} computed, {} cached ({} prompts/s)",
-               opt.cache.empty() ? default_latent_cache(opt.reasoner) : opt.cache, cache.size(), result.prompts,
-               result.computed, result.cached, human_count(result.prompts_per_s));
+               opt.cache.empty() ? default_latent_cache(opt.reasoner) : opt.cache, cache.size(),
+               result.prompts, result.computed, result.cached, human_count(result.prompts_per_s));
   return result;
 }
 

@@ -23,7 +23,8 @@ struct LatentPrecomputeOptions {
     v("reasoner", reasoner, "reasoner checkpoint directory", true);
     v("cache", cache, "latent cache directory (default <reasoner>/latent-cache)");
     v("splits", splits, "splits whose requests to embed (comma-separated)");
-    v("latent-tokens", latent_tokens, "latent-query tokens to generate per prompt (0 = embed the prompt alone)");
+    v("latent-tokens", latent_tokens,
+      "latent-query tokens to generate per prompt (0 = embed the prompt alone)");
     v("batch", batch, "prompts per forward pass");
     v("device", device, "cpu|cuda|cuda:N");
     v("threads", threads, "CPU threads");

@@ -58,25 +58,27 @@ void write_tokenizer_corpus(const std::vector<std::string>& docs, const std::str
   f.commit();
 }
 
-// The tokenizer learns from the first `max_docs` documents (all intents come first, then prompts): BPE training
-// time grows with the corpus, and a few thousand prompts already hold every template phrase.
+// The tokenizer learns from the first `max_docs` documents (all intents come first, then prompts): BPE
+// training time grows with the corpus, and a few thousand prompts already hold every template phrase.
 void train_tokenizer(const std::vector<std::string>& docs, const ReasonerPretrainOptions& o) {
   const std::string corpus = (fs::path(o.out) / "tokenizer-corpus.txt").string();
   const std::string prefix = (fs::path(o.out) / "tokenizer-tmp").string();
   const size_t max_docs = 6000;
   write_tokenizer_corpus(
-      std::vector<std::string>(docs.begin(), docs.begin() + static_cast<std::ptrdiff_t>(std::min(max_docs, docs.size()))),
+      std::vector<std::string>(docs.begin(),
+                               docs.begin() + static_cast<std::ptrdiff_t>(std::min(max_docs, docs.size()))),
       corpus);
   // BPE pieces may span spaces, so the prompts' fixed phrases ("Latest order status") become single tokens
-  // and prompts stay short (~170 tokens instead of ~400 with word-bounded pieces). One thread and no sampling of input sentences: the same corpus gives the same model.
-  // Relative paths, run inside `out`: the model file records them, and must not depend on where `out` is.
-  train_sentencepiece({"--input=tokenizer-corpus.txt", "--model_prefix=tokenizer-tmp",
-                       "--vocab_size=" + std::to_string(o.vocab_size), "--hard_vocab_limit=false",
-                       "--model_type=bpe", "--split_by_whitespace=false", "--max_sentencepiece_length=32",
-                       "--character_coverage=1.0", "--byte_fallback=true", "--unk_id=0", "--bos_id=1",
-                       "--eos_id=2", "--pad_id=-1", "--num_threads=1", "--shuffle_input_sentence=false",
-                       "--input_sentence_size=0", "--minloglevel=2"},
-                      fs::absolute(o.out).string());
+  // and prompts stay short (~170 tokens instead of ~400 with word-bounded pieces). One thread and no sampling
+  // of input sentences: the same corpus gives the same model. Relative paths, run inside `out`: the model
+  // file records them, and must not depend on where `out` is.
+  train_sentencepiece(
+      {"--input=tokenizer-corpus.txt", "--model_prefix=tokenizer-tmp",
+       "--vocab_size=" + std::to_string(o.vocab_size), "--hard_vocab_limit=false", "--model_type=bpe",
+       "--split_by_whitespace=false", "--max_sentencepiece_length=32", "--character_coverage=1.0",
+       "--byte_fallback=true", "--unk_id=0", "--bos_id=1", "--eos_id=2", "--pad_id=-1", "--num_threads=1",
+       "--shuffle_input_sentence=false", "--input_sentence_size=0", "--minloglevel=2"},
+      fs::absolute(o.out).string());
   fs::rename(prefix + ".model", fs::path(o.out) / "tokenizer.model");
   fs::remove(prefix + ".vocab");
   fs::remove(corpus);
@@ -102,9 +104,9 @@ torch::Tensor lm_loss(Decoder& model, const torch::Tensor& chunks) {
   const int64_t B = chunks.size(0), T = chunks.size(1);
   auto mask = torch::ones({B, T}, torch::kInt64);
   auto pos = torch::arange(T, torch::kInt64).unsqueeze(0).expand({B, T});
-  auto hidden = model.forward(chunks, mask, pos);                         // [B, T, H]
-  auto logits = model.logits(hidden.narrow(1, 0, T - 1));                 // [B, T-1, V]
-  auto target = chunks.narrow(1, 1, T - 1).reshape({-1});                 // [B*(T-1)]
+  auto hidden = model.forward(chunks, mask, pos);          // [B, T, H]
+  auto logits = model.logits(hidden.narrow(1, 0, T - 1));  // [B, T-1, V]
+  auto target = chunks.narrow(1, 1, T - 1).reshape({-1});  // [B*(T-1)]
   return torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}), target);
 }
 
@@ -125,7 +127,8 @@ double perplexity(Decoder& model, const torch::Tensor& chunks, int64_t batch) {
 double lr_at(const ReasonerPretrainOptions& o, int64_t step) {
   const auto warm = std::max<int64_t>(1, static_cast<int64_t>(o.warmup * o.steps));
   if (step < warm) return o.lr * static_cast<double>(step + 1) / static_cast<double>(warm);
-  const double p = static_cast<double>(step - warm) / static_cast<double>(std::max<int64_t>(1, o.steps - warm));
+  const double p =
+      static_cast<double>(step - warm) / static_cast<double>(std::max<int64_t>(1, o.steps - warm));
   return o.lr * (0.1 + 0.9 * 0.5 * (1.0 + std::cos(M_PI * p)));  // cosine to 10% of the peak
 }
 
@@ -244,11 +247,12 @@ ReasonerPretrainResult run_reasoner_pretrain(const ReasonerPretrainOptions& opt)
                       {"parameters", n_params},
                       {"train_tokens", train_tokens},
                       {"tokens_per_s", result.tokens_per_s}};
-  write_run_json(opt.out, "reasoner pretrain", "reasoner", config,
-                 {(fs::path(opt.data) / "schema.yaml").string(), (fs::path(opt.data) / "intents.jsonl").string(),
-                  data.split_path("train"), data.split_path("valid")});
-  spdlog::info("reasoner saved to {}: validation perplexity {:.1f} -> {:.2f}", opt.out, result.first_valid_ppl,
-               result.final_valid_ppl);
+  write_run_json(
+      opt.out, "reasoner pretrain", "reasoner", config,
+      {(fs::path(opt.data) / "schema.yaml").string(), (fs::path(opt.data) / "intents.jsonl").string(),
+       data.split_path("train"), data.split_path("valid")});
+  spdlog::info("reasoner saved to {}: validation perplexity {:.1f} -> {:.2f}", opt.out,
+               result.first_valid_ppl, result.final_valid_ppl);
   return result;
 }
 

@@ -1,7 +1,7 @@
 // `rgalign reasoner pretrain`: the built-in reasoner. A small Llama-architecture decoder with a SentencePiece
-// tokenizer trained on the dataset's text (reason/corpus.h), pretrained as a causal language model and saved in
-// the Hugging Face layout (config.json, model.safetensors, tokenizer.model), so the engine and transformers
-// load it like any checkpoint. Deterministic for a seed on a fixed thread count.
+// tokenizer trained on the dataset's text (reason/corpus.h), pretrained as a causal language model and saved
+// in the Hugging Face layout (config.json, model.safetensors, tokenizer.model), so the engine and
+// transformers load it like any checkpoint. Deterministic for a seed on a fixed thread count.
 #pragma once
 
 #include <cstdint>

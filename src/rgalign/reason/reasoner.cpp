@@ -106,8 +106,10 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
     if (s.empty()) throw InputError("latent queries", "a prompt encodes to no tokens");
   }
   // Similar lengths batch together (less padding), longest first: each batch's buffers then fit in the heap
-  // space the previous, larger batch freed (in increasing order the heap fragments and grows with every batch).
-  std::stable_sort(todo.begin(), todo.end(), [&](size_t a, size_t b) { return ids[a].size() > ids[b].size(); });
+  // space the previous, larger batch freed (in increasing order the heap fragments and grows with every
+  // batch).
+  std::stable_sort(todo.begin(), todo.end(),
+                   [&](size_t a, size_t b) { return ids[a].size() > ids[b].size(); });
   // Computed entries reach the cache in bulk: small long-lived allocations made between batches would split
   // the heap space the batch buffers free, and the heap would grow with every batch.
   std::vector<size_t> pending;
@@ -145,8 +147,10 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
     mask = mask.to(device_);
     pos = pos.to(device_);
     auto hidden = model_->forward(tid, mask, pos);  // [b, T, H]
-    auto last = pool_hidden(hidden, mask, Pooling::kLast, false).to(torch::kCPU, torch::kFloat32).contiguous();
-    auto mean = pool_hidden(hidden, mask, Pooling::kMean, false).to(torch::kCPU, torch::kFloat32).contiguous();
+    auto last =
+        pool_hidden(hidden, mask, Pooling::kLast, false).to(torch::kCPU, torch::kFloat32).contiguous();
+    auto mean =
+        pool_hidden(hidden, mask, Pooling::kMean, false).to(torch::kCPU, torch::kFloat32).contiguous();
     for (size_t k = 0; k < batch.size(); ++k) {
       const size_t i = todo[start + k];
       const float* l = last.data_ptr<float>() + static_cast<int64_t>(k) * H;
@@ -169,10 +173,11 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
     ++out.cached;
   }
   if (!label.empty())
-    spdlog::info("{}: {} prompts, {} from the cache, {} computed ({} prompts/s)", label, messages.size(),
-                 out.cached, out.computed,
-                 human_count(progress ? static_cast<double>(out.computed) / std::max(1e-9, progress->elapsed_s())
-                                      : 0.0));
+    spdlog::info(
+        "{}: {} prompts, {} from the cache, {} computed ({} prompts/s)", label, messages.size(), out.cached,
+        out.computed,
+        human_count(progress ? static_cast<double>(out.computed) / std::max(1e-9, progress->elapsed_s())
+                             : 0.0));
   return out;
 }
 

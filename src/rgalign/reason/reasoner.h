@@ -19,15 +19,15 @@
 namespace rgalign {
 
 struct LatentQueryOptions {
-  int max_new_tokens = 0;  // 0: the prompt alone is embedded (no text generated)
-  int batch = 32;          // prompts per forward pass
+  int max_new_tokens = 0;        // 0: the prompt alone is embedded (no text generated)
+  int batch = 32;                // prompts per forward pass
   int max_prompt_tokens = 1024;  // longer prompts keep their last tokens
 };
 
 struct LatentQueries {
-  torch::Tensor last, mean;         // [N, H] float32
-  std::vector<std::string> texts;   // generated latent-query text per prompt ("" without generation)
-  int64_t computed = 0, cached = 0; // how many came from the model and from the cache
+  torch::Tensor last, mean;          // [N, H] float32
+  std::vector<std::string> texts;    // generated latent-query text per prompt ("" without generation)
+  int64_t computed = 0, cached = 0;  // how many came from the model and from the cache
 };
 
 class Reasoner {

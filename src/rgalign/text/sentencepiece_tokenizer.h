@@ -23,8 +23,8 @@ class SentencePieceTokenizer : public Tokenizer {
 };
 
 // Trains a SentencePiece model in the rgalign-spm-train process; args as spm_train takes them
-// ({"--input=f", "--model_prefix=p", "--vocab_size=800"}). With `workdir`, the process runs there, so relative
-// paths keep the model file (which records its input and prefix) free of absolute paths.
+// ({"--input=f", "--model_prefix=p", "--vocab_size=800"}). With `workdir`, the process runs there, so
+// relative paths keep the model file (which records its input and prefix) free of absolute paths.
 void train_sentencepiece(const std::vector<std::string>& args, const std::string& workdir = "");
 
 }  // namespace rgalign
