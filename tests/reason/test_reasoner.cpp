@@ -11,7 +11,6 @@
 #include "rgalign/common/json_util.h"
 #include "rgalign/llm/decoder.h"
 #include "rgalign/reason/reasoner.h"
-#include "rgalign/sim/world.h"
 #include "support/test_support.h"
 #include "support/tiny_reasoner.h"
 
@@ -24,14 +23,8 @@ class ReasonerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
-    sim::WorldOptions w;
-    w.out = dir_->file("data");
-    w.users = 200;
-    w.weeks = 3;
-    w.markets = {"SG", "BR"};
-    w.seed = 4;
-    sim::generate_world(w);
-    result_ = run_reasoner_pretrain(test::tiny_reasoner_options(w.out, dir_->file("reasoner")));
+    test::write_small_world(dir_->file("data"), 200, 4);
+    result_ = run_reasoner_pretrain(test::tiny_reasoner_options(dir_->file("data"), dir_->file("reasoner")));
   }
   static void TearDownTestSuite() { delete dir_; }
   static test::TempDir* dir_;

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "rgalign/sim/world.h"
+
 namespace rgalign::test {
 
 TempDir::TempDir() {
@@ -27,6 +29,16 @@ TempDir::~TempDir() {
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
+}
+
+void write_small_world(const std::string& dir, int users, uint64_t seed) {
+  sim::WorldOptions w;
+  w.out = dir;
+  w.users = users;
+  w.weeks = 3;
+  w.markets = {"SG", "BR"};
+  w.seed = seed;
+  sim::generate_world(w);
 }
 
 void write_tiny_dataset(const std::string& dir) {

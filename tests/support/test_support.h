@@ -1,6 +1,7 @@
 // Shared test helpers: temporary directories, tiny datasets, running the CLI.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "rgalign/data/dataset.h"
@@ -23,6 +24,9 @@ void write_text(const std::string& path, const std::string& text);
 
 // A three-feature dataset with markets SG (3 intents, one valid only from ts 2000) and MY (1 intent).
 void write_tiny_dataset(const std::string& dir);
+
+// A simulated world of `users` users over 3 weeks in markets SG and BR: small enough for training tests.
+void write_small_world(const std::string& dir, int users, uint64_t seed);
 
 // Calls `f` and returns the InputError message it throws ("" when nothing is thrown).
 template <class F>
