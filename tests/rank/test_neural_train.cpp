@@ -120,7 +120,6 @@ TEST_F(NeuralTrain, QeRecAblationsTrain) {
     EXPECT_EQ(cfg["query_dim"].get<int>() == 0, o.no_query_tower) << flag;
     EXPECT_EQ(cfg["intent_text_dim"].get<int>() == 0, o.no_intent_text) << flag;
     EXPECT_EQ(cfg["pooling"], o.pooling) << flag;
-    EXPECT_EQ(cfg["intent_id_dropout"].get<double>(), o.no_intent_text ? 0.0 : o.intent_id_dropout) << flag;
   }
 }
 

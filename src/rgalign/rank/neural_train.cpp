@@ -90,7 +90,6 @@ torch::Tensor attach_latent_inputs(const TrainOptions& opt, const Dataset& data,
   cfg.reasoner_hash = reasoner->checkpoint_hash();
   cfg.pooling = opt.pooling;
   cfg.latent_tokens = opt.latent_tokens;
-  cfg.intent_id_dropout = opt.no_intent_text ? 0.0 : opt.intent_id_dropout;
   cfg.latent_cache =
       fs::absolute(opt.cache.empty() ? default_latent_cache(opt.reasoner) : opt.cache).string();
   LatentCache cache(cfg.latent_cache, reasoner->hidden_size());
