@@ -161,33 +161,6 @@ TEST(Rankers, QeRecGivesAnUnseenIntentARepresentationFromItsText) {
   EXPECT_NE(before[0][1].item<float>(), after[0][1].item<float>());        // intent 9 follows its text
 }
 
-TEST(Rankers, QeRecIntentsNeverSeenInTrainingAreTheirTextAlone) {
-  torch::manual_seed(7);
-  RankerConfig cfg = tiny_qe_rec();
-  cfg.intent_id_dropout = 0.5;
-  auto m = std::make_shared<QeRecRanker>(cfg);
-  m->set_intent_text(torch::randn({10, 6}));
-  auto seen = torch::ones({10});
-  seen[9] = 0;
-  m->set_intent_seen(seen);
-  torch::NoGradGuard g;
-  m->eval();
-  auto id = m->named_parameters()["intents.weight"];
-  auto text_part = m->intent_tower() - id;  // [I, T] with every seen id part present
-  m->set_intent_seen(torch::zeros({10}));
-  auto text_only = m->intent_tower();  // no id part at all
-  EXPECT_TRUE(torch::allclose(text_part.narrow(0, 0, 9), text_only.narrow(0, 0, 9), 1e-6, 1e-6));
-  EXPECT_TRUE(torch::allclose(text_part[9] + id[9], text_only[9], 1e-6, 1e-6));  // unseen: no id part
-  // Training mode drops whole id embeddings at random (about half here), never in evaluation.
-  m->set_intent_seen(torch::ones({10}));
-  m->train();
-  auto dropped = (m->intent_tower() - text_only).abs().sum(1).eq(0).sum().item<int64_t>();
-  EXPECT_GT(dropped, 0);
-  EXPECT_LT(dropped, 10);
-  m->eval();
-  EXPECT_EQ((m->intent_tower() - text_only).abs().sum(1).eq(0).sum().item<int64_t>(), 0);
-}
-
 TEST(Rankers, QeRecAblationsDropTheirTowers) {
   torch::manual_seed(6);
   auto no_text = std::make_shared<QeRecRanker>(tiny_qe_rec(true, false));

@@ -48,8 +48,6 @@ void validate_options(const TrainOptions& o) {
     throw InputError("--reasoner", "qe-rec needs a reasoner checkpoint directory",
                      "pretrain the built-in one with `rgalign reasoner pretrain --data DIR --out DIR`");
   if (o.latent_tokens < 0) throw InputError("--latent-tokens", "must be >= 0");
-  if (!(o.intent_id_dropout >= 0 && o.intent_id_dropout < 1))
-    throw InputError("--intent-id-dropout", "must be in [0, 1)");
   parse_pooling(o.pooling);
   if (o.model != "qe-rec" && (o.no_query_tower || o.no_intent_text || o.pooling != "last" ||
                               o.latent_tokens != 0 || !o.cache.empty()))
@@ -203,13 +201,8 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
   write_json_file((fs::path(opt.out) / "model_config.json").string(), cfg.to_json());
   std::shared_ptr<Ranker> model = make_ranker(cfg);
   if (auto* tb = dynamic_cast<TextBowRanker*>(model.get())) tb->set_intent_text(intent_ids, intent_mask);
-  if (auto* qe = dynamic_cast<QeRecRanker*>(model.get())) {
-    if (intent_latent.defined()) qe->set_intent_text(intent_latent);
-    // Intents that were never a training candidate keep no id part: an untrained embedding is noise.
-    auto seen = torch::zeros({cfg.n_intents});
-    seen.index_fill_(0, train_t.all.cand.masked_select(train_t.all.cand_mask), 1.0);
-    qe->set_intent_seen(seen);
-  }
+  if (auto* qe = dynamic_cast<QeRecRanker*>(model.get()); qe && intent_latent.defined())
+    qe->set_intent_text(intent_latent);
   model->train();
 
   torch::Tensor ref_logits;

@@ -14,15 +14,12 @@ torch::nn::Sequential projection(int64_t in, int64_t out) {
 }  // namespace
 
 QeRecRanker::QeRecRanker(const RankerConfig& cfg)
-    : use_query_(cfg.query_dim > 0),
-      use_intent_text_(cfg.intent_text_dim > 0),
-      id_dropout_(cfg.intent_id_dropout) {
+    : use_query_(cfg.query_dim > 0), use_intent_text_(cfg.intent_text_dim > 0) {
   const int64_t T = cfg.tower_dim;
   user_ = register_module("user", UserTower(cfg));
   if (use_query_) query_ = register_module("query", projection(cfg.query_dim, T));
   intents_ = register_module("intents", torch::nn::Embedding(cfg.n_intents, T));
   torch::nn::init::normal_(intents_->weight, /*mean=*/0.0, /*std=*/0.05);
-  intent_seen_ = register_buffer("intent_seen", torch::ones({cfg.n_intents}));
   if (use_intent_text_) {
     intent_text_ = register_module("intent_text", projection(cfg.intent_text_dim, T));
     intent_text_emb_ = register_buffer("intent_text_emb", torch::zeros({cfg.n_intents, cfg.intent_text_dim}));
@@ -42,19 +39,9 @@ void QeRecRanker::set_intent_text(const torch::Tensor& embeddings) {
   intent_text_emb_.copy_(embeddings);
 }
 
-void QeRecRanker::set_intent_seen(const torch::Tensor& seen) {
-  TORCH_CHECK(seen.sizes() == intent_seen_.sizes(), "intent seen mask ", seen.sizes(), " but the model holds ",
-              intent_seen_.sizes());
-  torch::NoGradGuard no_grad;
-  intent_seen_.copy_(seen);
-}
-
 torch::Tensor QeRecRanker::intent_tower() {
-  auto id = intents_->weight * intent_seen_.unsqueeze(1);  // [I, T]
-  if (is_training() && id_dropout_ > 0)
-    id = id * torch::bernoulli(torch::full({id.size(0), 1}, 1.0 - id_dropout_, id.options()));
-  if (!use_intent_text_) return id;
-  return id + intent_text_->forward(intent_text_emb_);  // [I, T]
+  if (!use_intent_text_) return intents_->weight;                     // [I, T]
+  return intents_->weight + intent_text_->forward(intent_text_emb_);  // [I, T]
 }
 
 torch::Tensor QeRecRanker::query_tower(const torch::Tensor& query) {

@@ -27,7 +27,6 @@ Json RankerConfig::to_json() const {
           {"intent_text_len", intent_text_len},
           {"query_dim", query_dim},
           {"intent_text_dim", intent_text_dim},
-          {"intent_id_dropout", intent_id_dropout},
           {"reasoner", reasoner},
           {"reasoner_hash", reasoner_hash},
           {"pooling", pooling},
@@ -57,11 +56,6 @@ RankerConfig RankerConfig::from_json(const Json& j, const std::string& where) {
   c.query_dim = optional_int(j, "query_dim", where, 0);
   c.intent_text_dim = optional_int(j, "intent_text_dim", where, 0);
   c.latent_tokens = optional_int(j, "latent_tokens", where, 0);
-  c.intent_id_dropout = j.contains("intent_id_dropout") && j["intent_id_dropout"].is_number()
-                            ? j["intent_id_dropout"].get<double>()
-                            : 0.0;
-  if (!(c.intent_id_dropout >= 0 && c.intent_id_dropout < 1))
-    throw InputError(where, "\"intent_id_dropout\" must be in [0, 1)");
   if (c.model == "qe-rec") {
     c.reasoner = require_string(j, "reasoner", where);
     c.reasoner_hash = require_string(j, "reasoner_hash", where);

@@ -30,7 +30,6 @@ struct RankerConfig {
   // qe-rec: sizes of the reasoner's embeddings (0 = that tower is off) and where they come from.
   int64_t query_dim = 0;
   int64_t intent_text_dim = 0;
-  double intent_id_dropout = 0.0;  // share of intent-id embeddings zeroed per training step
   std::string reasoner;       // checkpoint directory (absolute)
   std::string reasoner_hash;  // its checkpoint_hash() when the ranker was trained
   std::string pooling = "last";

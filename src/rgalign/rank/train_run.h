@@ -41,7 +41,6 @@ struct TrainOptions {
   bool no_intent_text = false;
   int latent_tokens = 0;  // generated latent-query tokens per prompt (0 = embed the prompt alone)
   std::string cache;      // latent cache directory (default <reasoner>/latent-cache)
-  double intent_id_dropout = 0.25;
 
   template <class V>
   void visit(V&& v) {
@@ -77,8 +76,6 @@ struct TrainOptions {
     v("no-intent-text", no_intent_text, "ablation: QE-Rec intent tower without the intent text");
     v("latent-tokens", latent_tokens, "latent-query tokens the reasoner generates per prompt (0 = none)");
     v("cache", cache, "latent-query cache directory (default <reasoner>/latent-cache)");
-    v("intent-id-dropout", intent_id_dropout,
-      "qe-rec: share of intent-id embeddings zeroed per step, so intent text alone can carry an intent");
   }
 };
 
