@@ -125,6 +125,28 @@ TEST_F(ReasonerTest, GeneratedLatentQueriesAreCachedWithTheirText) {
   EXPECT_TRUE(torch::equal(again.last, a.last));
 }
 
+TEST_F(ReasonerTest, ARealCheckpointIsAReasonerToo) {
+  // A Hugging Face Qwen3 directory (the transformers fixture with its byte-level BPE tokenizer): prompts get
+  // the model's chat format, and latent queries go through the same cache.
+  const std::string dir = dir_->file("qwen3");
+  fs::create_directories(dir);
+  const std::string fixtures = std::string(RGALIGN_TEST_DATA_DIR) + "/llm/fixtures/";
+  for (const char* f : {"config.json", "model.safetensors"})
+    fs::copy_file(fixtures + "qwen3/" + f, dir + "/" + f);
+  fs::copy_file(fixtures + "tokenizer/tokenizer.json", dir + "/tokenizer.json");
+  auto r = Reasoner::load(dir);
+  EXPECT_EQ(
+      r->format("Market: SG").rfind("<|im_start|>user\nMarket: SG<|im_end|>\n<|im_start|>assistant\n", 0),
+      0u);
+  LatentCache cache(dir_->file("cache-qwen3"), r->hidden_size());
+  const std::vector<std::string> prompts = {"Market: SG\n- Refund status: requested", "Market: BR"};
+  LatentQueries a = r->embed(prompts, LatentQueryOptions(), &cache);
+  EXPECT_EQ(a.last.sizes(), (std::vector<int64_t>{2, r->hidden_size()}));
+  EXPECT_EQ(a.computed, 2);
+  EXPECT_EQ(r->embed(prompts, LatentQueryOptions(), &cache).cached, 2);
+  EXPECT_NE(r->checkpoint_hash(), checkpoint_hash(dir_->file("reasoner")));
+}
+
 TEST_F(ReasonerTest, BadOptionsAreNamed) {
   auto o = test::tiny_reasoner_options(dir_->file("data"), dir_->file("bad"));
   o.heads = 3;
