@@ -64,6 +64,7 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
                               LatentCache* cache, const std::string& label) {
   if (opt.batch < 1) throw InputError("latent queries", "batch must be at least 1");
   if (opt.max_new_tokens < 0) throw InputError("latent queries", "max_new_tokens must be >= 0");
+  if (opt.max_prompt_tokens < 1) throw InputError("latent queries", "max_prompt_tokens must be at least 1");
   if (cache && cache->dim() != hidden_size())
     throw InputError("latent cache", "cache vectors have size " + std::to_string(cache->dim()) +
                                          ", the reasoner's hidden size is " + std::to_string(hidden_size()));
@@ -97,14 +98,25 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
   std::vector<std::vector<int64_t>> ids(messages.size());
   const auto& cfg = model_->config();
   const bool add_bos = cfg.model_type == "llama" && cfg.bos_token_id >= 0;
+  int64_t truncated = 0;
   for (size_t i : todo) {
     auto& s = ids[i];
     s = tokenizer_->encode(texts[i]);
     if (add_bos && (s.empty() || s.front() != cfg.bos_token_id)) s.insert(s.begin(), cfg.bos_token_id);
-    if (static_cast<int>(s.size()) > opt.max_prompt_tokens)
+    if (static_cast<int>(s.size()) > opt.max_prompt_tokens) {
       s.erase(s.begin(), s.end() - opt.max_prompt_tokens);
+      ++truncated;
+    }
     if (s.empty()) throw InputError("latent queries", "a prompt encodes to no tokens");
+    for (int64_t id : s)
+      if (id < 0 || id >= cfg.vocab_size)
+        throw InputError(dir_, "the tokenizer gives token id " + std::to_string(id) +
+                                   " outside the model's vocabulary of " + std::to_string(cfg.vocab_size),
+                         "tokenizer and weights are from different checkpoints");
   }
+  if (truncated > 0)
+    spdlog::warn("latent queries: {} prompt(s) longer than {} tokens keep their last {} tokens", truncated,
+                 opt.max_prompt_tokens, opt.max_prompt_tokens);
   // Similar lengths batch together (less padding), longest first: each batch's buffers then fit in the heap
   // space the previous, larger batch freed (in increasing order the heap fragments and grows with every
   // batch).
