@@ -17,7 +17,7 @@ TEST(RunDir, LoadScorerNamesTheProblem) {
   test::write_text(dir.file("run.json"), R"({"model":"magic"})");
   EXPECT_EQ(test::error_of([&] { load_scorer(dir.path(), data); }),
             dir.file("run.json") +
-                ": unknown model \"magic\" (this build knows popularity, dnn, two-tower, text-bow)");
+                ": unknown model \"magic\" (this build knows popularity, dnn, two-tower, text-bow, qe-rec)");
   test::write_text(dir.file("run.json"), R"({"model":"two-tower"})");
   EXPECT_EQ(test::error_of([&] {
               load_scorer(dir.path(), data);
