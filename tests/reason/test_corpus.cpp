@@ -30,7 +30,7 @@ TEST(ReasonerCorpus, HoldsIntentTextsAndPromptsButNoLabels) {
       read_requests(data.split_path("valid"), data.schema(), data.catalog(), BadInputPolicy::kStrict).size();
   EXPECT_EQ(c.valid.size(), std::min<size_t>(10, n_valid));
   EXPECT_GT(c.valid.size(), 0u);
-  EXPECT_EQ(c.train[0], intent_document(data.catalog().intents()[0]));
+  EXPECT_EQ(c.train[0], intent_text(data.catalog().intents()[0]));
   EXPECT_EQ(c.train[1].rfind("Help centre (SG)\nQ: ", 0), 0u);
   // Prompts carry features only: no intent id (what was clicked) appears in any prompt.
   for (size_t i = 2 * n_intents; i < c.train.size(); ++i) {

@@ -80,6 +80,11 @@ std::vector<int32_t> IntentCatalog::candidates(const std::string& market, int64_
   return out;
 }
 
+std::string intent_text(const Intent& intent) {
+  if (intent.description.empty()) return intent.title;
+  return intent.title + ". " + intent.description;
+}
+
 std::string intent_to_json_line(const Intent& in) {
   Json j = {{"intent_id", in.intent_id}, {"market", in.market}, {"title", in.title}};
   if (!in.description.empty()) j["description"] = in.description;

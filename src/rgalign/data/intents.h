@@ -46,5 +46,7 @@ class IntentCatalog {
 };
 
 std::string intent_to_json_line(const Intent& intent);
+// An intent's text for models: "title. description", or the title alone without a description.
+std::string intent_text(const Intent& intent);
 
 }  // namespace rgalign

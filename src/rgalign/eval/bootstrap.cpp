@@ -182,10 +182,10 @@ std::map<std::string, PairedDifference> paired_bootstrap(const std::vector<Group
                                                          uint64_t seed, int threads) {
   if (a.size() != b.size())
     throw std::invalid_argument("paired bootstrap: the two models were scored on different groups");
-  const auto sums = resample(contributions({&a, &b}, members), 2, resamples, seed, threads);
+  const std::vector<Contribution> c = contributions({&a, &b}, members);
+  const auto sums = resample(c, 2, resamples, seed, threads);
   std::map<std::string, PairedDifference> out;
   // The point estimate: every group counted once.
-  std::vector<Contribution> c = contributions({&a, &b}, members);
   double acc[12] = {};
   for (size_t k = 0; k < c.size(); ++k) {
     double* am = acc + (k % 2) * 6;

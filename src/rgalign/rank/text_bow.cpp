@@ -27,10 +27,6 @@ std::string request_text(const Request& r, const Schema& schema) {
   return "market " + r.market + "\n" + render_features(r, schema);
 }
 
-std::string intent_text(const Intent& intent) {
-  return intent.title + ". " + intent.description;
-}
-
 int64_t pad_bow(const std::vector<std::vector<int64_t>>& rows, std::vector<int64_t>& ids,
                 std::vector<float>& mask) {
   size_t L = 1;

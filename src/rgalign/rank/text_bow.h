@@ -21,7 +21,6 @@ struct TextBowOptions {
 std::vector<int64_t> text_bow_ids(const std::string& text, const TextBowOptions& opt);
 // The request's text: its market and rendered features (the prompt without the fixed instruction).
 std::string request_text(const Request& r, const Schema& schema);
-std::string intent_text(const Intent& intent);
 
 // Pads rows of ids to the longest (at most max_terms): ids [N * L] and mask [N * L] row-major; returns L.
 int64_t pad_bow(const std::vector<std::vector<int64_t>>& rows, std::vector<int64_t>& ids,

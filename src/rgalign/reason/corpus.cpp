@@ -8,11 +8,6 @@
 
 namespace rgalign {
 
-std::string intent_document(const Intent& intent) {
-  if (intent.description.empty()) return intent.title;
-  return intent.title + ". " + intent.description;
-}
-
 std::string help_centre_entry(const Intent& intent) {
   std::string s = "Help centre (" + intent.market + ")\nQ: " + intent.title + "\nA: ";
   s += intent.description.empty() ? intent.title : intent.description;
@@ -49,7 +44,7 @@ std::vector<std::string> sampled_prompts(const Dataset& data, const std::string&
 ReasonerCorpus build_reasoner_corpus(const Dataset& data, const CorpusOptions& opt, BadInputPolicy policy) {
   ReasonerCorpus c;
   for (const auto& in : data.catalog().intents()) {
-    c.train.push_back(intent_document(in));
+    c.train.push_back(intent_text(in));
     c.train.push_back(help_centre_entry(in));
   }
   for (auto& p : sampled_prompts(data, "train", opt.max_train_prompts, policy))

@@ -24,8 +24,7 @@ struct CorpusOptions {
 
 ReasonerCorpus build_reasoner_corpus(const Dataset& data, const CorpusOptions& opt, BadInputPolicy policy);
 
-// The texts of an intent the corpus and the intent tower use.
-std::string intent_document(const Intent& intent);
+// An intent written as a help-centre entry (the corpus holds it beside intent_text()).
 std::string help_centre_entry(const Intent& intent);
 
 }  // namespace rgalign

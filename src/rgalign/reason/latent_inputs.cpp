@@ -4,7 +4,6 @@
 #include <filesystem>
 
 #include "rgalign/data/prompt.h"
-#include "rgalign/reason/corpus.h"
 
 namespace rgalign {
 
@@ -24,11 +23,16 @@ torch::Tensor request_latents(Reasoner& reasoner, LatentCache* cache, const std:
   return pooling == Pooling::kLast ? q.last : q.mean;
 }
 
+std::vector<std::string> intent_texts(const IntentCatalog& catalog) {
+  std::vector<std::string> texts;
+  texts.reserve(catalog.size());
+  for (const auto& in : catalog.intents()) texts.push_back(intent_text(in));
+  return texts;
+}
+
 torch::Tensor intent_latents(Reasoner& reasoner, LatentCache* cache, const IntentCatalog& catalog,
                              Pooling pooling) {
-  std::vector<std::string> texts;
-  for (const auto& in : catalog.intents()) texts.push_back(intent_document(in));
-  LatentQueries q = reasoner.embed(texts, LatentQueryOptions(), cache, "intent texts");
+  LatentQueries q = reasoner.embed(intent_texts(catalog), LatentQueryOptions(), cache, "intent texts");
   return pooling == Pooling::kLast ? q.last : q.mean;
 }
 

@@ -22,6 +22,8 @@ std::string default_latent_cache(const std::string& reasoner_dir);
 torch::Tensor request_latents(Reasoner& reasoner, LatentCache* cache, const std::vector<Request>& requests,
                               const Schema& schema, Pooling pooling, int latent_tokens,
                               const std::string& label);
+// intent_text() of every intent, in catalogue order.
+std::vector<std::string> intent_texts(const IntentCatalog& catalog);
 // [I, H]: each intent's text (title and description) embedded without generation, pooled as asked.
 torch::Tensor intent_latents(Reasoner& reasoner, LatentCache* cache, const IntentCatalog& catalog,
                              Pooling pooling);

@@ -9,7 +9,6 @@
 #include "rgalign/common/logging.h"
 #include "rgalign/data/dataset.h"
 #include "rgalign/data/prompt.h"
-#include "rgalign/reason/corpus.h"
 #include "rgalign/reason/latent_inputs.h"
 
 namespace rgalign {
@@ -41,9 +40,7 @@ LatentPrecomputeResult run_latent_precompute(const LatentPrecomputeOptions& opt)
     result.computed += q.computed;
     result.cached += q.cached;
   };
-  std::vector<std::string> intents;
-  for (const auto& in : data.catalog().intents()) intents.push_back(intent_document(in));
-  run(intents, 0, "intent texts");
+  run(intent_texts(data.catalog()), 0, "intent texts");
   for (const auto& s : opt.splits) {
     BadInputLog bad;
     std::vector<std::string> prompts;

@@ -110,8 +110,9 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
     if (s.empty()) throw InputError("latent queries", "a prompt encodes to no tokens");
     for (int64_t id : s)
       if (id < 0 || id >= cfg.vocab_size)
-        throw InputError(dir_, "the tokenizer gives token id " + std::to_string(id) +
-                                   " outside the model's vocabulary of " + std::to_string(cfg.vocab_size),
+        throw InputError(dir_,
+                         "the tokenizer gives token id " + std::to_string(id) +
+                             " outside the model's vocabulary of " + std::to_string(cfg.vocab_size),
                          "tokenizer and weights are from different checkpoints");
   }
   if (truncated > 0)
