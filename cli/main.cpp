@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   runners["embed"] = rgalign::cli::add_embed(app);
   runners["generate"] = rgalign::cli::add_generate(app);
   runners["reasoner"] = rgalign::cli::add_reasoner(app);
+  runners["align"] = rgalign::cli::add_align(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -47,5 +47,6 @@ Runner add_demo(CLI::App& app);
 Runner add_embed(CLI::App& app);
 Runner add_generate(CLI::App& app);
 Runner add_reasoner(CLI::App& app);
+Runner add_align(CLI::App& app);
 
 }  // namespace rgalign::cli

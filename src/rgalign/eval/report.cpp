@@ -53,24 +53,37 @@ std::string gap_closed(const Json& stage, const Json& base) {
   return buf;
 }
 
+// Relative reduction of the error rate (1 - GAUC) against the baseline, as text.
+std::string error_rate_reduction(const Json& stage, const Json& base) {
+  if (!stage["gauc"].is_number() || !base["gauc"].is_number()) return "-";
+  const double eb = 1 - base["gauc"].get<double>();
+  if (!(eb > 0)) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%+.2f%%", 100.0 * (eb - (1 - stage["gauc"].get<double>())) / eb);
+  return buf;
+}
+
 }  // namespace
 
 std::string report_markdown(const std::string& title, const std::vector<ReportStage>& stages,
                             const std::string& baseline_model) {
   std::string md = "# " + title + "\n\nTest split; 95% bootstrap intervals over requests in brackets.\n\n";
-  md += "| stage | model | GAUC | Recall@3 | NDCG@3 | MRR | error rate |\n|---|---|---|---|---|---|---|\n";
+  const Json* base = baseline_model.empty() ? nullptr : stage_metrics(stages, baseline_model);
+  md +=
+      "| stage | model | GAUC | error rate | error-rate reduction | Recall@3 | NDCG@3 | MRR |\n"
+      "|---|---|---|---|---|---|---|---|\n";
   const Json* oracle = nullptr;
   for (const auto& s : stages) {
     md += "| " + s.name + " | " + s.model + " | " + with_ci(s.metrics, "gauc") + " | " +
-          with_ci(s.metrics, "recall@3") + " | " + with_ci(s.metrics, "ndcg@3") + " | " +
-          num(s.metrics, "mrr") + " | " + num(s.metrics, "error_rate") + " |\n";
+          num(s.metrics, "error_rate") + " | " + (base ? error_rate_reduction(s.metrics, *base) : "-") +
+          " | " + with_ci(s.metrics, "recall@3") + " | " + with_ci(s.metrics, "ndcg@3") + " | " +
+          num(s.metrics, "mrr") + " |\n";
     if (s.metrics.contains("oracle")) oracle = &s.metrics["oracle"];
   }
   if (oracle)
-    md += "| oracle | true click probabilities | " + num(*oracle, "gauc") + " | " + num(*oracle, "recall@3") +
-          " | " + num(*oracle, "ndcg@3") + " | - | - |\n";
+    md += "| oracle | true click probabilities | " + num(*oracle, "gauc") + " | - | - | " +
+          num(*oracle, "recall@3") + " | " + num(*oracle, "ndcg@3") + " | - |\n";
   // Paired differences to the production baseline: the same test requests, resampled together.
-  const Json* base = baseline_model.empty() ? nullptr : stage_metrics(stages, baseline_model);
   bool any_paired = false;
   for (const auto& s : stages) any_paired = any_paired || s.paired.is_object();
   if (base && any_paired) {
@@ -90,6 +103,18 @@ std::string report_markdown(const std::string& title, const std::vector<ReportSt
             signed_diff(cold) + " | " + gap_closed(s.metrics, *base) + " |\n";
     }
   }
+  bool any_previous = false;
+  for (const auto& s : stages) any_previous = any_previous || s.paired_previous.is_object();
+  if (any_previous) {
+    md +=
+        "\n## Against the previous stage\n\nDifference on the same test requests, 95% paired-bootstrap "
+        "interval in brackets.\n\n| stage | ΔGAUC | ΔRecall@3 | ΔNDCG@3 |\n|---|---|---|---|\n";
+    for (const auto& s : stages)
+      if (s.paired_previous.is_object())
+        md += "| " + s.name + " | " + signed_diff(s.paired_previous["gauc"]) + " | " +
+              signed_diff(s.paired_previous["recall@3"]) + " | " + signed_diff(s.paired_previous["ndcg@3"]) +
+              " |\n";
+  }
   // Segments of the last stage: where the model is weakest.
   if (!stages.empty() && stages.back().metrics.contains("segments")) {
     md += "\n## Segments (" + stages.back().name +
@@ -102,13 +127,15 @@ std::string report_markdown(const std::string& title, const std::vector<ReportSt
 }
 
 void write_report(const std::string& dir, const std::string& title, const std::vector<ReportStage>& stages,
-                  const Json& extra, const std::string& baseline_model) {
+                  const Json& extra, const std::string& baseline_model, const std::string& appendix) {
   Json j = Json::object();
   j["title"] = title;
   Json arr = Json::array();
   for (const auto& s : stages) {
     Json st = {{"name", s.name}, {"model", s.model}, {"metrics", s.metrics}};
     if (s.paired.is_object()) st["paired_vs_baseline"] = s.paired;
+    if (s.paired_previous.is_object()) st["paired_vs_previous"] = s.paired_previous;
+    if (!s.monitor.is_null()) st["monitor"] = s.monitor;
     arr.push_back(std::move(st));
   }
   if (!baseline_model.empty()) j["baseline_model"] = baseline_model;
@@ -116,7 +143,7 @@ void write_report(const std::string& dir, const std::string& title, const std::v
   for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
   write_json_file((std::filesystem::path(dir) / "report.json").string(), j);
   write_file_atomic((std::filesystem::path(dir) / "report.md").string(),
-                    report_markdown(title, stages, baseline_model));
+                    report_markdown(title, stages, baseline_model) + appendix);
 }
 
 }  // namespace rgalign

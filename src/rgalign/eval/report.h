@@ -15,12 +15,16 @@ struct ReportStage {
   std::string model;  // what produced it, e.g. "popularity"
   Json metrics;       // metrics_to_json() of the test split
   Json paired;        // paired_comparison() against the production baseline (null when not compared)
+  Json paired_previous = Json();  // paired_comparison() against the stage before it (align), else null
+  Json monitor = Json();          // per-stage monitoring figures (align), else null
 };
 
 // Writes report.json and report.md into `dir`, atomically. `extra` is merged into report.json.
 // `baseline_model` names the stage the paired differences are against (e.g. "two-tower").
+// `appendix` is added to the end of report.md.
 void write_report(const std::string& dir, const std::string& title, const std::vector<ReportStage>& stages,
-                  const Json& extra = Json::object(), const std::string& baseline_model = "");
+                  const Json& extra = Json::object(), const std::string& baseline_model = "",
+                  const std::string& appendix = "");
 std::string report_markdown(const std::string& title, const std::vector<ReportStage>& stages,
                             const std::string& baseline_model = "");
 

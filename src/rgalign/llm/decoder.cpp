@@ -250,7 +250,12 @@ torch::Tensor Decoder::embed(const torch::Tensor& ids) const {
 torch::Tensor Decoder::forward(const torch::Tensor& ids, const torch::Tensor& mask,
                                const torch::Tensor& positions, KvCache* cache,
                                std::vector<torch::Tensor>* hidden_states) {
-  auto x = embed(ids);                // [B, T, H]
+  return forward_embeds(embed(ids), mask, positions, cache, hidden_states);
+}
+
+torch::Tensor Decoder::forward_embeds(torch::Tensor x, const torch::Tensor& mask,
+                                      const torch::Tensor& positions, KvCache* cache,
+                                      std::vector<torch::Tensor>* hidden_states) {
   auto [cos, sin] = rope(positions);  // [B, T, hd]
   if (hidden_states) hidden_states->push_back(x);
   for (int64_t l = 0; l < cfg_.num_hidden_layers; ++l) {

@@ -53,6 +53,9 @@ class Decoder : public torch::nn::Module {
   // last one final-normed, as transformers' output_hidden_states.
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& mask, const torch::Tensor& positions,
                         KvCache* cache = nullptr, std::vector<torch::Tensor>* hidden_states = nullptr);
+  // The same from input embeddings x [B, T, H] (e.g. token embeddings with NEFTune noise added).
+  torch::Tensor forward_embeds(torch::Tensor x, const torch::Tensor& mask, const torch::Tensor& positions,
+                               KvCache* cache = nullptr, std::vector<torch::Tensor>* hidden_states = nullptr);
   // LM-head logits for hidden states [..., H] -> [..., V].
   torch::Tensor logits(const torch::Tensor& hidden) const;
   torch::Tensor embed(const torch::Tensor& ids) const;  // [B, T] -> [B, T, H]

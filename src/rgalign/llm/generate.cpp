@@ -61,12 +61,17 @@ GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>
   GenerationResult r;
   r.tokens.assign(static_cast<size_t>(B), {});
   r.last_hidden = pool_hidden(hidden, mask, Pooling::kLast, false);  // [B, H]
+  r.pooled_last = r.last_hidden.clone();                             // [B, H]
+  auto mf = mask.to(hidden.scalar_type()).unsqueeze(-1);             // [B, T, 1]
+  auto pooled_sum = (hidden * mf).sum(1);                            // [B, H]
+  auto pooled_n = mf.sum(1);                                         // [B, 1]
   std::vector<bool> done(static_cast<size_t>(B), false);
   auto next_pos = positions.select(1, positions.size(1) - 1) + 1;  // [B]
   for (int step = 0; step < opt.max_new_tokens; ++step) {
     auto next = pick(model.logits(r.last_hidden), opt, gen);  // [B]
     auto next_cpu = next.to(torch::kCPU);
     std::vector<bool> emitted(static_cast<size_t>(B), false);
+    std::vector<float> kept(static_cast<size_t>(B), 0.f);  // emitted and not a stop token
     for (int64_t b = 0; b < B; ++b) {
       if (done[static_cast<size_t>(b)]) continue;
       emitted[static_cast<size_t>(b)] = true;
@@ -74,6 +79,8 @@ GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>
       r.tokens[static_cast<size_t>(b)].push_back(tok);
       if (std::find(opt.stop_tokens.begin(), opt.stop_tokens.end(), tok) != opt.stop_tokens.end())
         done[static_cast<size_t>(b)] = true;
+      else
+        kept[static_cast<size_t>(b)] = 1.f;
     }
     // Feeding the new tokens gives each row's hidden state at its last generated token (the pooled embedding)
     // and extends the cache for the next step. Rows that stopped earlier keep the state of their stop token.
@@ -81,9 +88,15 @@ GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>
     auto h = model.forward(next.unsqueeze(1), mask, next_pos.unsqueeze(1), &cache);  // [B, 1, H]
     for (int64_t b = 0; b < B; ++b)
       if (emitted[static_cast<size_t>(b)]) r.last_hidden[b] = h[b][0];
+    auto keep = torch::tensor(kept, torch::kFloat32).to(h.device(), h.scalar_type()).unsqueeze(1);  // [B, 1]
+    auto hs = h.select(1, 0);                                                                       // [B, H]
+    r.pooled_last = torch::where(keep > 0, hs, r.pooled_last);
+    pooled_sum = pooled_sum + hs * keep;
+    pooled_n = pooled_n + keep;
     if (std::all_of(done.begin(), done.end(), [](bool d) { return d; })) break;
     next_pos = next_pos + 1;
   }
+  r.pooled_mean = pooled_sum / pooled_n.clamp_min(1);
   return r;
 }
 

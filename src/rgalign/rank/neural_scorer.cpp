@@ -14,17 +14,27 @@ namespace rgalign {
 
 namespace fs = std::filesystem;
 
-std::unique_ptr<NeuralScorer> NeuralScorer::load(const std::string& run_dir, const Dataset& data) {
-  std::unique_ptr<NeuralScorer> s(new NeuralScorer());
+LoadedRanker load_ranker_run(const std::string& run_dir, const Dataset& data) {
   const std::string cfg_path = (fs::path(run_dir) / "model_config.json").string();
   const std::string enc_path = (fs::path(run_dir) / "encoder.json").string();
-  RankerConfig cfg = RankerConfig::from_json(read_json_file(cfg_path), cfg_path);
-  if (cfg.n_intents != static_cast<int64_t>(data.catalog().size()))
+  LoadedRanker r;
+  r.config = RankerConfig::from_json(read_json_file(cfg_path), cfg_path);
+  if (r.config.n_intents != static_cast<int64_t>(data.catalog().size()))
     throw InputError(cfg_path,
-                     "model was trained on " + std::to_string(cfg.n_intents) + " intents, dataset has " +
+                     "model was trained on " + std::to_string(r.config.n_intents) + " intents, dataset has " +
                          std::to_string(data.catalog().size()),
                      "evaluate on the dataset the run was trained on");
-  s->encoder_ = FeatureEncoder::from_json(read_json_file(enc_path), data.schema(), enc_path);
+  r.encoder = FeatureEncoder::from_json(read_json_file(enc_path), data.schema(), enc_path);
+  r.model = make_ranker(r.config);
+  load_module(*r.model, (fs::path(run_dir) / "model.safetensors").string());
+  r.model->eval();
+  return r;
+}
+
+std::unique_ptr<NeuralScorer> NeuralScorer::load(const std::string& run_dir, const Dataset& data) {
+  std::unique_ptr<NeuralScorer> s(new NeuralScorer());
+  LoadedRanker run = load_ranker_run(run_dir, data);
+  const RankerConfig& cfg = run.config;
   if (cfg.model == "qe-rec" && cfg.query_dim > 0) {
     s->reasoner_ = Reasoner::load(cfg.reasoner);
     if (s->reasoner_->checkpoint_hash() != cfg.reasoner_hash)
@@ -34,9 +44,8 @@ std::unique_ptr<NeuralScorer> NeuralScorer::load(const std::string& run_dir, con
     s->pooling_ = cfg.pooling;
     s->latent_tokens_ = static_cast<int>(cfg.latent_tokens);
   }
-  s->model_ = make_ranker(cfg);
-  load_module(*s->model_, (fs::path(run_dir) / "model.safetensors").string());
-  s->model_->eval();
+  s->encoder_ = std::move(run.encoder);
+  s->model_ = run.model;
   s->name_ = cfg.model;
   s->schema_ = data.schema();
   return s;

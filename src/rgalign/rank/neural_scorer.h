@@ -8,6 +8,7 @@
 
 #include "rgalign/data/schema.h"
 #include "rgalign/rank/feature_encoder.h"
+#include "rgalign/rank/ranker.h"
 #include "rgalign/rank/scorer.h"
 
 namespace rgalign {
@@ -15,6 +16,15 @@ namespace rgalign {
 class Ranker;
 class Reasoner;
 class LatentCache;
+
+// A neural run's parts: its configuration, feature encoder and model (weights loaded, eval mode).
+struct LoadedRanker {
+  RankerConfig config;
+  FeatureEncoder encoder;
+  std::shared_ptr<Ranker> model;
+};
+// Checks the run against the dataset (same intent catalogue size) and loads it.
+LoadedRanker load_ranker_run(const std::string& run_dir, const Dataset& data);
 
 class NeuralScorer : public Scorer {
  public:

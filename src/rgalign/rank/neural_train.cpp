@@ -8,6 +8,8 @@
 #include "rgalign/common/error.h"
 #include "rgalign/common/logging.h"
 #include "rgalign/common/progress.h"
+#include "rgalign/data/jsonl.h"
+#include "rgalign/data/prompt.h"
 #include "rgalign/eval/metrics.h"
 #include "rgalign/llm/safetensors_torch.h"
 #include "rgalign/rank/encoded_data.h"
@@ -77,6 +79,24 @@ torch::Tensor reference_logits(const Scorer& ref, const std::vector<Request>& rs
   return out;
 }
 
+// The latent-query text of every training request from a {request_id, text} JSONL file.
+std::vector<std::string> read_latent_texts(const std::string& path, const std::vector<Request>& train) {
+  std::unordered_map<std::string, std::string> by_id;
+  for_each_jsonl_line(path, "latent-query texts", BadInputPolicy::kStrict, nullptr,
+                      [&](const std::string& line, const std::string& where) {
+                        Json j = parse_json(line, where);
+                        by_id[require_string(j, "request_id", where)] = require_string(j, "text", where);
+                      });
+  std::vector<std::string> texts;
+  for (const auto& r : train) {
+    auto it = by_id.find(r.request_id);
+    if (it == by_id.end())
+      throw InputError(path, "no latent-query text for training request " + r.request_id);
+    texts.push_back(it->second);
+  }
+  return texts;
+}
+
 // QE-Rec's reasoner inputs: the latent queries of the training and validation requests (through the cache) go
 // into the encodings, the reasoner's identity into the config; returns the intent-text embeddings [I, E]
 // (undefined with --no-intent-text).
@@ -94,8 +114,15 @@ torch::Tensor attach_latent_inputs(const TrainOptions& opt, const Dataset& data,
   const Pooling pooling = parse_pooling(opt.pooling);
   if (!opt.no_query_tower) {
     cfg.query_dim = reasoner->hidden_size();
-    train_t.all.query = request_latents(*reasoner, &cache, train, data.schema(), pooling, opt.latent_tokens,
-                                        "latent queries (train)");
+    if (opt.latent_texts.empty()) {
+      train_t.all.query = request_latents(*reasoner, &cache, train, data.schema(), pooling, opt.latent_tokens,
+                                          "latent queries (train)");
+    } else {
+      std::vector<std::string> prompts, texts = read_latent_texts(opt.latent_texts, train);
+      for (const auto& r : train) prompts.push_back(render_prompt(r, data.schema()));
+      LatentQueries q = reasoner->embed_continued(prompts, texts, 32, "latent queries (train, given texts)");
+      train_t.all.query = pooling == Pooling::kLast ? q.last : q.mean;
+    }
     valid_t.all.query = request_latents(*reasoner, &cache, valid, data.schema(), pooling, opt.latent_tokens,
                                         "latent queries (valid)");
   }
@@ -161,7 +188,10 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
 
   EncoderOptions eo;
   eo.min_count = opt.min_count;
-  FeatureEncoder enc = FeatureEncoder::fit(data.schema(), train, eo);
+  const std::string init_encoder = (fs::path(opt.init) / "encoder.json").string();
+  FeatureEncoder enc =
+      opt.init.empty() ? FeatureEncoder::fit(data.schema(), train, eo)
+                       : FeatureEncoder::from_json(read_json_file(init_encoder), data.schema(), init_encoder);
   write_json_file((fs::path(opt.out) / "encoder.json").string(), enc.to_json());
   EncodedRequests train_t = encode_requests(enc, train), valid_t = encode_requests(enc, valid);
   const TextBowOptions bow;
@@ -201,6 +231,11 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
   write_json_file((fs::path(opt.out) / "model_config.json").string(), cfg.to_json());
   std::shared_ptr<Ranker> model = make_ranker(cfg);
   if (auto* tb = dynamic_cast<TextBowRanker*>(model.get())) tb->set_intent_text(intent_ids, intent_mask);
+  if (!opt.init.empty()) {
+    // Every weight from the run fine-tuned; the intent texts are this reasoner's, set again below.
+    load_module(*model, (fs::path(opt.init) / "model.safetensors").string());
+    spdlog::info("fine-tuning from {}", opt.init);
+  }
   if (auto* qe = dynamic_cast<QeRecRanker*>(model.get()); qe && intent_latent.defined())
     qe->set_intent_text(intent_latent);
   model->train();

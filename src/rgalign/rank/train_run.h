@@ -41,6 +41,10 @@ struct TrainOptions {
   bool no_intent_text = false;
   int latent_tokens = 0;  // generated latent-query tokens per prompt (0 = embed the prompt alone)
   std::string cache;      // latent cache directory (default <reasoner>/latent-cache)
+  std::string init;       // run directory whose weights (and encoder) start the training: fine-tuning
+  // JSONL {"request_id", "text"} per training request: its latent query is the prompt followed by this text
+  // (teacher texts), instead of the reasoner's own generation. Validation keeps the reasoner's own.
+  std::string latent_texts;
 
   template <class V>
   void visit(V&& v) {
@@ -76,6 +80,9 @@ struct TrainOptions {
     v("no-intent-text", no_intent_text, "ablation: QE-Rec intent tower without the intent text");
     v("latent-tokens", latent_tokens, "latent-query tokens the reasoner generates per prompt (0 = none)");
     v("cache", cache, "latent-query cache directory (default <reasoner>/latent-cache)");
+    v("init", init, "fine-tune: start from this run's weights and encoder (same model and sizes)");
+    v("latent-texts", latent_texts,
+      "qe-rec: JSONL of {request_id, text}: training latent queries are prompt + this text");
   }
 };
 

@@ -60,6 +60,78 @@ std::string Reasoner::format(const std::string& user_message) const {
   return format_chat(chat_, "", user_message, model_->config().model_type == "qwen3");
 }
 
+std::vector<int64_t> Reasoner::prompt_ids(const std::string& user_message, int max_prompt_tokens) const {
+  const auto& cfg = model_->config();
+  std::vector<int64_t> s = tokenizer_->encode(format(user_message));
+  if (cfg.model_type == "llama" && cfg.bos_token_id >= 0 && (s.empty() || s.front() != cfg.bos_token_id))
+    s.insert(s.begin(), cfg.bos_token_id);
+  if (static_cast<int>(s.size()) > max_prompt_tokens) s.erase(s.begin(), s.end() - max_prompt_tokens);
+  if (s.empty()) throw InputError("latent queries", "a prompt encodes to no tokens");
+  for (int64_t id : s)
+    if (id < 0 || id >= cfg.vocab_size)
+      throw InputError(dir_,
+                       "the tokenizer gives token id " + std::to_string(id) +
+                           " outside the model's vocabulary of " + std::to_string(cfg.vocab_size),
+                       "tokenizer and weights are from different checkpoints");
+  return s;
+}
+
+std::vector<int64_t> Reasoner::text_ids(const std::string& text) const {
+  std::vector<int64_t> s = tokenizer_->encode(text);
+  for (int64_t id : s)
+    if (id < 0 || id >= model_->config().vocab_size)
+      throw InputError(dir_,
+                       "the tokenizer gives token id " + std::to_string(id) + " outside the vocabulary");
+  return s;
+}
+
+LatentQueries Reasoner::embed_continued(const std::vector<std::string>& messages,
+                                        const std::vector<std::string>& texts, int batch,
+                                        const std::string& label) {
+  RG_ASSERT(messages.size() == texts.size(), "one text per message");
+  const auto N = static_cast<int64_t>(messages.size());
+  const int64_t H = hidden_size();
+  LatentQueries out;
+  out.last = torch::zeros({N, H}, torch::kFloat32);
+  out.mean = torch::zeros({N, H}, torch::kFloat32);
+  out.texts = texts;
+  std::vector<std::vector<int64_t>> ids(messages.size());
+  std::vector<size_t> order(messages.size());
+  for (size_t i = 0; i < messages.size(); ++i) {
+    ids[i] = prompt_ids(messages[i]);
+    const auto t = text_ids(texts[i]);
+    ids[i].insert(ids[i].end(), t.begin(), t.end());
+    order[i] = i;
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return ids[a].size() > ids[b].size(); });
+  std::unique_ptr<Progress> progress;
+  if (!label.empty() && N > 0)
+    progress = std::make_unique<Progress>(label, static_cast<uint64_t>(N), "texts");
+  c10::InferenceMode guard;
+  for (size_t start = 0; start < order.size(); start += static_cast<size_t>(batch)) {
+    const size_t end = std::min(order.size(), start + static_cast<size_t>(batch));
+    std::vector<std::vector<int64_t>> b;
+    for (size_t k = start; k < end; ++k) b.push_back(ids[order[k]]);
+    torch::Tensor tid, mask, pos;
+    pad_left(b, tid, mask, pos);
+    auto hidden = model_->forward(tid.to(device_), mask.to(device_), pos.to(device_));  // [b, T, H]
+    auto sel = torch::tensor(std::vector<int64_t>(order.begin() + static_cast<int64_t>(start),
+                                                  order.begin() + static_cast<int64_t>(end)),
+                             torch::kInt64);
+    out.last.index_copy_(
+        0, sel,
+        pool_hidden(hidden, mask.to(device_), Pooling::kLast, false).to(torch::kCPU, torch::kFloat32));
+    out.mean.index_copy_(
+        0, sel,
+        pool_hidden(hidden, mask.to(device_), Pooling::kMean, false).to(torch::kCPU, torch::kFloat32));
+    out.computed += static_cast<int64_t>(b.size());
+    if (progress) progress->advance(b.size());
+  }
+  if (progress) progress->finish();
+  return out;
+}
+
 LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const LatentQueryOptions& opt,
                               LatentCache* cache, const std::string& label) {
   if (opt.batch < 1) throw InputError("latent queries", "batch must be at least 1");
@@ -96,24 +168,13 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
   }
 
   std::vector<std::vector<int64_t>> ids(messages.size());
-  const auto& cfg = model_->config();
-  const bool add_bos = cfg.model_type == "llama" && cfg.bos_token_id >= 0;
   int64_t truncated = 0;
   for (size_t i : todo) {
-    auto& s = ids[i];
-    s = tokenizer_->encode(texts[i]);
-    if (add_bos && (s.empty() || s.front() != cfg.bos_token_id)) s.insert(s.begin(), cfg.bos_token_id);
-    if (static_cast<int>(s.size()) > opt.max_prompt_tokens) {
-      s.erase(s.begin(), s.end() - opt.max_prompt_tokens);
+    ids[i] = prompt_ids(messages[i], opt.max_prompt_tokens + 1);
+    if (static_cast<int>(ids[i].size()) > opt.max_prompt_tokens) {
+      ids[i].erase(ids[i].begin(), ids[i].end() - opt.max_prompt_tokens);
       ++truncated;
     }
-    if (s.empty()) throw InputError("latent queries", "a prompt encodes to no tokens");
-    for (int64_t id : s)
-      if (id < 0 || id >= cfg.vocab_size)
-        throw InputError(dir_,
-                         "the tokenizer gives token id " + std::to_string(id) +
-                             " outside the model's vocabulary of " + std::to_string(cfg.vocab_size),
-                         "tokenizer and weights are from different checkpoints");
   }
   if (truncated > 0)
     spdlog::warn("latent queries: {} prompt(s) longer than {} tokens keep their last {} tokens", truncated,
@@ -141,7 +202,9 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
     const size_t end = std::min(todo.size(), start + static_cast<size_t>(opt.batch));
     std::vector<std::vector<int64_t>> batch;
     for (size_t k = start; k < end; ++k) batch.push_back(ids[todo[k]]);
+    torch::Tensor last, mean;  // [b, H]
     if (opt.max_new_tokens > 0) {
+      // The states computed while generating give both poolings over prompt + latent-query text.
       GenerationOptions g;
       g.max_new_tokens = opt.max_new_tokens;
       g.stop_tokens = stop_tokens_;
@@ -151,19 +214,19 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
         if (!t.empty() && std::find(stop_tokens_.begin(), stop_tokens_.end(), t.back()) != stop_tokens_.end())
           t.pop_back();
         out.texts[todo[start + k]] = tokenizer_->decode(t);
-        batch[k].insert(batch[k].end(), t.begin(), t.end());
       }
+      last = gen.pooled_last;
+      mean = gen.pooled_mean;
+    } else {
+      torch::Tensor tid, mask, pos;
+      pad_left(batch, tid, mask, pos);
+      mask = mask.to(device_);
+      auto hidden = model_->forward(tid.to(device_), mask, pos.to(device_));  // [b, T, H]
+      last = pool_hidden(hidden, mask, Pooling::kLast, false);
+      mean = pool_hidden(hidden, mask, Pooling::kMean, false);
     }
-    torch::Tensor tid, mask, pos;
-    pad_left(batch, tid, mask, pos);
-    tid = tid.to(device_);
-    mask = mask.to(device_);
-    pos = pos.to(device_);
-    auto hidden = model_->forward(tid, mask, pos);  // [b, T, H]
-    auto last =
-        pool_hidden(hidden, mask, Pooling::kLast, false).to(torch::kCPU, torch::kFloat32).contiguous();
-    auto mean =
-        pool_hidden(hidden, mask, Pooling::kMean, false).to(torch::kCPU, torch::kFloat32).contiguous();
+    last = last.to(torch::kCPU, torch::kFloat32).contiguous();
+    mean = mean.to(torch::kCPU, torch::kFloat32).contiguous();
     for (size_t k = 0; k < batch.size(); ++k) {
       const size_t i = todo[start + k];
       const float* l = last.data_ptr<float>() + static_cast<int64_t>(k) * H;

@@ -49,6 +49,19 @@ class Reasoner {
   LatentQueries embed(const std::vector<std::string>& messages, const LatentQueryOptions& opt,
                       LatentCache* cache, const std::string& label = "");
 
+  // Token ids of a user message as the model reads it: chat-formatted, BOS for Llama, cut to its last
+  // `max_prompt_tokens` tokens. Throws InputError on ids outside the vocabulary.
+  std::vector<int64_t> prompt_ids(const std::string& user_message, int max_prompt_tokens = 1024) const;
+  // Token ids of a latent-query text that follows a prompt (no BOS).
+  std::vector<int64_t> text_ids(const std::string& text) const;
+  // Tokens that end a generated latent query (EOS and the chat format's end-of-turn tokens).
+  const std::vector<int64_t>& stop_tokens() const { return stop_tokens_; }
+  // Embeddings of prompts each followed by a given latent-query text (teacher candidates), in the same form
+  // embed() gives a generated one: last and mean pooling over prompt + text. Not cached.
+  LatentQueries embed_continued(const std::vector<std::string>& messages,
+                                const std::vector<std::string>& texts, int batch,
+                                const std::string& label = "");
+
  private:
   std::string dir_, hash_;
   std::shared_ptr<Decoder> model_;

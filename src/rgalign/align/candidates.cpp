@@ -1,0 +1,302 @@
+// Teacher candidates: proposal, scoring, files.
+#include "rgalign/align/candidates.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "rgalign/align/bm25.h"
+#include "rgalign/align/chat_client.h"
+#include "rgalign/common/atomic_file.h"
+#include "rgalign/common/error.h"
+#include "rgalign/common/hash.h"
+#include "rgalign/common/logging.h"
+#include "rgalign/data/prompt.h"
+#include "rgalign/llm/embedder.h"
+#include "rgalign/llm/generate.h"
+#include "rgalign/reason/reasoner.h"
+#include "rgalign/sim/teachers.h"
+
+namespace rgalign {
+
+namespace fs = std::filesystem;
+
+const char* const kKbTeacher = "kb-retrieval";
+const char* const kSelfTeacher = "self";
+
+namespace {
+
+constexpr const char* kTeacherSystemPrompt =
+    "You assist an e-commerce customer-service chatbot. From the customer's recent account activity, write "
+    "in "
+    "one short sentence what the customer most likely wants to ask right now. Answer with that sentence "
+    "only.";
+
+std::string one_line(const std::string& s) {
+  std::string out;
+  for (char c : s) out.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
+  const size_t a = out.find_first_not_of(' ');
+  if (a == std::string::npos) return "";
+  return out.substr(a, out.find_last_not_of(' ') - a + 1);
+}
+
+// One line, at most `tokens` tokens of the student's tokenizer; true when it was cut.
+bool fit_text(Reasoner& student, std::string& text, int tokens) {
+  text = one_line(text);
+  auto ids = student.text_ids(text);
+  if (static_cast<int>(ids.size()) <= tokens) return false;
+  ids.resize(static_cast<size_t>(tokens));
+  text = one_line(student.tokenizer().decode(ids));
+  return true;
+}
+
+bool simulated_world(const Dataset& data) {
+  return fs::exists(fs::path(data.dir()) / "world.json");
+}
+
+void add_simulated(const std::vector<Request>& rs, const Dataset& data, const TeachersSection& t,
+                   uint64_t seed, std::vector<std::vector<Candidate>>& out) {
+  const auto teachers = sim::default_teachers();
+  for (size_t i = 0; i < rs.size(); ++i)
+    for (size_t k = 0; k < teachers.size(); ++k)
+      for (int s = 0; s < t.simulated_samples; ++s) {
+        sim::Rng rng(mix64(mix64(seed, fnv1a64(rs[i].request_id)), k * 1000 + static_cast<uint64_t>(s)));
+        out[i].push_back({teachers[k].name(),
+                          teachers[k].generate(rs[i].features, data.schema(), rs[i].market,
+                                               s == 0 ? 0.0 : t.simulated_temperature, rng),
+                          0});
+      }
+}
+
+void add_openai(const std::vector<Request>& rs, const Dataset& data, const TeachersSection& t,
+                const std::string& run_dir, std::vector<std::vector<Candidate>>& out) {
+  ChatClientOptions co;
+  co.base_url = t.openai_base_url;
+  co.model = t.openai_model;
+  if (const char* key = std::getenv(t.openai_api_key_env.c_str())) co.api_key = key;
+  co.timeout_s = t.openai_timeout_s;
+  co.retries = t.openai_retries;
+  co.backoff_s = t.openai_backoff_s;
+  co.concurrency = t.openai_concurrency;
+  co.cache_dir = t.openai_cache.empty() ? (fs::path(run_dir) / "teacher-cache").string() : t.openai_cache;
+  ChatCompletionClient client(co);
+  std::vector<ChatRequest> reqs;
+  for (const auto& r : rs)
+    for (int s = 0; s < t.openai_samples; ++s)
+      reqs.push_back({kTeacherSystemPrompt, render_prompt(r, data.schema()), t.openai_temperature,
+                      t.openai_max_tokens, s});
+  auto answers = client.complete_all(reqs);
+  const auto st = client.stats();
+  spdlog::info("teacher {}: {} requests sent, {} from the cache, {} retries, {} failed", t.openai_model,
+               st.sent, st.cache_hits, st.retries, st.failures);
+  if (!answers.empty() && st.failures == static_cast<int64_t>(answers.size()))
+    throw InputError(t.openai_base_url, "every request to the teacher endpoint failed");
+  for (size_t k = 0; k < answers.size(); ++k)
+    if (answers[k])
+      out[k / static_cast<size_t>(t.openai_samples)].push_back({"openai:" + t.openai_model, *answers[k], 0});
+}
+
+}  // namespace
+
+std::vector<Request> pick_requests(const std::vector<Request>& all, int64_t n) {
+  std::vector<const Request*> clicked;
+  for (const auto& r : all)
+    for (float y : r.labels)
+      if (y > 0) {
+        clicked.push_back(&r);
+        break;
+      }
+  std::vector<Request> out;
+  const auto m = static_cast<int64_t>(clicked.size());
+  const int64_t take = std::min(n, m);
+  for (int64_t k = 0; k < take; ++k) out.push_back(*clicked[static_cast<size_t>(k * m / take)]);
+  return out;
+}
+
+std::vector<std::vector<std::string>> sample_latent_queries(Reasoner& student,
+                                                            const std::vector<std::string>& prompts,
+                                                            int samples, int max_new_tokens,
+                                                            double temperature, int top_k, uint64_t seed,
+                                                            int batch) {
+  std::vector<std::vector<std::string>> out(prompts.size());
+  c10::InferenceMode guard;
+  student.model().eval();
+  for (int s = 0; s < samples; ++s)
+    for (size_t start = 0; start < prompts.size(); start += static_cast<size_t>(batch)) {
+      const size_t end = std::min(prompts.size(), start + static_cast<size_t>(batch));
+      std::vector<std::vector<int64_t>> ids;
+      for (size_t i = start; i < end; ++i) ids.push_back(student.prompt_ids(prompts[i]));
+      GenerationOptions g;
+      g.max_new_tokens = max_new_tokens;
+      g.temperature = temperature;
+      g.top_k = top_k;
+      g.seed = mix64(seed, start * 131 + static_cast<uint64_t>(s));
+      g.stop_tokens = student.stop_tokens();
+      auto res = generate(student.model(), ids, g);
+      for (size_t k = 0; k < res.tokens.size(); ++k) {
+        auto t = res.tokens[k];
+        if (!t.empty() &&
+            std::find(g.stop_tokens.begin(), g.stop_tokens.end(), t.back()) != g.stop_tokens.end())
+          t.pop_back();
+        out[start + k].push_back(student.tokenizer().decode(t));
+      }
+    }
+  return out;
+}
+
+std::vector<std::vector<Candidate>> propose_candidates(const std::vector<Request>& rs, const Dataset& data,
+                                                       const AlignConfig& cfg, Reasoner& student,
+                                                       const std::string& run_dir) {
+  const TeachersSection& t = cfg.teachers;
+  std::vector<std::vector<Candidate>> out(rs.size());
+  if (t.simulated) {
+    if (simulated_world(data))
+      add_simulated(rs, data, t, cfg.run.seed, out);
+    else
+      spdlog::info("teachers: {} is not a simulated world; the simulated teachers are skipped", data.dir());
+  }
+  if (t.kb_retrieval) {
+    KbRetrievalTeacher kb(data.catalog());
+    for (size_t i = 0; i < rs.size(); ++i)
+      for (auto& text : kb.propose(render_features(rs[i], data.schema()), rs[i].candidates, t.kb_candidates))
+        out[i].push_back({kKbTeacher, std::move(text), 0});
+  }
+  if (t.self_sampling) {
+    std::vector<std::string> prompts;
+    for (const auto& r : rs) prompts.push_back(render_prompt(r, data.schema()));
+    auto samples = sample_latent_queries(student, prompts, t.self_samples, cfg.reasoner.latent_tokens,
+                                         t.self_temperature, t.self_top_k, cfg.run.seed, cfg.reasoner.batch);
+    for (size_t i = 0; i < rs.size(); ++i)
+      for (auto& s : samples[i]) out[i].push_back({kSelfTeacher, std::move(s), 0});
+  }
+  if (!t.openai_base_url.empty()) add_openai(rs, data, t, run_dir, out);
+
+  // One line each, cut to the latent-query length the student generates, empty and repeated texts dropped.
+  int64_t dropped = 0, cut = 0;
+  for (auto& cands : out) {
+    std::vector<Candidate> kept;
+    std::set<std::string> seen;
+    for (auto& c : cands) {
+      cut += fit_text(student, c.text, cfg.reasoner.latent_tokens) ? 1 : 0;
+      if (c.text.empty() || !seen.insert(c.text).second) {
+        ++dropped;
+        continue;
+      }
+      kept.push_back(std::move(c));
+    }
+    cands = std::move(kept);
+  }
+  spdlog::info("teachers: {} candidates cut to {} tokens; {} empty or repeated candidates dropped", cut,
+               cfg.reasoner.latent_tokens, dropped);
+  return out;
+}
+
+std::vector<std::string> reward_model_texts(const std::vector<Request>& train, const Dataset& data,
+                                            const AlignConfig& cfg, Reasoner& base) {
+  const bool sim = cfg.teachers.simulated && simulated_world(data);
+  const auto teachers = sim ? sim::default_teachers() : std::vector<sim::SimulatedTeacher>();
+  const std::unique_ptr<KbRetrievalTeacher> kb =
+      cfg.teachers.kb_retrieval ? std::make_unique<KbRetrievalTeacher>(data.catalog()) : nullptr;
+  // Options: 0 = the base reasoner itself, then the simulated teachers, then KB ranks 1 and 2.
+  const size_t n_options = 1 + teachers.size() + (kb ? 2 : 0);
+  std::vector<std::string> texts(train.size());
+  std::vector<size_t> own;  // requests whose text is the base reasoner's greedy latent query
+  for (size_t i = 0; i < train.size(); ++i) {
+    const size_t k = mix64(cfg.run.seed, fnv1a64(train[i].request_id)) % n_options;
+    if (k == 0) {
+      own.push_back(i);
+    } else if (k <= teachers.size()) {
+      sim::Rng rng(mix64(cfg.run.seed, fnv1a64(train[i].request_id)));
+      texts[i] = teachers[k - 1].generate(train[i].features, data.schema(), train[i].market, 0.0, rng);
+    } else {
+      auto p = kb->propose(render_features(train[i], data.schema()), train[i].candidates, 2);
+      texts[i] = p.empty() ? "" : p[std::min(p.size() - 1, k - 1 - teachers.size())];
+    }
+  }
+  std::vector<std::string> prompts;
+  for (size_t i : own) prompts.push_back(render_prompt(train[i], data.schema()));
+  auto greedy = sample_latent_queries(base, prompts, 1, cfg.reasoner.latent_tokens, 0.0, 0, cfg.run.seed,
+                                      cfg.reasoner.batch);
+  for (size_t j = 0; j < own.size(); ++j) texts[own[j]] = greedy[j][0];
+  for (auto& t : texts) fit_text(base, t, cfg.reasoner.latent_tokens);
+  spdlog::info("reward-model texts: {} training requests, {} with the base reasoner's own latent query",
+               train.size(), own.size());
+  return texts;
+}
+
+std::vector<RequestCandidates> score_candidates(const std::vector<Request>& rs,
+                                                std::vector<std::vector<Candidate>> proposed,
+                                                const Schema& schema, Reasoner& student, RewardModel& rm,
+                                                const AlignConfig& cfg) {
+  std::vector<std::string> messages, texts;
+  std::vector<int64_t> owner;
+  for (size_t i = 0; i < rs.size(); ++i) {
+    const std::string prompt = render_prompt(rs[i], schema);
+    for (const auto& c : proposed[i]) {
+      messages.push_back(prompt);
+      texts.push_back(c.text);
+      owner.push_back(static_cast<int64_t>(i));
+    }
+  }
+  auto emb = student.embed_continued(messages, texts, cfg.reasoner.batch, "candidate embeddings");
+  auto rewards = rm.score(rs, owner, rm.config().pooling == "mean" ? emb.mean : emb.last,
+                          parse_reward_kind(cfg.reward_model.reward));
+  std::vector<RequestCandidates> out(rs.size());
+  size_t k = 0;
+  for (size_t i = 0; i < rs.size(); ++i) {
+    std::vector<double> r;
+    for (auto& c : proposed[i]) {
+      c.reward = rewards[k++];
+      r.push_back(c.reward);
+    }
+    out[i].candidates = std::move(proposed[i]);
+    out[i].pick = best_of_n(r, cfg.dpo.margin);
+  }
+  return out;
+}
+
+void write_candidates(const std::string& path, const std::vector<Request>& rs,
+                      const std::vector<RequestCandidates>& c) {
+  AtomicFile f(path);
+  for (size_t i = 0; i < rs.size(); ++i) {
+    Json cands = Json::array();
+    for (const auto& x : c[i].candidates)
+      cands.push_back({{"teacher", x.teacher}, {"text", x.text}, {"reward", x.reward}});
+    Json line = {{"request_id", rs[i].request_id},
+                 {"candidates", cands},
+                 {"best", c[i].pick.best},
+                 {"worst", c[i].pick.worst},
+                 {"pair", c[i].pick.pair}};
+    f.stream() << line.dump() << '\n';
+  }
+  f.commit();
+}
+
+std::vector<RequestCandidates> read_candidates(const std::string& path, const std::vector<Request>& rs) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path, "cannot read candidates");
+  std::vector<RequestCandidates> out;
+  std::string line;
+  int64_t n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    const std::string where = location(path, n);
+    Json j = parse_json(line, where);
+    if (static_cast<size_t>(n) > rs.size() ||
+        require_string(j, "request_id", where) != rs[static_cast<size_t>(n - 1)].request_id)
+      throw InputError(where, "candidates do not belong to this run's requests");
+    RequestCandidates rc;
+    for (const auto& c : require_field(j, "candidates", where))
+      rc.candidates.push_back({require_string(c, "teacher", where), require_string(c, "text", where),
+                               require_finite_number(require_field(c, "reward", where), "reward", where)});
+    rc.pick.best = static_cast<int>(require_int(j, "best", where));
+    rc.pick.worst = static_cast<int>(require_int(j, "worst", where));
+    rc.pick.pair = require_field(j, "pair", where).get<bool>();
+    out.push_back(std::move(rc));
+  }
+  if (out.size() != rs.size()) throw InputError(path, "expected " + std::to_string(rs.size()) + " lines");
+  return out;
+}
+
+}  // namespace rgalign

@@ -1,0 +1,516 @@
+// The align pipeline: steps, run directory, resume, report.
+#include "rgalign/align/pipeline.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "rgalign/align/candidates.h"
+#include "rgalign/align/reward.h"
+#include "rgalign/align/student_stages.h"
+#include "rgalign/common/atomic_file.h"
+#include "rgalign/common/error.h"
+#include "rgalign/common/logging.h"
+#include "rgalign/data/dataset.h"
+#include "rgalign/data/prompt.h"
+#include "rgalign/eval/evaluate.h"
+#include "rgalign/eval/paired.h"
+#include "rgalign/eval/predictions.h"
+#include "rgalign/eval/report.h"
+#include "rgalign/eval/report_html.h"
+#include "rgalign/rank/ranker.h"
+#include "rgalign/rank/run_dir.h"
+#include "rgalign/rank/scorer.h"
+#include "rgalign/rank/train_run.h"
+#include "rgalign/reason/latent_cache.h"
+#include "rgalign/reason/pretrain.h"
+#include "rgalign/reason/reasoner.h"
+
+namespace rgalign {
+
+namespace fs = std::filesystem;
+
+const char* const kAlignStages[6] = {"baseline", "qe-rec", "rga-sft", "rga-dpo", "rga-cl", "rga-calibrated"};
+
+namespace {
+
+constexpr int64_t kMonitorRequests = 300;  // validation requests of the per-stage monitoring
+constexpr size_t kExamples = 4;            // example requests shown in the report
+
+std::string abs_path(const std::string& p) {
+  return fs::absolute(p).lexically_normal().string();
+}
+
+// Best validation GAUC in a ranker run's metrics.jsonl.
+double best_valid_gauc(const std::string& run) {
+  std::ifstream in(fs::path(run) / "metrics.jsonl");
+  double best = -1;
+  std::string line;
+  while (std::getline(in, line)) {
+    Json j = parse_json(line, run + "/metrics.jsonl");
+    if (j.contains("valid_gauc")) best = std::max(best, j["valid_gauc"].get<double>());
+  }
+  return best;
+}
+
+Json read_metrics_lines(const std::string& path) {
+  Json out = Json::array();
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) out.push_back(parse_json(line, path));
+  return out;
+}
+
+class Pipeline {
+ public:
+  Pipeline(const AlignOptions& opt, AlignConfig cfg)
+      : opt_(opt), cfg_(std::move(cfg)), data_(Dataset::open(opt.data, policy())), run_(opt.out) {}
+
+  Json run() {
+    open_run();
+    at::set_num_threads(cfg_.run.threads);
+    step("baseline", [&] { baseline(); });
+    step("reasoner", [&] { reasoner(); });
+    step("qe-rec", [&] { reward_model(); });
+    step("candidates", [&] { candidates(); });
+    step("rga-sft", [&] { student_stage("rga-sft"); });
+    if (cfg_.dpo.enabled) step("rga-dpo", [&] { student_stage("rga-dpo"); });
+    if (cfg_.rgcl.enabled) step("rga-cl", [&] { student_stage("rga-cl"); });
+    if (cfg_.calibration.rounds > 0) step("rga-calibrated", [&] { calibrate(); });
+    step("report", [&] { report(); });
+    return read_json_file((fs::path(run_) / "report.json").string());
+  }
+
+ private:
+  BadInputPolicy policy() const { return opt_.skip_bad ? BadInputPolicy::kSkipBad : BadInputPolicy::kStrict; }
+  std::string dir(const std::string& s) const { return abs_path((fs::path(run_) / s).string()); }
+  std::string file(const std::string& s, const std::string& name) const {
+    return (fs::path(dir(s)) / name).string();
+  }
+
+  void open_run() {
+    const std::string state_path = (fs::path(run_) / "state.json").string();
+    Json config = cfg_.to_json();
+    if (fs::exists(state_path)) {
+      if (!opt_.resume)
+        throw InputError(run_, "a run already exists here",
+                         "pass --resume to continue it, or choose another --out");
+      state_ = read_json_file(state_path);
+      if (state_["config"] != config)
+        throw InputError(run_, "the configuration differs from the one this run started with",
+                         "resume with the same configuration, or start a new run");
+      spdlog::info("resuming {}: {} step(s) complete", run_, state_["done"].size());
+    } else {
+      make_dirs(run_);
+      state_ = {{"config", config}, {"done", Json::array()}, {"seconds", Json::object()}};
+      write_json_file(state_path, state_);
+      write_run_json(
+          run_, "align", "rgalign-rec", config,
+          {(fs::path(opt_.data) / "schema.yaml").string(), (fs::path(opt_.data) / "intents.jsonl").string(),
+           data_.split_path("train"), data_.split_path("valid"), data_.split_path("test")});
+    }
+  }
+
+  bool done(const std::string& s) const {
+    for (const auto& d : state_["done"])
+      if (d == s) return true;
+    return false;
+  }
+
+  template <class F>
+  void step(const std::string& s, F&& f) {
+    if (done(s)) {
+      spdlog::info("align: {} already complete", s);
+      return;
+    }
+    fs::remove_all(dir(s));  // a step that did not complete starts again from nothing
+    make_dirs(dir(s));
+    spdlog::info("align: {}", s);
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    state_["done"].push_back(s);
+    state_["seconds"][s] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    write_json_file((fs::path(run_) / "state.json").string(), state_);
+  }
+
+  TrainOptions train_options(const std::string& model, const std::string& out) const {
+    TrainOptions t;
+    t.data = opt_.data;
+    t.model = model;
+    t.out = out;
+    t.seed = cfg_.run.seed;
+    t.threads = cfg_.run.threads;
+    t.skip_bad = opt_.skip_bad;
+    return t;
+  }
+
+  TrainOptions qe_rec_options(const std::string& reasoner, const std::string& cache,
+                              const std::string& out) const {
+    TrainOptions t = train_options("qe-rec", out);
+    t.reasoner = reasoner;
+    t.cache = cache;
+    t.latent_tokens = cfg_.reasoner.latent_tokens;
+    t.epochs = cfg_.reward_model.epochs;
+    return t;
+  }
+
+  // Scores the test split with a ranker run: test_predictions.jsonl and metrics_test.json in the step dir.
+  void evaluate_test(const std::string& ranker, const std::string& step_dir) {
+    EvalSplitOptions eo;
+    eo.preds_out = (fs::path(step_dir) / "test_predictions.jsonl").string();
+    eo.policy = policy();
+    eo.metrics.bootstrap_resamples = cfg_.run.eval_bootstrap;
+    eo.metrics.threads = cfg_.run.threads;
+    auto scorer = load_scorer(ranker, data_);
+    MetricSet m = evaluate_split(*scorer, data_, eo);
+    write_json_file((fs::path(step_dir) / "metrics_test.json").string(), metrics_to_json(m));
+    spdlog::info("test: GAUC {:.4f}, Recall@3 {:.4f}", m.gauc, m.recall_at[1]);
+  }
+
+  std::string base_reasoner() const {
+    return cfg_.reasoner.dir.empty() ? dir("reasoner") : abs_path(cfg_.reasoner.dir);
+  }
+
+  void baseline() {
+    TrainOptions t = train_options(cfg_.run.baseline, dir("baseline"));
+    t.epochs = cfg_.run.baseline_epochs;
+    run_training(t);
+    evaluate_test(dir("baseline"), dir("baseline"));
+  }
+
+  void reasoner() {
+    if (!cfg_.reasoner.dir.empty()) {
+      auto r = Reasoner::load(cfg_.reasoner.dir);  // fails early, naming the directory
+      write_json_file(file("reasoner", "step.json"),
+                      {{"dir", abs_path(cfg_.reasoner.dir)}, {"checkpoint_hash", r->checkpoint_hash()}});
+      return;
+    }
+    ReasonerPretrainOptions p;
+    p.data = opt_.data;
+    p.out = dir("reasoner");
+    p.seed = cfg_.run.seed;
+    p.threads = cfg_.run.threads;
+    p.steps = cfg_.reasoner.pretrain_steps;
+    p.max_train_prompts = cfg_.reasoner.pretrain_prompts;
+    p.skip_bad = opt_.skip_bad;
+    ReasonerPretrainResult r = run_reasoner_pretrain(p);
+    write_json_file(file("reasoner", "step.json"), {{"dir", p.out},
+                                                    {"parameters", r.parameters},
+                                                    {"valid_perplexity_before", r.first_valid_ppl},
+                                                    {"valid_perplexity_after", r.final_valid_ppl}});
+  }
+
+  // Stage 1: QE-Rec, frozen as the reward model. Its training latent queries have the form every candidate is
+  // scored in later (prompt + a latent-query text, of mixed quality: the base reasoner's own, the simulated
+  // teachers', the KB-retrieval teacher's), so its rewards read texts it has learned to read; validation
+  // and test use the base reasoner's own latent queries, as serving does.
+  void reward_model() {
+    TrainOptions t = qe_rec_options(base_reasoner(), file("qe-rec", "latent-cache"), dir("qe-rec"));
+    {
+      auto train = split("train");
+      auto base = Reasoner::load(base_reasoner());
+      auto texts = reward_model_texts(train, data_, cfg_, *base);
+      AtomicFile f(file("qe-rec", "latent_texts.jsonl"));
+      for (size_t i = 0; i < train.size(); ++i)
+        f.stream() << Json({{"request_id", train[i].request_id}, {"text", texts[i]}}).dump() << '\n';
+      f.commit();
+    }
+    t.latent_texts = file("qe-rec", "latent_texts.jsonl");
+    run_training(t);
+    evaluate_test(dir("qe-rec"), dir("qe-rec"));
+    Json step = {{"valid_gauc", best_valid_gauc(dir("qe-rec"))}};
+    step["monitor"] = monitor(base_reasoner(), file("qe-rec", "latent-cache"));
+    write_json_file(file("qe-rec", "step.json"), step);
+  }
+
+  std::vector<Request> split(const std::string& name) const {
+    return read_requests(data_.split_path(name), data_.schema(), data_.catalog(), policy());
+  }
+  std::vector<Request> distill_requests() const {
+    return pick_requests(split("train"), cfg_.teachers.requests);
+  }
+
+  void candidates() {
+    auto requests = distill_requests();
+    auto student = Reasoner::load(base_reasoner());
+    auto rm = RewardModel::load(dir("qe-rec"), data_);
+    auto proposed = propose_candidates(requests, data_, cfg_, *student, run_);
+    auto scored = score_candidates(requests, std::move(proposed), data_.schema(), *student, *rm, cfg_);
+    write_candidates(file("candidates", "candidates.jsonl"), requests, scored);
+    // Teacher win rates: the share of requests whose best candidate came from each teacher.
+    Json teachers = Json::object();
+    int64_t pairs = 0, with = 0;
+    for (const auto& rc : scored) {
+      if (rc.candidates.empty()) continue;
+      ++with;
+      pairs += rc.pick.pair ? 1 : 0;
+      for (size_t k = 0; k < rc.candidates.size(); ++k) {
+        Json& t = teachers[rc.candidates[k].teacher];
+        if (t.is_null()) t = {{"candidates", 0}, {"wins", 0}, {"reward_sum", 0.0}};
+        t["candidates"] = t["candidates"].get<int64_t>() + 1;
+        t["reward_sum"] = t["reward_sum"].get<double>() + rc.candidates[k].reward;
+        t["wins"] = t["wins"].get<int64_t>() + (static_cast<int>(k) == rc.pick.best ? 1 : 0);
+      }
+    }
+    for (auto& [name, t] : teachers.items()) {
+      t["win_rate"] =
+          static_cast<double>(t["wins"].get<int64_t>()) / static_cast<double>(std::max<int64_t>(1, with));
+      t["mean_reward"] = t["reward_sum"].get<double>() / t["candidates"].get<double>();
+      t.erase("reward_sum");
+    }
+    spdlog::info("candidates: {} requests, {} DPO pairs; teachers {}", with, pairs, teachers.dump());
+    write_json_file(file("candidates", "step.json"),
+                    {{"requests", with}, {"dpo_pairs", pairs}, {"teachers", teachers}});
+  }
+
+  StudentData student_data(Reasoner& student) const {
+    auto requests = distill_requests();
+    auto scored = read_candidates(file("candidates", "candidates.jsonl"), requests);
+    StudentData d;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      const auto& rc = scored[i];
+      if (rc.candidates.empty()) continue;
+      const Request& r = requests[i];
+      d.prompts.push_back(student.prompt_ids(render_prompt(r, data_.schema())));
+      d.best.push_back(student.text_ids(rc.candidates[static_cast<size_t>(rc.pick.best)].text));
+      d.worst.push_back(student.text_ids(rc.candidates[static_cast<size_t>(rc.pick.worst)].text));
+      d.pair.push_back(rc.pick.pair);
+      int32_t clicked = r.candidates.front();
+      for (size_t k = 0; k < r.labels.size(); ++k)
+        if (r.labels[k] > 0) {
+          clicked = r.candidates[k];
+          break;
+        }
+      d.clicked.push_back(clicked);
+      d.candidates.push_back(r.candidates);
+    }
+    return d;
+  }
+
+  // The reasoner a stage starts from: the output of the last student stage before it, or the base one.
+  std::string reasoner_before(const std::string& stage) const {
+    std::string prev = base_reasoner();
+    for (const char* s : {"rga-sft", "rga-dpo", "rga-cl"}) {
+      if (stage == s) break;
+      if (done(s)) prev = file(s, "reasoner");
+    }
+    return prev;
+  }
+
+  // The frozen reward model with another reasoner: the RM's weights and encoder, its config pointing at the
+  // reasoner and a latent cache of its own. Scoring it is how a student stage is evaluated.
+  void frozen_ranker(const std::string& reasoner_dir, const std::string& cache, const std::string& out) {
+    make_dirs(out);
+    for (const char* f : {"encoder.json", "model.safetensors"})
+      fs::copy_file(file("qe-rec", f), fs::path(out) / f, fs::copy_options::overwrite_existing);
+    const std::string cfg_path = file("qe-rec", "model_config.json");
+    RankerConfig c = RankerConfig::from_json(read_json_file(cfg_path), cfg_path);
+    c.reasoner = abs_path(reasoner_dir);
+    c.reasoner_hash = checkpoint_hash(reasoner_dir);
+    c.latent_cache = abs_path(cache);
+    write_json_file((fs::path(out) / "model_config.json").string(), c.to_json());
+    write_run_json(out, "align (frozen reward model)", "qe-rec",
+                   {{"reward_model", dir("qe-rec")}, {"reasoner", c.reasoner}}, {});
+  }
+
+  void student_stage(const std::string& stage) {
+    const std::string from = reasoner_before(stage);
+    auto student = Reasoner::load(from);
+    StudentData d = student_data(*student);
+    StageTrainResult r;
+    if (stage == "rga-sft") {
+      r = run_rg_sft(*student, d, cfg_.sft, cfg_.reasoner, cfg_.run.seed, dir(stage));
+    } else if (stage == "rga-dpo") {
+      r = run_rg_dpo(*student, d, cfg_.dpo, cfg_.reasoner, cfg_.run.seed, dir(stage));
+    } else {
+      auto rm = RewardModel::load(dir("qe-rec"), data_);
+      r = run_rg_cl(*student, *rm, d, cfg_.rgcl, cfg_.reasoner, cfg_.run.seed, dir(stage));
+    }
+    save_student(*student, from, file(stage, "reasoner"));
+    student.reset();
+    frozen_ranker(file(stage, "reasoner"), file(stage, "latent-cache"), file(stage, "ranker"));
+    evaluate_test(file(stage, "ranker"), dir(stage));
+    Json step = {{"from", from},
+                 {"items", r.items},
+                 {"steps", r.steps},
+                 {"first_loss", r.first_loss},
+                 {"final_loss", r.final_loss},
+                 {"seconds", r.seconds}};
+    step["monitor"] = monitor(file(stage, "reasoner"), file(stage, "latent-cache"));
+    write_json_file(file(stage, "step.json"), step);
+  }
+
+  // Closed-loop calibration. Round 1 regenerates every latent query with the aligned reasoner and fine-tunes
+  // the ranker from the reward model's weights; each further round first runs RG-CL against the ranker of the
+  // round before (closing the loop), then regenerates and fine-tunes again. Rounds stop when validation GAUC
+  // stops improving; the best round is the stage's ranker.
+  void calibrate() {
+    const std::string cache = file("rga-calibrated", "latent-cache");
+    std::string reasoner_dir = reasoner_before("rga-calibrated");
+    std::string ranker = dir("qe-rec");
+    std::string best_ranker, best_reasoner;
+    double best = -1;
+    Json rounds = Json::array();
+    for (int round = 1; round <= cfg_.calibration.rounds; ++round) {
+      const std::string rdir = file("rga-calibrated", "round-" + std::to_string(round));
+      make_dirs(rdir);
+      if (round > 1) {
+        auto student = Reasoner::load(reasoner_dir);
+        StudentData d = student_data(*student);
+        auto rm = RewardModel::load(ranker, data_);
+        run_rg_cl(*student, *rm, d, cfg_.rgcl, cfg_.reasoner, cfg_.run.seed + static_cast<uint64_t>(round),
+                  rdir);
+        save_student(*student, reasoner_dir, (fs::path(rdir) / "reasoner").string());
+        reasoner_dir = (fs::path(rdir) / "reasoner").string();
+      }
+      TrainOptions t = qe_rec_options(reasoner_dir, cache, (fs::path(rdir) / "ranker").string());
+      t.init = ranker;
+      t.epochs = cfg_.calibration.epochs;
+      t.lr = cfg_.calibration.lr;
+      run_training(t);
+      const double v = best_valid_gauc(t.out);
+      spdlog::info("calibration round {}: validation GAUC {:.4f} (best so far {:.4f})", round, v, best);
+      rounds.push_back({{"round", round}, {"valid_gauc", v}, {"reasoner", reasoner_dir}});
+      if (v <= best) break;
+      best = v;
+      best_ranker = t.out;
+      best_reasoner = reasoner_dir;
+      ranker = t.out;
+    }
+    evaluate_test(best_ranker, dir("rga-calibrated"));
+    Json step = {{"rounds", rounds}, {"ranker", best_ranker}, {"reasoner", best_reasoner}};
+    step["monitor"] = monitor(best_reasoner, cache);
+    write_json_file(file("rga-calibrated", "step.json"), step);
+  }
+
+  // The student's own greedy latent queries on validation requests: their reward under the frozen RM, their
+  // drift from the base reasoner's embeddings (1 - cosine), and a few examples.
+  Json monitor(const std::string& reasoner_dir, const std::string& cache_dir) {
+    auto valid = pick_requests(split("valid"), kMonitorRequests);
+    auto rm = RewardModel::load(dir("qe-rec"), data_);
+    auto embed = [&](const std::string& rdir, const std::string& cdir) {
+      auto r = Reasoner::load(rdir);
+      LatentCache cache(cdir, r->hidden_size());
+      std::vector<std::string> prompts;
+      for (const auto& q : valid) prompts.push_back(render_prompt(q, data_.schema()));
+      LatentQueryOptions o;
+      o.max_new_tokens = cfg_.reasoner.latent_tokens;
+      o.batch = cfg_.reasoner.batch;
+      return r->embed(prompts, o, &cache);
+    };
+    LatentQueries mine = embed(reasoner_dir, cache_dir);
+    LatentQueries base = embed(base_reasoner(), file("qe-rec", "latent-cache"));
+    std::vector<int64_t> owner;
+    for (size_t i = 0; i < valid.size(); ++i) owner.push_back(static_cast<int64_t>(i));
+    const bool mean = rm->config().pooling == "mean";
+    auto rewards =
+        rm->score(valid, owner, mean ? mine.mean : mine.last, parse_reward_kind(cfg_.reward_model.reward));
+    double sum = 0;
+    for (double r : rewards) sum += r;
+    const double drift = (1 - torch::cosine_similarity(mine.last, base.last, 1)).mean().item<double>();
+    Json examples = Json::array();
+    for (size_t i = 0; i < std::min(kExamples, valid.size()); ++i)
+      examples.push_back({{"request_id", valid[i].request_id}, {"latent_query", mine.texts[i]}});
+    spdlog::info("monitor: mean reward of the student's greedy latent query {:.4f}, drift {:.4f}",
+                 sum / static_cast<double>(std::max<size_t>(1, rewards.size())), drift);
+    return {{"valid_reward", sum / static_cast<double>(std::max<size_t>(1, rewards.size()))},
+            {"drift", drift},
+            {"rewards", rewards},
+            {"examples", examples}};
+  }
+
+  void report() {
+    std::vector<ReportStage> stages;
+    std::vector<GroupedScores> groups;
+    MetricsOptions mo;
+    mo.bootstrap_resamples = cfg_.run.eval_bootstrap;
+    mo.seed = cfg_.run.seed;
+    mo.threads = cfg_.run.threads;
+    Json curves = Json::object();
+    for (const char* name : kAlignStages) {
+      if (!done(name)) continue;
+      ReportStage s;
+      s.name = name;
+      s.model = s.name == "baseline" ? cfg_.run.baseline : "qe-rec";
+      s.metrics = read_json_file(file(name, "metrics_test.json"));
+      groups.push_back(
+          read_predictions(file(name, "test_predictions.jsonl"), BadInputPolicy::kStrict, nullptr));
+      if (groups.size() > 1) {
+        s.paired = paired_comparison(groups.front(), groups.back(), mo);
+        s.paired_previous = paired_comparison(groups[groups.size() - 2], groups.back(), mo);
+      }
+      if (fs::exists(file(name, "step.json"))) {
+        Json step = read_json_file(file(name, "step.json"));
+        if (step.contains("monitor")) s.monitor = step["monitor"];
+      }
+      const std::string curve = s.name == "baseline" || s.name == "qe-rec" || s.name == "rga-calibrated"
+                                    ? ""
+                                    : file(name, "metrics.jsonl");
+      curves[name] = read_metrics_lines(s.name == "qe-rec" ? file(name, "metrics.jsonl") : curve);
+      stages.push_back(std::move(s));
+    }
+    Json extra = Json::object();
+    extra["data"] = abs_path(opt_.data);
+    extra["config"] = state_["config"];
+    extra["seconds"] = state_["seconds"];
+    extra["reasoner"] = read_json_file(file("reasoner", "step.json"));
+    extra["reward_model"] = {{"valid_gauc", read_json_file(file("qe-rec", "step.json"))["valid_gauc"]},
+                             {"reward", cfg_.reward_model.reward}};
+    extra["teachers"] = read_json_file(file("candidates", "step.json"));
+    if (done("rga-calibrated"))
+      extra["calibration"] = read_json_file(file("rga-calibrated", "step.json"))["rounds"];
+    extra["curves"] = curves;
+    write_report(run_, "rgalign align", stages, extra, cfg_.run.baseline, align_markdown(stages, extra));
+    Json report = read_json_file((fs::path(run_) / "report.json").string());
+    write_file_atomic((fs::path(run_) / "report.html").string(), report_html(report));
+    std::fputs(report_markdown("rgalign align", stages, cfg_.run.baseline).c_str(), stdout);
+  }
+
+  // Monitoring tables for report.md: rewards, drift and teacher win rates.
+  static std::string align_markdown(const std::vector<ReportStage>& stages, const Json& extra) {
+    std::string md =
+        "\n## Monitoring\n\nReward = the frozen reward model's probability of the clicked intent for the "
+        "stage's own greedy latent query (validation requests); drift = 1 - cosine to the base reasoner's "
+        "embedding.\n\n| stage | reward | drift | example latent query |\n|---|---|---|---|\n";
+    for (const auto& s : stages) {
+      if (!s.monitor.is_object()) continue;
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.4f | %.4f", s.monitor["valid_reward"].get<double>(),
+                    s.monitor["drift"].get<double>());
+      std::string ex =
+          s.monitor["examples"].empty() ? "" : s.monitor["examples"][0]["latent_query"].get<std::string>();
+      for (char& c : ex)
+        if (c == '|') c = '/';
+      md += "| " + s.name + " | " + buf + " | " + ex + " |\n";
+    }
+    md += "\n## Teachers\n\n| teacher | candidates | win rate | mean reward |\n|---|---|---|---|\n";
+    for (const auto& [name, t] : extra["teachers"]["teachers"].items()) {
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "%lld | %.3f | %.4f",
+                    static_cast<long long>(t["candidates"].get<int64_t>()), t["win_rate"].get<double>(),
+                    t["mean_reward"].get<double>());
+      md += "| " + name + " | " + buf + " |\n";
+    }
+    return md;
+  }
+
+  AlignOptions opt_;
+  AlignConfig cfg_;
+  Dataset data_;
+  std::string run_;
+  Json state_;
+};
+
+}  // namespace
+
+Json run_align(const AlignOptions& opt, AlignConfig cfg) {
+  validate_align_config(cfg, opt.config.empty() ? "align configuration" : opt.config);
+  return Pipeline(opt, std::move(cfg)).run();
+}
+
+Json run_align(const AlignOptions& opt) {
+  return run_align(opt, opt.config.empty() ? AlignConfig() : load_align_config(opt.config));
+}
+
+}  // namespace rgalign

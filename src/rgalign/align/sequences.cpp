@@ -1,0 +1,64 @@
+// Student training sequences.
+#include "rgalign/align/sequences.h"
+
+#include "rgalign/align/losses.h"
+#include "rgalign/common/error.h"
+
+namespace rgalign {
+
+SeqBatch make_seq_batch(const std::vector<std::vector<int64_t>>& prompts,
+                        const std::vector<std::vector<int64_t>>& texts, int64_t end_token) {
+  RG_ASSERT(prompts.size() == texts.size() && !prompts.empty(), "one text per prompt");
+  const auto B = static_cast<int64_t>(prompts.size());
+  int64_t T = 0;
+  for (size_t i = 0; i < prompts.size(); ++i)
+    T = std::max<int64_t>(
+        T, static_cast<int64_t>(prompts[i].size() + texts[i].size()) + (end_token >= 0 ? 1 : 0));
+  SeqBatch b;
+  b.ids = torch::zeros({B, T}, torch::kInt64);
+  b.mask = torch::zeros({B, T}, torch::kInt64);
+  b.target = torch::zeros({B, T}, torch::kBool);
+  b.emb_index = torch::zeros({B}, torch::kInt64);
+  b.positions = torch::arange(T, torch::kInt64).unsqueeze(0).expand({B, T}).contiguous();
+  auto* ids = b.ids.data_ptr<int64_t>();
+  auto* mask = b.mask.data_ptr<int64_t>();
+  auto* target = b.target.data_ptr<bool>();
+  auto* emb = b.emb_index.data_ptr<int64_t>();
+  for (int64_t i = 0; i < B; ++i) {
+    const auto& p = prompts[static_cast<size_t>(i)];
+    const auto& t = texts[static_cast<size_t>(i)];
+    RG_ASSERT(!p.empty(), "a prompt has at least one token");
+    int64_t pos = 0;
+    for (int64_t id : p) ids[i * T + pos++] = id;
+    for (int64_t id : t) {
+      target[i * T + pos] = true;
+      ids[i * T + pos++] = id;
+    }
+    emb[i] = pos - 1;
+    if (end_token >= 0) {
+      target[i * T + pos] = true;
+      ids[i * T + pos++] = end_token;
+    }
+    for (int64_t k = 0; k < pos; ++k) mask[i * T + k] = 1;
+  }
+  return b;
+}
+
+torch::Tensor target_logprobs(Decoder& model, const SeqBatch& b, double neftune_alpha, torch::Tensor* emb) {
+  const auto device = model.weight(TensorRole::kTokenEmbedding).device();
+  auto ids = b.ids.to(device), mask = b.mask.to(device), pos = b.positions.to(device);
+  auto x = model.embed(ids);  // [B, T, H]
+  if (neftune_alpha > 0 && model.is_training()) x = neftune_noise(x, mask, neftune_alpha);
+  auto hidden = model.forward_embeds(x, mask, pos);  // [B, T, H]
+  const int64_t T = ids.size(1);
+  auto logits = model.logits(hidden.narrow(1, 0, T - 1)).to(torch::kFloat32);  // [B, T-1, V]
+  auto logp = torch::log_softmax(logits, -1).gather(-1, ids.narrow(1, 1, T - 1).unsqueeze(-1)).squeeze(-1);
+  auto tmask = b.target.to(device).narrow(1, 1, T - 1).to(logp.scalar_type());  // [B, T-1]
+  if (emb) {
+    auto idx = b.emb_index.to(device).view({-1, 1, 1}).expand({-1, 1, hidden.size(2)});
+    *emb = hidden.gather(1, idx).squeeze(1);  // [B, H]
+  }
+  return (logp * tmask).sum(1);  // [B]
+}
+
+}  // namespace rgalign
