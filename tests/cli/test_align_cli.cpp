@@ -1,0 +1,128 @@
+// `rgalign align` end to end on a tiny world: every stage in the report, and a run killed in the middle of a
+// stage that resumes to exactly the metrics of an uninterrupted run.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "rgalign/common/json_util.h"
+#include "support/test_support.h"
+
+namespace rgalign {
+namespace {
+
+namespace fs = std::filesystem;
+using test::run_rgalign;
+
+class AlignCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    auto sim = run_rgalign("simulate --out " + dir_->file("data") +
+                           " --users 300 --weeks 3 --markets SG,VN --seed 3");
+    ASSERT_EQ(sim.exit_code, 0) << sim.output;
+    auto pre =
+        run_rgalign("reasoner pretrain --data " + dir_->file("data") + " --out " + dir_->file("reasoner") +
+                    " --vocab-size 1200 --hidden-size 32 --layers 1 --heads 2 --kv-heads 1"
+                    " --intermediate-size 64 --seq-len 64 --batch-size 4 --steps 40 --eval-every 20"
+                    " --lr 0.01 --max-train-prompts 300 --max-valid-prompts 40 --threads 1 --seed 3");
+    ASSERT_EQ(pre.exit_code, 0) << pre.output;
+    test::write_text(dir_->file("tiny.yaml"),
+                     "run: {threads: 1, baseline_epochs: 1, eval_bootstrap: 50}\n"
+                     "reasoner: {dir: " +
+                         dir_->file("reasoner") +
+                         ", latent_tokens: 6, batch: 16}\n"
+                         "reward_model: {epochs: 1}\n"
+                         "teachers: {requests: 40, simulated_samples: 1, self_samples: 1, kb_candidates: 1}\n"
+                         "sft: {epochs: 1, batch: 8}\n"
+                         "dpo: {batch: 8, margin: 0.0}\n"
+                         "rgcl: {batch: 8}\n"
+                         "calibration: {rounds: 2, epochs: 1}\n");
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string align_args(const std::string& run) {
+    return "align --data " + dir_->file("data") + " --config " + dir_->file("tiny.yaml") + " --out " + run;
+  }
+  static test::TempDir* dir_;
+};
+test::TempDir* AlignCli::dir_ = nullptr;
+
+TEST_F(AlignCli, BadConfigIsNamedWithItsLine) {
+  test::write_text(dir_->file("bad.yaml"), "run: {seed: 1}\nsft:\n  neftune: 5\n");
+  auto r = run_rgalign("align --data " + dir_->file("data") + " --config " + dir_->file("bad.yaml") +
+                       " --out " + dir_->file("bad-run"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("bad.yaml:3"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("unknown key \"neftune\""), std::string::npos) << r.output;
+}
+
+bool finished(const std::string& run) {
+  if (!fs::exists(run + "/state.json")) return false;
+  for (const auto& s : read_json_file(run + "/state.json")["done"])
+    if (s == "report") return true;
+  return false;
+}
+
+TEST_F(AlignCli, KilledMidStageResumesToTheSameMetrics) {
+  const std::string full = dir_->file("full"), killed = dir_->file("killed");
+  auto a = run_rgalign(align_args(full));
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  Json ra = read_json_file(full + "/report.json");
+  std::vector<std::string> names;
+  for (const auto& s : ra["stages"]) names.push_back(s["name"]);
+  EXPECT_EQ(names, (std::vector<std::string>{"baseline", "qe-rec", "rga-sft", "rga-dpo", "rga-cl",
+                                             "rga-calibrated"}));
+  for (const auto& s : ra["stages"]) {
+    EXPECT_TRUE(s["metrics"]["ci95"]["gauc"].is_array()) << s["name"];
+    if (s["name"] != "baseline") {
+      EXPECT_TRUE(s["paired_vs_baseline"]["gauc"]["ci95"].is_array()) << s["name"];
+      EXPECT_TRUE(s["paired_vs_previous"]["recall@3"]["ci95"].is_array()) << s["name"];
+      EXPECT_TRUE(s["monitor"]["valid_reward"].is_number()) << s["name"];
+    }
+  }
+  EXPECT_FALSE(ra["teachers"]["teachers"].empty());
+  for (const char* f :
+       {"report.md", "report.html", "run.json", "candidates/candidates.jsonl",
+        "rga-sft/reasoner/model.safetensors", "rga-calibrated/round-1/ranker/model.safetensors"})
+    EXPECT_TRUE(fs::exists(full + "/" + f)) << f;
+
+  // The same run, killed while RG-SFT trains, then resumed.
+  FILE* p = ::popen((std::string(RGALIGN_BINARY) + " " + align_args(killed) + " > " +
+                     dir_->file("killed.log") + " 2>&1 & echo $!")
+                        .c_str(),
+                    "r");
+  ASSERT_NE(p, nullptr);
+  int pid = 0;
+  ASSERT_EQ(std::fscanf(p, "%d", &pid), 1);
+  ::pclose(p);
+  const auto t0 = std::chrono::steady_clock::now();
+  while (!fs::exists(killed + "/rga-sft/metrics.jsonl") &&
+         std::chrono::steady_clock::now() - t0 < std::chrono::seconds(300))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  while (fs::exists("/proc/" + std::to_string(pid)))
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_FALSE(finished(killed)) << "the run ended before it could be killed";
+
+  auto again = run_rgalign(align_args(killed));
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.output.find("--resume"), std::string::npos) << again.output;
+  auto b = run_rgalign(align_args(killed) + " --resume");
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  EXPECT_NE(b.output.find("qe-rec already complete"), std::string::npos) << b.output;
+  Json rb = read_json_file(killed + "/report.json");
+  ASSERT_EQ(rb["stages"].size(), ra["stages"].size());
+  for (size_t i = 0; i < ra["stages"].size(); ++i) {
+    EXPECT_EQ(rb["stages"][i]["metrics"].dump(), ra["stages"][i]["metrics"].dump())
+        << ra["stages"][i]["name"];
+    if (ra["stages"][i].contains("monitor"))
+      EXPECT_EQ(rb["stages"][i]["monitor"].dump(), ra["stages"][i]["monitor"].dump())
+          << ra["stages"][i]["name"];
+  }
+}
+
+}  // namespace
+}  // namespace rgalign
