@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   runners["generate"] = rgalign::cli::add_generate(app);
   runners["reasoner"] = rgalign::cli::add_reasoner(app);
   runners["align"] = rgalign::cli::add_align(app);
+  runners["serve"] = rgalign::cli::add_serve(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -48,5 +48,6 @@ Runner add_embed(CLI::App& app);
 Runner add_generate(CLI::App& app);
 Runner add_reasoner(CLI::App& app);
 Runner add_align(CLI::App& app);
+Runner add_serve(CLI::App& app);
 
 }  // namespace rgalign::cli

@@ -24,6 +24,8 @@ class AlignCli : public ::testing::Test {
     auto sim = run_rgalign("simulate --out " + dir_->file("data") +
                            " --users 300 --weeks 3 --markets SG,VN --seed 3");
     ASSERT_EQ(sim.exit_code, 0) << sim.output;
+    // Without world.json the directory is any dataset in the contract: no simulated teachers exist for it.
+    fs::remove(dir_->file("data/world.json"));
     auto pre =
         run_rgalign("reasoner pretrain --data " + dir_->file("data") + " --out " + dir_->file("reasoner") +
                     " --vocab-size 1200 --hidden-size 32 --layers 1 --heads 2 --kv-heads 1"
@@ -83,7 +85,9 @@ TEST_F(AlignCli, KilledMidStageResumesToTheSameMetrics) {
       EXPECT_TRUE(s["monitor"]["valid_reward"].is_number()) << s["name"];
     }
   }
-  EXPECT_FALSE(ra["teachers"]["teachers"].empty());
+  EXPECT_EQ(ra["teachers"]["teachers"].size(), 2u);  // KB retrieval and the student itself
+  EXPECT_TRUE(ra["teachers"]["teachers"].contains("kb-retrieval"));
+  EXPECT_TRUE(ra["teachers"]["teachers"].contains("self"));
   for (const char* f :
        {"report.md", "report.html", "run.json", "candidates/candidates.jsonl",
         "rga-sft/reasoner/model.safetensors", "rga-calibrated/round-1/ranker/model.safetensors"})

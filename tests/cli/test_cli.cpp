@@ -15,7 +15,7 @@ using test::run_rgalign;
 TEST(Cli, HelpForEverySubcommandShowsDefaults) {
   auto top = run_rgalign("--help");
   EXPECT_EQ(top.exit_code, 0);
-  for (const char* sub : {"simulate", "train", "eval", "metrics", "demo", "reasoner", "embed"}) {
+  for (const char* sub : {"simulate", "train", "eval", "metrics", "demo", "reasoner", "embed", "align"}) {
     EXPECT_NE(top.output.find(sub), std::string::npos) << sub;
     auto r = run_rgalign(std::string(sub) + " --help");
     EXPECT_EQ(r.exit_code, 0) << sub;
@@ -118,22 +118,28 @@ TEST(Cli, DemoQuickWritesTheStageReport) {
   auto r = run_rgalign("demo --quick --out " + dir.file("demo"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   Json rep = read_json_file(dir.file("demo/report.json"));
-  ASSERT_EQ(rep["stages"].size(), 5u);
-  for (const auto& s : rep["stages"]) {
-    EXPECT_EQ(s["name"], s["model"] == "qe-rec" ? "qe-rec" : "baseline");
+  const std::vector<std::string> names = {"baseline", "qe-rec", "rga-sft",
+                                          "rga-dpo",  "rga-cl", "rga-calibrated"};
+  ASSERT_EQ(rep["stages"].size(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    const Json& s = rep["stages"][i];
+    EXPECT_EQ(s["name"], names[i]);
+    EXPECT_EQ(s["model"], i == 0 ? "two-tower" : "qe-rec");
     EXPECT_TRUE(s["metrics"].contains("gauc"));
     EXPECT_TRUE(s["metrics"].contains("oracle"));
+    if (i > 0) {
+      EXPECT_TRUE(s["paired_vs_baseline"]["gauc"]["ci95"].is_array());
+      EXPECT_TRUE(s["paired_vs_previous"]["gauc"]["ci95"].is_array());
+    }
   }
-  EXPECT_EQ(rep["stages"][2]["model"], "two-tower");
-  EXPECT_EQ(rep["stages"][4]["model"], "qe-rec");
-  EXPECT_TRUE(rep["stages"][4]["paired_vs_baseline"]["gauc"]["ci95"].is_array());
-  EXPECT_TRUE(rep["qe_rec_vs_text_bow"]["recall@3"]["ci95"].is_array());
+  EXPECT_GT(rep["popularity"]["gauc"].get<double>(), 0.5);
   EXPECT_LT(rep["reasoner"]["valid_perplexity_after"].get<double>(),
             rep["reasoner"]["valid_perplexity_before"].get<double>());
   EXPECT_TRUE(std::filesystem::exists(dir.file("demo/reasoner/tokenizer.model")));
   EXPECT_TRUE(std::filesystem::exists(dir.file("demo/report.md")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("demo/report.html")));
   EXPECT_NE(r.output.find("| baseline | two-tower |"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("| qe-rec | qe-rec |"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("| rga-calibrated | qe-rec |"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("Against the production baseline (two-tower)"), std::string::npos) << r.output;
 }
 

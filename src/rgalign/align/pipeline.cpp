@@ -105,8 +105,10 @@ class Pipeline {
       make_dirs(run_);
       state_ = {{"config", config}, {"done", Json::array()}, {"seconds", Json::object()}};
       write_json_file(state_path, state_);
+      Json run_config = config;
+      run_config["data"] = abs_path(opt_.data);  // where `rgalign serve --run` finds the catalogue and schema
       write_run_json(
-          run_, "align", "rgalign-rec", config,
+          run_, "align", "rgalign-rec", run_config,
           {(fs::path(opt_.data) / "schema.yaml").string(), (fs::path(opt_.data) / "intents.jsonl").string(),
            data_.split_path("train"), data_.split_path("valid"), data_.split_path("test")});
     }

@@ -1,0 +1,45 @@
+// Micro-batching of latent-query computation across concurrent requests: prompts wait up to `max_wait_ms`
+// for others to join (at most `max_batch`), then one reasoner pass computes them all. A prompt already
+// waiting is not queued twice. One worker thread; the reasoner is never entered concurrently.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "rgalign/serve/served_model.h"
+
+namespace rgalign {
+
+class LatentBatcher {
+ public:
+  using Compute = std::function<std::vector<Latent>(const std::vector<std::string>&)>;
+  using OnBatch = std::function<void(size_t)>;
+  LatentBatcher(Compute compute, size_t max_batch, int max_wait_ms, OnBatch on_batch = nullptr);
+  ~LatentBatcher();
+  LatentBatcher(const LatentBatcher&) = delete;
+  LatentBatcher& operator=(const LatentBatcher&) = delete;
+
+  std::shared_future<Latent> submit(const std::string& prompt);
+
+ private:
+  void run();
+  Compute compute_;
+  size_t max_batch_;
+  int max_wait_ms_;
+  OnBatch on_batch_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> queue_;
+  std::map<std::string, std::pair<std::promise<Latent>, std::shared_future<Latent>>> pending_;
+  bool stop_ = false;
+  std::thread worker_;
+};
+
+}  // namespace rgalign
