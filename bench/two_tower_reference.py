@@ -135,12 +135,40 @@ def synthetic(n, shape):
 SHAPE = {"single": [24] * 20 + [14] * 20, "multi": [20, 14, 8, 2050, 2050], "L": 16, "C": 200, "intents": 1360}
 
 
+def latency(args):
+    """Scoring latency of one request (batch 1, eval mode, no autograd), as a Python server would score it."""
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    c = args.latency
+    model = TwoTower(SHAPE["single"], SHAPE["multi"], max(SHAPE["intents"], c)).eval()
+    single = torch.stack([torch.randint(k, (1,)) for k in SHAPE["single"]], 1)
+    multi = torch.stack([torch.randint(k, (1, 16)) for k in SHAPE["multi"]], 1)
+    mask = (torch.rand(1, len(SHAPE["multi"]), 16) < 0.5).float()
+    cand = torch.randperm(max(SHAPE["intents"], c))[:c].view(1, c)
+    cand_mask = torch.ones(1, c, dtype=torch.bool)
+    ms = []
+    with torch.inference_mode():
+        for i in range(args.iters + 20):
+            t0 = time.perf_counter()
+            model(single, multi, mask, cand, cand_mask).max().item()
+            if i >= 20:
+                ms.append((time.perf_counter() - t0) * 1e3)
+    ms.sort()
+    print(f"name=serve_score_python model=two-tower intents={c} threads={args.threads} iters={args.iters} "
+          f"p50_ms={ms[len(ms) // 2]:.3f} p99_ms={ms[len(ms) * 99 // 100]:.3f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--latency", type=int, default=0,
+                    help="instead of training: p50/p99 of scoring one request with this many candidates")
+    ap.add_argument("--iters", type=int, default=300)
     args = ap.parse_args()
+    if args.latency:
+        return latency(args)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     data = synthetic(8192, SHAPE)

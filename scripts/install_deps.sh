@@ -10,7 +10,7 @@ packages=(
   libsentencepiece-dev libpcre2-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-sklearn python3-torch
-  chromium
+  chromium wrk curl
 )
 
 missing=()

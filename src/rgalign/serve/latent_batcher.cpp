@@ -33,6 +33,16 @@ std::shared_future<Latent> LatentBatcher::submit(const std::string& prompt) {
   return f;
 }
 
+bool LatentBatcher::offer(const std::string& prompt, size_t max_pending) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (pending_.count(prompt)) return true;
+    if (queue_.size() >= max_pending) return false;
+  }
+  submit(prompt);
+  return true;
+}
+
 void LatentBatcher::run() {
   for (;;) {
     std::vector<std::string> batch;

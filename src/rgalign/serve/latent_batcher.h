@@ -27,6 +27,9 @@ class LatentBatcher {
   LatentBatcher& operator=(const LatentBatcher&) = delete;
 
   std::shared_future<Latent> submit(const std::string& prompt);
+  // For background computation (the fallback path): queues the prompt unless the queue already holds
+  // `max_pending` prompts; false when it was not queued (it will be asked for again).
+  bool offer(const std::string& prompt, size_t max_pending);
 
  private:
   void run();

@@ -230,7 +230,9 @@ class Server {
       cached = latent.has_value();
       metrics_.cache(cached);
       if (!latent && opt_.on_miss == "fallback") {
-        live->batcher->submit(prompt);  // ready for the next request with this context
+        // Computed in the background for the next request with this context; a backlog beyond a few
+        // batches is not queued (the context will be offered again when it comes back).
+        live->batcher->offer(prompt, static_cast<size_t>(opt_.max_batch) * 8);
         fallback = true;
         metrics_.fallback();
       } else if (!latent) {
