@@ -298,7 +298,7 @@ TEST_F(ServeCli, FallbackAnswersAtOnceThenTheLatentQueryIsCached) {
   EXPECT_TRUE(first["latent_query"].is_null());
   EXPECT_EQ(first["intents"].size(), 3u);
   Json later;
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < 800; ++i) {
     later = post(*s, body);
     if (!later["fallback"].get<bool>()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
@@ -336,7 +336,15 @@ TEST_F(ServeCli, FullQueueGets503AndSigtermDrains) {
                       "application/json");
     status = res ? res->status : -1;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  // SIGTERM once the server holds the request (it waits 400 ms for a batch).
+  const auto t1 = std::chrono::steady_clock::now();
+  for (;;) {
+    auto m = s->client().Get("/metrics");
+    if ((m && m->body.find("rgalign_in_flight 1") != std::string::npos) ||
+        std::chrono::steady_clock::now() - t1 > std::chrono::seconds(20))
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   ::kill(s->pid, SIGTERM);
   slow.join();
   EXPECT_EQ(status.load(), 200);
