@@ -20,8 +20,9 @@ request = function()
   counter = counter + 1
   local body
   if counter % 10 == 0 then
-    body = string.format('{"market":"SG","k":3,"features":{"days_past_eta":%d.%07d,"order_status":"shipped"}}',
-                         tid, counter)
+    -- Prompts render numbers as written ("7", "4.25"): an integer unique per thread and request.
+    body = string.format('{"market":"SG","k":3,"features":{"days_past_eta":%d,"order_status":"shipped"}}',
+                         tid * 100000000 + counter)
   else
     body = bodies[(counter % #bodies) + 1]
   end

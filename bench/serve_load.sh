@@ -11,7 +11,12 @@ seconds=${3:-30}
 conns=${4:-64}
 work=$(mktemp -d)
 trap 'kill $(cat "$work/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
-data=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]+"/run.json"))["config"]["data"])' "$run")
+data=$(/usr/bin/python3 -c '
+import json, os, sys
+run = sys.argv[1]
+config = json.load(open(os.path.join(run, "run.json")))["config"]
+report = os.path.join(run, "report.json")
+print(config.get("data") or json.load(open(report))["data"])' "$run")
 # Request bodies: the test split's first 5,000 contexts.
 /usr/bin/python3 - "$data/test.jsonl" "$work/bodies.jsonl" <<'PY'
 import json, sys
@@ -22,7 +27,7 @@ with open(sys.argv[1]) as f, open(sys.argv[2], "w") as out:
         r = json.loads(line)
         out.write(json.dumps({"market": r["market"], "features": r["features"], "ts": r["ts"], "k": 3}) + "\n")
 PY
-build/rgalign serve --run "$run" --on-miss "$on_miss" --port 0 --port-file "$work/port" --http-threads "$conns" \
+build/rgalign serve --run "$run" --data "$data" --on-miss "$on_miss" --port 0 --port-file "$work/port" --http-threads "$conns" \
   --max-queue 4096 > "$work/server.log" 2>&1 &
 echo $! > "$work/pid"
 for _ in $(seq 600); do [ -s "$work/port" ] && break; sleep 0.2; done
