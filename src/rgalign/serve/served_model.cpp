@@ -60,6 +60,9 @@ std::shared_ptr<ServedModel> ServedModel::load(const ServeModelOptions& opt) {
   m->data_ = std::make_unique<Dataset>(Dataset::open(res.data));
   m->main_ = load_ranker_run(res.ranker, *m->data_);
   const RankerConfig& cfg = m->main_.config;
+  if (cfg.model == "text-bow")
+    throw InputError(res.ranker, "serving a text-bow ranker is not supported",
+                     "serve a qe-rec, two-tower or dnn run");
   std::string material = sha256_file((fs::path(res.ranker) / "model.safetensors").string());
   if (cfg.model == "qe-rec" && cfg.query_dim > 0) {
     m->reasoner_ = Reasoner::load(cfg.reasoner);
