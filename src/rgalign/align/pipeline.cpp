@@ -229,12 +229,14 @@ class Pipeline {
   std::vector<Request> split(const std::string& name) const {
     return read_requests(data_.split_path(name), data_.schema(), data_.catalog(), policy());
   }
-  std::vector<Request> distill_requests() const {
-    return pick_requests(split("train"), cfg_.teachers.requests);
+  // The training requests given teacher candidates; read once (every student stage and round needs them).
+  const std::vector<Request>& distill_requests() {
+    if (distill_.empty()) distill_ = pick_requests(split("train"), cfg_.teachers.requests);
+    return distill_;
   }
 
   void candidates() {
-    auto requests = distill_requests();
+    const auto& requests = distill_requests();
     auto student = Reasoner::load(base_reasoner());
     auto rm = RewardModel::load(dir("qe-rec"), data_);
     auto proposed = propose_candidates(requests, data_, cfg_, *student, run_);
@@ -266,8 +268,8 @@ class Pipeline {
                     {{"requests", with}, {"dpo_pairs", pairs}, {"teachers", teachers}});
   }
 
-  StudentData student_data(Reasoner& student) const {
-    auto requests = distill_requests();
+  StudentData student_data(Reasoner& student) {
+    const auto& requests = distill_requests();
     auto scored = read_candidates(file("candidates", "candidates.jsonl"), requests);
     StudentData d;
     for (size_t i = 0; i < requests.size(); ++i) {
@@ -446,10 +448,9 @@ class Pipeline {
         Json step = read_json_file(file(name, "step.json"));
         if (step.contains("monitor")) s.monitor = step["monitor"];
       }
-      const std::string curve = s.name == "baseline" || s.name == "qe-rec" || s.name == "rga-calibrated"
-                                    ? ""
-                                    : file(name, "metrics.jsonl");
-      curves[name] = read_metrics_lines(s.name == "qe-rec" ? file(name, "metrics.jsonl") : curve);
+      // Training curves where the step trained one thing: the RM's epochs, the student stages' steps.
+      if (s.name != "baseline" && s.name != "rga-calibrated")
+        curves[name] = read_metrics_lines(file(name, "metrics.jsonl"));
       stages.push_back(std::move(s));
     }
     Json extra = Json::object();
@@ -502,6 +503,7 @@ class Pipeline {
   Dataset data_;
   std::string run_;
   Json state_;
+  std::vector<Request> distill_;
 };
 
 }  // namespace
