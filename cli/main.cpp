@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   runners["reasoner"] = rgalign::cli::add_reasoner(app);
   runners["align"] = rgalign::cli::add_align(app);
   runners["serve"] = rgalign::cli::add_serve(app);
+  runners["launch"] = rgalign::cli::add_launch(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -35,7 +36,10 @@ int main(int argc, char** argv) {
   }
   try {
     rgalign::init_logging(log_level);
-    for (auto* sub : app.get_subcommands()) return runners.at(sub->get_name())();
+    for (auto* sub : app.get_subcommands()) {
+      rgalign::cli::check_distributed_support(*sub);
+      return runners.at(sub->get_name())();
+    }
   } catch (const rgalign::InputError& e) {
     std::fprintf(stderr, "rgalign: error: %s\n", e.what());
     return 2;

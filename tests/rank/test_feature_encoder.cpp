@@ -79,6 +79,20 @@ TEST_F(Encoder, LayoutAndCardinalities) {
   EXPECT_EQ(card[3], 2 + 4);  // 3 quantile boundaries at q = 1/4, 2/4, 3/4 -> 4 buckets
 }
 
+TEST_F(Encoder, StatisticsOfShardsMergeToTheWholeSplitsEncoder) {
+  // Two ranks' shards (odd and even rows), merged through their byte form as a distributed fit does it.
+  std::vector<Request> a, b;
+  for (size_t i = 0; i < train_.size(); ++i) (i % 2 ? b : a).push_back(train_[i]);
+  EncoderStats merged = EncoderStats::from_bytes(EncoderStats::collect(schema_, a).to_bytes());
+  merged.merge(EncoderStats::from_bytes(EncoderStats::collect(schema_, b).to_bytes()));
+  const FeatureEncoder sharded = FeatureEncoder::fit(schema_, merged, EncoderOptions{2, 4, 8, 64});
+  EXPECT_EQ(sharded.to_json(), enc_.to_json());
+  // A shard alone is a different encoder ("to_receive" counts and the quantiles differ), so the check bites.
+  EXPECT_NE(
+      FeatureEncoder::fit(schema_, EncoderStats::collect(schema_, b), EncoderOptions{2, 4, 8, 64}).to_json(),
+      enc_.to_json());
+}
+
 TEST_F(Encoder, UnseenValuesMapToOovMissingToZero) {
   Ids a = encode(req(schema_, R"({"status":"to_receive","days":0.5,"pages":["home","never-seen"]})"), enc_);
   EXPECT_EQ(a.single[0], 2);                         // the only vocabulary entry

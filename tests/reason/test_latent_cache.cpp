@@ -48,6 +48,39 @@ TEST(LatentCache, EntriesSurviveReopeningAndMissesAreCounted) {
   EXPECT_TRUE(std::filesystem::exists(dir.file("shard-00001.safetensors")));
 }
 
+TEST(LatentCache, AnotherRanksEntriesMergeIntoTheRootsCache) {
+  test::TempDir dir;
+  const std::vector<float> l1 = {1, 2, 3}, m1 = {4, 5, 6}, l2 = {7, 8, 9}, m2 = {0, 1, 0};
+  std::string handed;
+  {
+    LatentCache worker(dir.path(), 3);
+    worker.set_writable(false);  // a rank other than 0 never writes the cache's files
+    worker.put("w", l2.data(), m2.data(), "text of w");
+    worker.flush();
+    EXPECT_FALSE(std::filesystem::exists(dir.file("index.json")));
+    handed = worker.pending_bytes();
+    worker.drop_pending();
+    EXPECT_TRUE(worker.pending_bytes().size() < handed.size());
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("index.json")));
+  {
+    LatentCache root(dir.path(), 3);
+    root.put("r", l1.data(), m1.data(), "");
+    root.put_bytes(handed);
+    root.flush();
+  }
+  LatentCache c(dir.path(), 3);
+  EXPECT_EQ(c.size(), 2);
+  std::vector<float> l(3), m(3);
+  std::string text;
+  ASSERT_TRUE(c.lookup("w", l.data(), m.data(), &text));
+  EXPECT_EQ(l, l2);
+  EXPECT_EQ(m, m2);
+  EXPECT_EQ(text, "text of w");
+  ASSERT_TRUE(c.lookup("r", l.data(), m.data(), &text));
+  EXPECT_EQ(l, l1);
+}
+
 TEST(LatentCache, AShardTheIndexDoesNotNameIsIgnored) {
   // A run killed after writing a shard but before the index: the shard's entries are simply recomputed.
   test::TempDir dir;

@@ -56,6 +56,7 @@ void Progress::finish() {
 }
 
 void Progress::render(bool final_line) {
+  if (!spdlog::should_log(spdlog::level::info)) return;  // quiet ranks and --log-level warn
   double el = elapsed_s();
   double rate = el > 0 ? done_ / el : 0.0;
   char eta[32] = "";

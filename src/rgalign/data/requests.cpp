@@ -148,7 +148,7 @@ RequestReader::~RequestReader() {
 bool RequestReader::next(Request& out) {
   while (std::getline(in_, buf_)) {
     ++line_;
-    if (is_blank_line(buf_)) continue;
+    if (!shard_.owns(line_) || is_blank_line(buf_)) continue;
     std::string where = location(path_, line_);
     try {
       out = parse_request(buf_, schema_, catalog_, where);
@@ -163,8 +163,10 @@ bool RequestReader::next(Request& out) {
 }
 
 std::vector<Request> read_requests(const std::string& path, const Schema& schema,
-                                   const IntentCatalog& catalog, BadInputPolicy policy, BadInputLog* log) {
+                                   const IntentCatalog& catalog, BadInputPolicy policy, BadInputLog* log,
+                                   const Shard& shard) {
   RequestReader reader(path, schema, catalog, policy, log);
+  reader.set_shard(shard);
   std::vector<Request> out;
   Request r;
   while (reader.next(r)) out.push_back(std::move(r));

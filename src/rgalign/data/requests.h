@@ -35,12 +35,24 @@ Request parse_request(const std::string& text, const Schema& schema, const Inten
 // The contract's JSON line; writes the `clicked` form unless the request carries explicit candidates.
 std::string request_to_json_line(const Request& r, const Schema& schema, const IntentCatalog& catalog);
 
+// One rank's share of a request file: blocks of `block` lines are dealt round-robin (line l belongs to rank
+// ((l - 1) / block) % world), so a rank parses only its own lines and no rank holds a whole file. The default
+// is the whole file.
+struct Shard {
+  int rank = 0;
+  int world = 1;
+  int64_t block = 1;
+  bool owns(int64_t line) const { return world <= 1 || ((line - 1) / block) % world == rank; }
+};
+
 class RequestReader {
  public:
   // `log` receives skipped lines under kSkipBad; may be null (then they are reported at close()).
   RequestReader(const std::string& path, const Schema& schema, const IntentCatalog& catalog,
                 BadInputPolicy policy, BadInputLog* log = nullptr);
   ~RequestReader();
+  // Reads only the shard's lines from now on.
+  void set_shard(const Shard& shard) { shard_ = shard; }
   // Next valid request; false at end of file. Under kStrict a bad line throws.
   bool next(Request& out);
   int64_t lines_read() const { return line_; }
@@ -56,11 +68,12 @@ class RequestReader {
   std::ifstream in_;
   std::string buf_;
   int64_t line_ = 0;
+  Shard shard_;
 };
 
 // Reads a whole split into memory (for training and evaluation on data that fits).
 std::vector<Request> read_requests(const std::string& path, const Schema& schema,
                                    const IntentCatalog& catalog, BadInputPolicy policy,
-                                   BadInputLog* log = nullptr);
+                                   BadInputLog* log = nullptr, const Shard& shard = {});
 
 }  // namespace rgalign

@@ -44,18 +44,77 @@ FeatureEncoder::Field FeatureEncoder::make_field(const FeatureSpec& spec, int in
   return f;
 }
 
+namespace {
+
+bool needs_vocabulary(const FeatureSpec& spec) {
+  return (spec.type == FeatureType::kCategorical || spec.type == FeatureType::kMultiCategorical) &&
+         spec.hash_buckets == 0;
+}
+
+bool needs_quantiles(const FeatureSpec& spec) {
+  return spec.type == FeatureType::kNumeric && spec.buckets.empty();
+}
+
+}  // namespace
+
+EncoderStats EncoderStats::collect(const Schema& schema, const std::vector<Request>& requests) {
+  EncoderStats st;
+  st.counts.resize(schema.size());
+  st.numbers.resize(schema.size());
+  for (size_t i = 0; i < schema.size(); ++i) {
+    const FeatureSpec& spec = schema.at(i);
+    if (needs_quantiles(spec))
+      for (const auto& r : requests)
+        if (r.features[i].kind == FeatureValue::Kind::kNumber) st.numbers[i].push_back(r.features[i].num);
+    if (needs_vocabulary(spec))
+      for (const auto& r : requests) {
+        const FeatureValue& v = r.features[i];
+        if (v.kind == FeatureValue::Kind::kString) ++st.counts[i][v.str];
+        if (v.kind == FeatureValue::Kind::kList)
+          for (const auto& s : v.list) ++st.counts[i][s];
+      }
+  }
+  return st;
+}
+
+void EncoderStats::merge(const EncoderStats& other) {
+  RG_ASSERT(other.counts.size() == counts.size() && other.numbers.size() == numbers.size(),
+            "merging encoder statistics of different schemas");
+  for (size_t i = 0; i < counts.size(); ++i) {
+    for (const auto& [value, n] : other.counts[i]) counts[i][value] += n;
+    numbers[i].insert(numbers[i].end(), other.numbers[i].begin(), other.numbers[i].end());
+  }
+}
+
+std::string EncoderStats::to_bytes() const {
+  const std::vector<uint8_t> b = Json::to_cbor(Json{{"counts", counts}, {"numbers", numbers}});
+  return std::string(b.begin(), b.end());
+}
+
+EncoderStats EncoderStats::from_bytes(const std::string& bytes) {
+  const Json j = Json::from_cbor(bytes.begin(), bytes.end());
+  EncoderStats st;
+  j.at("counts").get_to(st.counts);
+  j.at("numbers").get_to(st.numbers);
+  return st;
+}
+
 FeatureEncoder FeatureEncoder::fit(const Schema& schema, const std::vector<Request>& train,
                                    const EncoderOptions& opt) {
+  return fit(schema, EncoderStats::collect(schema, train), opt);
+}
+
+FeatureEncoder FeatureEncoder::fit(const Schema& schema, const EncoderStats& stats,
+                                   const EncoderOptions& opt) {
+  RG_ASSERT(stats.counts.size() == schema.size(), "encoder statistics of another schema");
   FeatureEncoder e;
   e.opt_ = opt;
   for (size_t i = 0; i < schema.size(); ++i) {
     const FeatureSpec& spec = schema.at(i);
     Field f = e.make_field(spec, static_cast<int>(i));
     const bool multi = spec.type == FeatureType::kMultiCategorical || spec.type == FeatureType::kText;
-    if (spec.type == FeatureType::kNumeric && f.boundaries.empty()) {
-      std::vector<double> xs;
-      for (const auto& r : train)
-        if (r.features[i].kind == FeatureValue::Kind::kNumber) xs.push_back(r.features[i].num);
+    if (needs_quantiles(spec)) {
+      std::vector<double> xs = stats.numbers[i];
       std::sort(xs.begin(), xs.end());
       for (int q = 1; q < opt.quantile_buckets && !xs.empty(); ++q) {
         double b = xs[std::min(
@@ -63,18 +122,9 @@ FeatureEncoder FeatureEncoder::fit(const Schema& schema, const std::vector<Reque
         if (f.boundaries.empty() || b > f.boundaries.back()) f.boundaries.push_back(b);
       }
     }
-    if ((spec.type == FeatureType::kCategorical || spec.type == FeatureType::kMultiCategorical) &&
-        f.hash_buckets == 0) {
-      std::map<std::string, int64_t> counts;  // ordered, so ids are deterministic
-      for (const auto& r : train) {
-        const FeatureValue& v = r.features[i];
-        if (v.kind == FeatureValue::Kind::kString) ++counts[v.str];
-        if (v.kind == FeatureValue::Kind::kList)
-          for (const auto& s : v.list) ++counts[s];
-      }
-      for (const auto& [value, n] : counts)
+    if (needs_vocabulary(spec))
+      for (const auto& [value, n] : stats.counts[i])  // ordered, so ids are deterministic
         if (n >= opt.min_count) f.vocab.emplace(value, 2 + static_cast<int64_t>(f.vocab.size()));
-    }
     f.cardinality = cardinality_of(f);
     if (multi) {
       e.max_len_ = std::max(e.max_len_, f.max_len);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -25,6 +26,19 @@ struct EncoderOptions {
   int text_hash_buckets = 2048;  // words of text features
 };
 
+// What fitting needs from the training split, per schema feature: value counts of vocabulary features and the
+// values of numeric features without declared buckets. Collected per shard and merged, a distributed fit
+// equals the single-process one exactly.
+struct EncoderStats {
+  std::vector<std::map<std::string, int64_t>> counts;  // [schema.size()]
+  std::vector<std::vector<double>> numbers;            // [schema.size()]
+
+  static EncoderStats collect(const Schema& schema, const std::vector<Request>& requests);
+  void merge(const EncoderStats& other);
+  std::string to_bytes() const;  // CBOR: doubles travel exactly
+  static EncoderStats from_bytes(const std::string& bytes);
+};
+
 class FeatureEncoder {
  public:
   static constexpr int64_t kMissing = 0;
@@ -32,6 +46,7 @@ class FeatureEncoder {
 
   static FeatureEncoder fit(const Schema& schema, const std::vector<Request>& train,
                             const EncoderOptions& opt = {});
+  static FeatureEncoder fit(const Schema& schema, const EncoderStats& stats, const EncoderOptions& opt = {});
   Json to_json() const;
   // Checks that the saved encoder matches `schema` (names and types), naming the first difference.
   static FeatureEncoder from_json(const Json& j, const Schema& schema, const std::string& where);

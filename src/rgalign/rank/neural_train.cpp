@@ -10,6 +10,10 @@
 #include "rgalign/common/progress.h"
 #include "rgalign/data/jsonl.h"
 #include "rgalign/data/prompt.h"
+#include "rgalign/dist/gather.h"
+#include "rgalign/dist/grad_sync.h"
+#include "rgalign/dist/process_group.h"
+#include "rgalign/dist/sharded_latents.h"
 #include "rgalign/eval/metrics.h"
 #include "rgalign/llm/safetensors_torch.h"
 #include "rgalign/rank/encoded_data.h"
@@ -100,7 +104,7 @@ std::vector<std::string> read_latent_texts(const std::string& path, const std::v
 // QE-Rec's reasoner inputs: the latent queries of the training and validation requests (through the cache) go
 // into the encodings, the reasoner's identity into the config; returns the intent-text embeddings [I, E]
 // (undefined with --no-intent-text).
-torch::Tensor attach_latent_inputs(const TrainOptions& opt, const Dataset& data,
+torch::Tensor attach_latent_inputs(DistGroup& dist, const TrainOptions& opt, const Dataset& data,
                                    const std::vector<Request>& train, const std::vector<Request>& valid,
                                    EncodedRequests& train_t, EncodedRequests& valid_t, RankerConfig& cfg) {
   auto reasoner = Reasoner::load(opt.reasoner);
@@ -111,6 +115,7 @@ torch::Tensor attach_latent_inputs(const TrainOptions& opt, const Dataset& data,
   cfg.latent_cache =
       fs::absolute(opt.cache.empty() ? default_latent_cache(opt.reasoner) : opt.cache).string();
   LatentCache cache(cfg.latent_cache, reasoner->hidden_size());
+  prepare_shared_cache(dist, cache);  // each rank embeds its own shard's requests
   const Pooling pooling = parse_pooling(opt.pooling);
   if (!opt.no_query_tower) {
     cfg.query_dim = reasoner->hidden_size();
@@ -126,14 +131,29 @@ torch::Tensor attach_latent_inputs(const TrainOptions& opt, const Dataset& data,
     valid_t.all.query = request_latents(*reasoner, &cache, valid, data.schema(), pooling, opt.latent_tokens,
                                         "latent queries (valid)");
   }
-  if (opt.no_intent_text) return torch::Tensor();
-  cfg.intent_text_dim = reasoner->hidden_size();
-  return intent_latents(*reasoner, &cache, data.catalog(), pooling);
+  torch::Tensor intents;
+  if (!opt.no_intent_text) {
+    cfg.intent_text_dim = reasoner->hidden_size();
+    intents = sharded_intent_latents(dist, *reasoner, &cache, data.catalog(), pooling);
+  }
+  merge_cache_to_root(dist, cache);
+  return intents;
 }
 
-}  // namespace
+// Each row's weight in the denominator of the loss: the loss of a batch is sum over rows / sum of weights, so
+// a rank holding part of a global batch scales its loss by (its weights / the batch's weights) and the summed
+// gradients equal the single-process gradient of the whole batch. listnet averages over rows with a click,
+// bce over candidate cells; the KL term over all rows (weight 1).
+std::vector<int64_t> loss_row_weights(const std::string& loss, const EncodedRequests& t) {
+  auto y = (t.all.labels * t.all.cand_mask.to(t.all.labels.scalar_type()));  // [N, C]
+  auto w = loss == "bce" ? t.all.cand_mask.to(torch::kInt64).sum(/*dim=*/1)
+                         : (y.sum(/*dim=*/1) > 0).to(torch::kInt64);  // [N]
+  w = w.contiguous();
+  return std::vector<int64_t>(w.data_ptr<int64_t>(), w.data_ptr<int64_t>() + w.numel());
+}
 
-double validation_gauc(Ranker& model, const EncodedRequests& valid, int64_t batch_size, double* recall3) {
+// The impression groups of `valid`, scored by `model`, in its row order.
+GroupedScores validation_groups(Ranker& model, const EncodedRequests& valid, int64_t batch_size) {
   torch::NoGradGuard no_grad;
   model.eval();
   GroupedScores groups;
@@ -161,6 +181,10 @@ double validation_gauc(Ranker& model, const EncodedRequests& valid, int64_t batc
     }
   }
   model.train();
+  return groups;
+}
+
+double gauc_of(const GroupedScores& groups, double* recall3) {
   MetricsOptions mo;
   mo.bootstrap_resamples = 0;
   mo.segments = false;
@@ -169,30 +193,60 @@ double validation_gauc(Ranker& model, const EncodedRequests& valid, int64_t batc
   return m.gauc;
 }
 
+std::vector<int64_t> lines_of(const std::vector<Request>& rs) {
+  std::vector<int64_t> lines;
+  lines.reserve(rs.size());
+  for (const auto& r : rs) lines.push_back(r.line);
+  return lines;
+}
+
+}  // namespace
+
+double validation_gauc(Ranker& model, const EncodedRequests& valid, int64_t batch_size, double* recall3) {
+  return gauc_of(validation_groups(model, valid, batch_size), recall3);
+}
+
 NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
   validate_options(opt);
   at::set_num_threads(opt.threads);
   torch::manual_seed(opt.seed);
+  // Launched as several ranks: each reads its shard of the request files, the gradients of every step are
+  // summed across ranks, and rank 0 writes the run directory. A single process is a world of one.
+  DistGroup& dist = DistGroup::world();
+  const Shard shard{dist.rank(), dist.world_size()};
   const BadInputPolicy policy = opt.skip_bad ? BadInputPolicy::kSkipBad : BadInputPolicy::kStrict;
   BadInputLog bad_train, bad_valid;
   std::vector<Request> train =
-      read_requests(data.split_path("train"), data.schema(), data.catalog(), policy, &bad_train);
+      read_requests(data.split_path("train"), data.schema(), data.catalog(), policy, &bad_train, shard);
   bad_train.report(data.split_path("train"));
   if (!data.has_split("valid"))
     throw InputError(data.split_path("valid"), "missing validation split (early stopping needs it)");
   std::vector<Request> valid =
-      read_requests(data.split_path("valid"), data.schema(), data.catalog(), policy, &bad_valid);
+      read_requests(data.split_path("valid"), data.schema(), data.catalog(), policy, &bad_valid, shard);
   bad_valid.report(data.split_path("valid"));
-  if (train.empty() || valid.empty())
+  // Where each local request stands in its whole file: batches are drawn over the global order, so every
+  // world size trains on the same batches.
+  const std::vector<int64_t> train_lines = lines_of(train);
+  const GlobalIndex train_index = global_index(dist, train_lines);
+  const std::vector<int64_t> valid_lines = lines_of(valid);
+  if (train_index.n == 0 || global_index(dist, valid_lines).n == 0)
     throw InputError(opt.data, "training and validation splits must not be empty");
 
   EncoderOptions eo;
   eo.min_count = opt.min_count;
   const std::string init_encoder = (fs::path(opt.init) / "encoder.json").string();
-  FeatureEncoder enc =
-      opt.init.empty() ? FeatureEncoder::fit(data.schema(), train, eo)
-                       : FeatureEncoder::from_json(read_json_file(init_encoder), data.schema(), init_encoder);
-  write_json_file((fs::path(opt.out) / "encoder.json").string(), enc.to_json());
+  FeatureEncoder enc;
+  if (opt.init.empty()) {
+    // Vocabularies and quantiles from the statistics of every shard, merged: the same encoder as one process.
+    const std::vector<std::string> parts =
+        dist.allgather_bytes(EncoderStats::collect(data.schema(), train).to_bytes());
+    EncoderStats stats = EncoderStats::from_bytes(parts[0]);
+    for (size_t r = 1; r < parts.size(); ++r) stats.merge(EncoderStats::from_bytes(parts[r]));
+    enc = FeatureEncoder::fit(data.schema(), stats, eo);
+  } else {
+    enc = FeatureEncoder::from_json(read_json_file(init_encoder), data.schema(), init_encoder);
+  }
+  if (dist.is_root()) write_json_file((fs::path(opt.out) / "encoder.json").string(), enc.to_json());
   EncodedRequests train_t = encode_requests(enc, train), valid_t = encode_requests(enc, valid);
   const TextBowOptions bow;
   torch::Tensor intent_ids, intent_mask;
@@ -212,7 +266,7 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
   RankerConfig cfg;
   torch::Tensor intent_latent;  // [I, E] (qe-rec with intent text)
   if (opt.model == "qe-rec")
-    intent_latent = attach_latent_inputs(opt, data, train, valid, train_t, valid_t, cfg);
+    intent_latent = attach_latent_inputs(dist, opt, data, train, valid, train_t, valid_t, cfg);
   cfg.model = opt.model;
   cfg.single_cardinalities = enc.single_cardinalities();
   cfg.multi_cardinalities = enc.multi_cardinalities();
@@ -228,7 +282,7 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
     cfg.text_buckets = bow.buckets;
     cfg.intent_text_len = intent_ids.size(1);
   }
-  write_json_file((fs::path(opt.out) / "model_config.json").string(), cfg.to_json());
+  if (dist.is_root()) write_json_file((fs::path(opt.out) / "model_config.json").string(), cfg.to_json());
   std::shared_ptr<Ranker> model = make_ranker(cfg);
   if (auto* tb = dynamic_cast<TextBowRanker*>(model.get())) tb->set_intent_text(intent_ids, intent_mask);
   if (!opt.init.empty()) {
@@ -238,6 +292,7 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
   }
   if (auto* qe = dynamic_cast<QeRecRanker*>(model.get()); qe && intent_latent.defined())
     qe->set_intent_text(intent_latent);
+  broadcast_module(dist, *model);  // identical initial weights on every rank
   model->train();
 
   torch::Tensor ref_logits;
@@ -252,8 +307,21 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
 
   torch::optim::AdamW optimizer(model->parameters(),
                                 torch::optim::AdamWOptions(opt.lr).weight_decay(opt.weight_decay));
+  GradientSync sync(dist, model->parameters());
+  // Every global row's loss weight (see loss_row_weights), known to every rank.
+  std::vector<int64_t> row_weight;
+  if (dist.distributed()) {
+    const std::vector<int64_t> local_w = loss_row_weights(opt.loss, train_t);
+    std::vector<int64_t> w_by_line, all_lines = allgather_i64(dist, train_lines);
+    w_by_line = allgather_i64(dist, local_w);
+    row_weight.assign(static_cast<size_t>(train_index.n), 0);
+    std::vector<size_t> order(all_lines.size());
+    for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return all_lines[a] < all_lines[b]; });
+    for (size_t g = 0; g < order.size(); ++g) row_weight[g] = w_by_line[order[g]];
+  }
   const int epochs = opt.epochs > 0 ? opt.epochs : 8;
-  const int64_t n = train_t.size();
+  const int64_t n = train_index.n;  // global rows; a batch is opt.batch_size of them over all ranks
   const int64_t steps_per_epoch = (n + opt.batch_size - 1) / opt.batch_size;
   const int64_t total_steps = steps_per_epoch * epochs;
   int64_t step = 0;
@@ -262,61 +330,100 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
   int since_best = 0;
   double samples = 0, seconds = 0;
   const std::string ckpt = (fs::path(opt.out) / "model.safetensors").string();
+  std::vector<int64_t> local_rows;
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     auto t0 = std::chrono::steady_clock::now();
     auto perm = torch::randperm(n, torch::kInt64);
+    dist.broadcast(perm);  // the same batches on every rank whatever each rank's random state
+    const int64_t* pp = perm.data_ptr<int64_t>();
     Progress progress("epoch " + std::to_string(epoch) + "/" + std::to_string(epochs),
                       static_cast<uint64_t>(n), "samples");
-    double loss_sum = 0;
+    double loss_sum = 0;  // this rank's share of each step's global-batch loss
     int64_t loss_n = 0;
     for (int64_t start = 0; start < n; start += opt.batch_size, ++step) {
-      auto idx = perm.narrow(0, start, std::min<int64_t>(opt.batch_size, n - start));
-      RankBatch b = train_t.take(idx);
+      const int64_t bs = std::min<int64_t>(opt.batch_size, n - start);
+      // This rank's rows of the global batch, and its share of the loss denominators.
+      double main_share = 1.0, kl_share = 1.0;
+      torch::Tensor idx;
+      if (!dist.distributed()) {
+        idx = perm.narrow(0, start, bs);
+      } else {
+        local_rows.clear();
+        int64_t w_local = 0, w_global = 0;
+        for (int64_t k = start; k < start + bs; ++k) {
+          const auto g = static_cast<size_t>(pp[k]);
+          w_global += row_weight[g];
+          if (const int64_t l = train_index.local_of_global[g]; l >= 0) {
+            local_rows.push_back(l);
+            w_local += row_weight[g];
+          }
+        }
+        idx = torch::tensor(local_rows, torch::kInt64);
+        main_share = static_cast<double>(w_local) / static_cast<double>(std::max<int64_t>(1, w_global));
+        kl_share = static_cast<double>(local_rows.size()) / static_cast<double>(bs);
+      }
       for (auto& group : optimizer.param_groups())
         static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr_at(opt, step, total_steps));
       optimizer.zero_grad();
-      auto logits = model->forward(b);  // [b, C]
-      auto loss = opt.loss == "bce" ? bce_loss(logits, b.labels, b.cand_mask)
-                                    : listnet_loss(logits, b.labels, b.cand_mask);
-      if (opt.kl_weight > 0)
-        loss =
-            loss + opt.kl_weight *
-                       kl_to_reference(logits, ref_logits.index_select(0, idx).narrow(1, 0, logits.size(1)),
-                                       b.cand_mask);
-      loss.backward();
+      sync.begin_step();
+      if (idx.size(0) > 0) {
+        RankBatch b = train_t.take(idx);
+        auto logits = model->forward(b);  // [b, C]
+        auto loss = (opt.loss == "bce" ? bce_loss(logits, b.labels, b.cand_mask)
+                                       : listnet_loss(logits, b.labels, b.cand_mask)) *
+                    main_share;
+        if (opt.kl_weight > 0)
+          loss =
+              loss + opt.kl_weight * kl_share *
+                         kl_to_reference(logits, ref_logits.index_select(0, idx).narrow(1, 0, logits.size(1)),
+                                         b.cand_mask);
+        loss.backward();
+        loss_sum += loss.item<double>();
+      }
+      sync.finish_step();  // gradients summed over ranks: the gradient of the whole global batch
       if (opt.clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), opt.clip);
       optimizer.step();
-      loss_sum += loss.item<double>();
       ++loss_n;
       char sfx[64];
       std::snprintf(sfx, sizeof sfx, "loss %.4f", loss_sum / static_cast<double>(loss_n));
       progress.set_suffix(sfx);
-      progress.advance(static_cast<uint64_t>(idx.size(0)));
+      progress.advance(static_cast<uint64_t>(bs));
     }
     progress.finish();
+    if (dist.distributed()) {
+      auto l = torch::tensor({loss_sum}, torch::kFloat64);
+      dist.allreduce_sum(l);
+      loss_sum = l.item<double>();
+    }
     const double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     samples += static_cast<double>(n);
     seconds += train_s;
     double recall3 = 0;
-    const double gauc = validation_gauc(*model, valid_t, opt.batch_size, &recall3);
+    // Validation over every rank's shard, gathered in file order: the same GAUC on every rank, so all ranks
+    // make the same early-stopping decision.
+    const double gauc = gauc_of(
+        gather_groups(dist, valid_lines, validation_groups(*model, valid_t, opt.batch_size)), &recall3);
     const bool improved = gauc > result.best_valid_gauc;
     if (improved) {
       result.best_valid_gauc = gauc;
       result.best_epoch = epoch;
       since_best = 0;
-      save_module(*model, ckpt,
-                  {{"format", "rgalign-ranker/1"}, {"model", opt.model}, {"epoch", std::to_string(epoch)}});
+      if (dist.is_root())
+        save_module(*model, ckpt,
+                    {{"format", "rgalign-ranker/1"}, {"model", opt.model}, {"epoch", std::to_string(epoch)}});
     } else {
       ++since_best;
     }
-    append_metrics_line(opt.out, {{"epoch", epoch},
-                                  {"train_loss", loss_sum / std::max<int64_t>(1, loss_n)},
-                                  {"valid_gauc", gauc},
-                                  {"valid_recall@3", recall3},
-                                  {"lr", lr_at(opt, std::max<int64_t>(0, step - 1), total_steps)},
-                                  {"samples_per_s", static_cast<double>(n) / train_s},
-                                  {"seconds", train_s},
-                                  {"best", improved}});
+    if (dist.is_root())
+      append_metrics_line(opt.out, {{"epoch", epoch},
+                                    {"train_loss", loss_sum / std::max<int64_t>(1, loss_n)},
+                                    {"valid_gauc", gauc},
+                                    {"valid_recall@3", recall3},
+                                    {"lr", lr_at(opt, std::max<int64_t>(0, step - 1), total_steps)},
+                                    {"samples_per_s", static_cast<double>(n) / train_s},
+                                    {"seconds", train_s},
+                                    {"best", improved},
+                                    {"world_size", dist.world_size()}});
     spdlog::info("epoch {}/{} | loss {:.4f} | valid gauc {:.4f} recall@3 {:.4f}{} | {} samples/s", epoch,
                  epochs, loss_sum / std::max<int64_t>(1, loss_n), gauc, recall3, improved ? " (best)" : "",
                  human_count(static_cast<double>(n) / train_s));
@@ -326,6 +433,7 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
       break;
     }
   }
+  dist.barrier();  // rank 0's checkpoint is written before any rank returns
   result.samples_per_s = seconds > 0 ? samples / seconds : 0;
   return result;
 }

@@ -8,6 +8,7 @@
 #include "rgalign/common/logging.h"
 #include "rgalign/common/options.h"
 #include "rgalign/data/dataset.h"
+#include "rgalign/dist/process_group.h"
 #include "rgalign/rank/neural_train.h"
 #include "rgalign/rank/popularity.h"
 #include "rgalign/rank/run_dir.h"
@@ -21,11 +22,14 @@ void run_training(TrainOptions opt) {
   const BadInputPolicy policy = opt.skip_bad ? BadInputPolicy::kSkipBad : BadInputPolicy::kStrict;
   Dataset data = Dataset::open(opt.data, policy);
   if (!data.has_split("train")) throw InputError(data.split_path("train"), "missing training split");
-  make_dirs(opt.out);
+  // Launched as several ranks, rank 0 writes the run directory; the others train their shards.
+  DistGroup& dist = DistGroup::world();
+  if (dist.is_root()) make_dirs(opt.out);
   const std::vector<std::string> inputs = {(fs::path(opt.data) / "schema.yaml").string(),
                                            (fs::path(opt.data) / "intents.jsonl").string(),
                                            data.split_path("train"), data.split_path("valid")};
   if (opt.model == "popularity") {
+    if (!dist.is_root()) return;  // one streaming counting pass; nothing to share out
     BadInputLog bad;
     PopularityModel m = PopularityModel::fit(data, data.split_path("train"), opt.alpha, policy, &bad);
     bad.report(data.split_path("train"));
@@ -37,10 +41,13 @@ void run_training(TrainOptions opt) {
     return;
   }
   if (opt.model == "dnn" || opt.model == "two-tower" || opt.model == "text-bow" || opt.model == "qe-rec") {
-    write_run_json(opt.out, "train", opt.model, options_to_json(opt),
-                   inputs);  // rewritten with results below
+    if (dist.is_root())
+      write_run_json(opt.out, "train", opt.model, options_to_json(opt), inputs);  // rewritten with results
+    dist.barrier();  // the run directory exists before any rank works in it
     NeuralTrainResult r = train_neural(opt, data);
+    if (!dist.is_root()) return;
     Json config = options_to_json(opt);
+    config["world_size"] = dist.world_size();
     config["result"] = {{"best_epoch", r.best_epoch},
                         {"best_valid_gauc", r.best_valid_gauc},
                         {"train_samples_per_s", r.samples_per_s}};

@@ -115,7 +115,7 @@ void LatentCache::put(const std::string& key, const float* last, const float* me
 
 void LatentCache::flush() {
   const int64_t n = size() - flushed_rows_;
-  if (n == 0) return;
+  if (n == 0 || !writable_) return;
   std::vector<std::string> keys(static_cast<size_t>(n));
   for (const auto& [key, row] : rows_)
     if (row >= flushed_rows_) keys[static_cast<size_t>(row - flushed_rows_)] = key;
@@ -136,6 +136,49 @@ void LatentCache::flush() {
   shards_.push_back(name);
   write_json_file((fs::path(dir_) / "index.json").string(),
                   {{"version", kCacheVersion}, {"dim", dim_}, {"shards", shards_}});
+  flushed_rows_ = size();
+}
+
+std::string LatentCache::pending_bytes() const {
+  const int64_t n = size() - flushed_rows_;
+  std::vector<std::string> keys(static_cast<size_t>(n));
+  for (const auto& [key, row] : rows_)
+    if (row >= flushed_rows_) keys[static_cast<size_t>(row - flushed_rows_)] = key;
+  const Json head = {{"keys", keys},
+                     {"texts", std::vector<std::string>(texts_.begin() + flushed_rows_, texts_.end())}};
+  const std::vector<uint8_t> h = Json::to_cbor(head);
+  const uint64_t head_n = h.size();
+  std::string out(reinterpret_cast<const char*>(&head_n), sizeof head_n);
+  out.append(h.begin(), h.end());
+  const size_t bytes = sizeof(float) * static_cast<size_t>(n * dim_);
+  out.append(reinterpret_cast<const char*>(last_.data() + flushed_rows_ * dim_), bytes);
+  out.append(reinterpret_cast<const char*>(mean_.data() + flushed_rows_ * dim_), bytes);
+  return out;
+}
+
+void LatentCache::put_bytes(const std::string& bytes) {
+  uint64_t head_n = 0;
+  RG_ASSERT(bytes.size() >= sizeof head_n, "truncated latent-cache entries");
+  std::memcpy(&head_n, bytes.data(), sizeof head_n);
+  RG_ASSERT(bytes.size() >= sizeof head_n + head_n, "truncated latent-cache entries");
+  const auto* h = reinterpret_cast<const uint8_t*>(bytes.data() + sizeof head_n);
+  const Json head = Json::from_cbor(h, h + head_n);
+  const auto keys = head.at("keys").get<std::vector<std::string>>();
+  const auto texts = head.at("texts").get<std::vector<std::string>>();
+  const size_t n = keys.size(), row_bytes = sizeof(float) * static_cast<size_t>(dim_);
+  RG_ASSERT(texts.size() == n && bytes.size() == sizeof head_n + head_n + 2 * n * row_bytes,
+            "latent-cache entries of another size");
+  const char* last = bytes.data() + sizeof head_n + head_n;
+  const char* mean = last + n * row_bytes;
+  std::vector<float> l(static_cast<size_t>(dim_)), m(static_cast<size_t>(dim_));
+  for (size_t i = 0; i < n; ++i) {
+    std::memcpy(l.data(), last + i * row_bytes, row_bytes);
+    std::memcpy(m.data(), mean + i * row_bytes, row_bytes);
+    put(keys[i], l.data(), m.data(), texts[i]);
+  }
+}
+
+void LatentCache::drop_pending() {
   flushed_rows_ = size();
 }
 

@@ -35,8 +35,16 @@ class LatentCache {
   bool lookup(const std::string& key, float* last, float* mean, std::string* text) const;
   // Adds an entry (held in memory, then written with the next shard). A key already present is left as is.
   void put(const std::string& key, const float* last, const float* mean, const std::string& text);
-  // Writes the entries added since the last flush as a new shard and updates the index.
+  // Writes the entries added since the last flush as a new shard and updates the index. A cache that is not
+  // writable keeps them pending instead.
   void flush();
+  // Distributed embedding: ranks other than the root hold their new entries (set_writable(false)), hand them
+  // over as bytes, and the root adds them and flushes, so the shards of all ranks merge into one cache that
+  // only one process ever writes.
+  void set_writable(bool writable) { writable_ = writable; }
+  std::string pending_bytes() const;         // the entries added since the last flush
+  void put_bytes(const std::string& bytes);  // adds entries packed by pending_bytes()
+  void drop_pending();                       // forgets that entries are pending (another process wrote them)
   int64_t hits() const { return hits_; }
   int64_t misses() const { return misses_; }
 
@@ -49,6 +57,7 @@ class LatentCache {
   std::vector<float> last_, mean_;
   std::vector<std::string> texts_;
   int64_t flushed_rows_ = 0;
+  bool writable_ = true;
   mutable int64_t hits_ = 0, misses_ = 0;
 };
 
