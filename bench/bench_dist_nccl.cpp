@@ -72,6 +72,9 @@ int main(int argc, char** argv) {
     torch::cuda::synchronize();
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / steps;
   };
+  // Warm-up (CUDA context, kernels, NCCL communicator) on both, then the timed steps; the same steps on both.
+  run(plain, opt_a, false);
+  run(synced, opt_b, true);
   const double plain_ms = run(plain, opt_a, false);
   const double synced_ms = run(synced, opt_b, true);
   double diff = 0;

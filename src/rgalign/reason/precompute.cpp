@@ -7,6 +7,7 @@
 
 #include "rgalign/common/error.h"
 #include "rgalign/common/logging.h"
+#include "rgalign/common/progress.h"
 #include "rgalign/data/dataset.h"
 #include "rgalign/data/prompt.h"
 #include "rgalign/dist/gather.h"
