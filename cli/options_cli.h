@@ -39,18 +39,18 @@ inline BadInputPolicy policy_of(bool skip_bad) {
   return skip_bad ? BadInputPolicy::kSkipBad : BadInputPolicy::kStrict;
 }
 
-// Launched as one of several ranks (WORLD_SIZE > 1), only the data-parallel commands may run: train, eval and
-// reasoner embed. Any other would run N times over the same outputs; it is refused with a message.
+// Launched as one of several ranks (WORLD_SIZE > 1), only the data-parallel commands may run: train, eval,
+// align and reasoner embed. Any other would run N times over the same outputs; it is refused with a message.
 inline void check_distributed_support(const CLI::App& sub) {
   const char* world = std::getenv("WORLD_SIZE");
   if (world == nullptr || std::string(world).empty() || std::string(world) == "1") return;
   const std::string name = sub.get_name();
-  if (name == "train" || name == "eval") return;
+  if (name == "train" || name == "eval" || name == "align") return;
   if (name == "reasoner" && !sub.get_subcommands().empty() && sub.get_subcommands()[0]->get_name() == "embed")
     return;
   throw InputError("WORLD_SIZE",
                    "rgalign " + name + " runs as a single process, not as one of " + world + " ranks",
-                   "rgalign launch runs train, eval and reasoner embed");
+                   "rgalign launch runs train, eval, align and reasoner embed");
 }
 
 // Each subcommand registers itself on the app and returns a callback run after parsing.

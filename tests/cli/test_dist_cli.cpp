@@ -198,13 +198,61 @@ TEST_F(DistCli, CommandsThatAreNotDataParallelAreRefusedAsRanks) {
   EXPECT_FALSE(fs::exists(dir_->file("never")));
 }
 
-TEST_F(DistCli, ShardedEmbeddingMergesIntoOneCache) {
-  const std::string reasoner = dir_->file("reasoner");
-  auto pre = run_rgalign("reasoner pretrain --data " + data() + " --out " + reasoner +
+// A tiny built-in reasoner for the tests that need one.
+std::string pretrain_reasoner(const std::string& data, const std::string& out) {
+  auto pre = run_rgalign("reasoner pretrain --data " + data + " --out " + out +
                          " --vocab-size 1200 --hidden-size 32 --layers 1 --heads 2 --kv-heads 1"
-                         " --intermediate-size 64 --seq-len 64 --batch-size 4 --steps 10 --eval-every 10"
-                         " --max-train-prompts 100 --max-valid-prompts 20 --threads 1 --seed 3");
-  ASSERT_EQ(pre.exit_code, 0) << pre.output;
+                         " --intermediate-size 64 --seq-len 64 --batch-size 4 --steps 20 --eval-every 10"
+                         " --lr 0.01 --max-train-prompts 200 --max-valid-prompts 20 --threads 1 --seed 3");
+  EXPECT_EQ(pre.exit_code, 0) << pre.output;
+  return out;
+}
+
+TEST_F(DistCli, AlignRunsDataParallelWithTheSingleProcessSteps) {
+  const std::string reasoner = pretrain_reasoner(data(), dir_->file("reasoner"));
+  // NEFTune off: its noise is random per rank, so only without it are the two runs' steps comparable.
+  test::write_text(dir_->file("tiny.yaml"),
+                   "run: {threads: 1, baseline_epochs: 1, eval_bootstrap: 50}\n"
+                   "reasoner: {dir: " +
+                       reasoner +
+                       ", latent_tokens: 6, batch: 16}\n"
+                       "reward_model: {epochs: 1}\n"
+                       "teachers: {requests: 40, simulated_samples: 1, self_samples: 1, kb_candidates: 1}\n"
+                       "sft: {epochs: 1, batch: 8, neftune_alpha: 0}\n"
+                       "dpo: {batch: 8, margin: 0.0}\n"
+                       "rgcl: {batch: 8}\n"
+                       "calibration: {rounds: 1, epochs: 1}\n");
+  const std::string args = "align --data " + data() + " --config " + dir_->file("tiny.yaml") + " --out ";
+  const std::string one = dir_->file("align-1"), two = dir_->file("align-2");
+  auto a = run_rgalign(args + one);
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  auto b = run_rgalign("launch --nproc 2 -- rgalign " + args + two);
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  std::vector<std::string> names;
+  const Json report = read_json_file(two + "/report.json");
+  for (const auto& st : report["stages"]) names.push_back(st["name"]);
+  EXPECT_EQ(names, (std::vector<std::string>{"baseline", "qe-rec", "rga-sft", "rga-dpo", "rga-cl",
+                                             "rga-calibrated"}));
+  // RG-SFT over two ranks takes the single-process steps: the same student afterwards.
+  EXPECT_LE(max_param_diff(one + "/rga-sft/reasoner/model.safetensors",
+                           two + "/rga-sft/reasoner/model.safetensors"),
+            1e-5);
+  // DPO from there: the same global-batch losses, logged by rank 0 from both ranks' shares.
+  std::istringstream l1(read_file(one + "/rga-dpo/metrics.jsonl")),
+      l2(read_file(two + "/rga-dpo/metrics.jsonl"));
+  std::string x, y;
+  int lines = 0;
+  while (std::getline(l1, x) && std::getline(l2, y)) {
+    const Json jx = parse_json(x, "one"), jy = parse_json(y, "two");
+    EXPECT_NEAR(jx["loss"].get<double>(), jy["loss"].get<double>(), 1e-5) << x << "\n" << y;
+    EXPECT_EQ(jy["world_size"], 2);
+    ++lines;
+  }
+  EXPECT_GT(lines, 0);
+}
+
+TEST_F(DistCli, ShardedEmbeddingMergesIntoOneCache) {
+  const std::string reasoner = pretrain_reasoner(data(), dir_->file("reasoner"));
   const std::string embed = "reasoner embed --data " + data() + " --reasoner " + reasoner +
                             " --splits valid,test --threads 1 --cache " + dir_->file("cache");
   auto a = run_rgalign("launch --nproc 2 -- rgalign " + embed);

@@ -13,6 +13,7 @@
 #include "rgalign/common/logging.h"
 #include "rgalign/data/dataset.h"
 #include "rgalign/data/prompt.h"
+#include "rgalign/dist/process_group.h"
 #include "rgalign/eval/evaluate.h"
 #include "rgalign/eval/paired.h"
 #include "rgalign/eval/predictions.h"
@@ -62,13 +63,22 @@ Json read_metrics_lines(const std::string& path) {
   return out;
 }
 
+// Launched as several ranks (rgalign launch), every rank runs the pipeline in step: the training steps (the
+// baseline, the reward model, the student stages, calibration's fine-tuning and RG-CL) are data-parallel;
+// everything else (pretraining the reasoner, teacher candidates, evaluation, monitoring, the report, the run
+// directory's bookkeeping) runs on rank 0 while the others wait (DistGroup::on_root).
 class Pipeline {
  public:
   Pipeline(const AlignOptions& opt, AlignConfig cfg)
-      : opt_(opt), cfg_(std::move(cfg)), data_(Dataset::open(opt.data, policy())), run_(opt.out) {}
+      : opt_(opt),
+        cfg_(std::move(cfg)),
+        data_(Dataset::open(opt.data, policy())),
+        run_(opt.out),
+        dist_(DistGroup::world()) {}
 
   Json run() {
-    open_run();
+    dist_.on_root("opening the run directory", [&] { open_run(); });
+    if (!dist_.is_root()) state_ = read_json_file((fs::path(run_) / "state.json").string());
     at::set_num_threads(cfg_.run.threads);
     step("baseline", [&] { baseline(); });
     step("reasoner", [&] { reasoner(); });
@@ -78,7 +88,7 @@ class Pipeline {
     if (cfg_.dpo.enabled) step("rga-dpo", [&] { student_stage("rga-dpo"); });
     if (cfg_.rgcl.enabled) step("rga-cl", [&] { student_stage("rga-cl"); });
     if (cfg_.calibration.rounds > 0) step("rga-calibrated", [&] { calibrate(); });
-    step("report", [&] { report(); });
+    step("report", [&] { root("the report", [&] { report(); }); });
     return read_json_file((fs::path(run_) / "report.json").string());
   }
 
@@ -126,15 +136,20 @@ class Pipeline {
       spdlog::info("align: {} already complete", s);
       return;
     }
-    fs::remove_all(dir(s));  // a step that did not complete starts again from nothing
-    make_dirs(dir(s));
+    root("preparing " + s, [&] {
+      fs::remove_all(dir(s));  // a step that did not complete starts again from nothing
+      make_dirs(dir(s));
+    });
     spdlog::info("align: {}", s);
     const auto t0 = std::chrono::steady_clock::now();
     f();
     state_["done"].push_back(s);
     state_["seconds"][s] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    write_json_file((fs::path(run_) / "state.json").string(), state_);
+    root("recording " + s, [&] { write_json_file((fs::path(run_) / "state.json").string(), state_); });
   }
+
+  // Rank 0's part of a step; the other ranks wait for it.
+  void root(const std::string& what, const std::function<void()>& f) { dist_.on_root(what, f); }
 
   TrainOptions train_options(const std::string& model, const std::string& out) const {
     TrainOptions t;
@@ -178,10 +193,14 @@ class Pipeline {
     TrainOptions t = train_options(cfg_.run.baseline, dir("baseline"));
     t.epochs = cfg_.run.baseline_epochs;
     run_training(t);
-    evaluate_test(dir("baseline"), dir("baseline"));
+    root("evaluating the baseline", [&] { evaluate_test(dir("baseline"), dir("baseline")); });
   }
 
   void reasoner() {
+    root("the reasoner", [&] { reasoner_on_root(); });
+  }
+
+  void reasoner_on_root() {
     if (!cfg_.reasoner.dir.empty()) {
       auto r = Reasoner::load(cfg_.reasoner.dir);  // fails early, naming the directory
       write_json_file(file("reasoner", "step.json"),
@@ -209,7 +228,7 @@ class Pipeline {
   // and test use the base reasoner's own latent queries, as serving does.
   void reward_model() {
     TrainOptions t = qe_rec_options(base_reasoner(), file("qe-rec", "latent-cache"), dir("qe-rec"));
-    {
+    root("the reward model's training texts", [&] {
       auto train = split("train");
       auto base = Reasoner::load(base_reasoner());
       auto texts = reward_model_texts(train, data_, cfg_, *base);
@@ -217,13 +236,15 @@ class Pipeline {
       for (size_t i = 0; i < train.size(); ++i)
         f.stream() << Json({{"request_id", train[i].request_id}, {"text", texts[i]}}).dump() << '\n';
       f.commit();
-    }
+    });
     t.latent_texts = file("qe-rec", "latent_texts.jsonl");
     run_training(t);
-    evaluate_test(dir("qe-rec"), dir("qe-rec"));
-    Json step = {{"valid_gauc", best_valid_gauc(dir("qe-rec"))}};
-    step["monitor"] = monitor(base_reasoner(), file("qe-rec", "latent-cache"));
-    write_json_file(file("qe-rec", "step.json"), step);
+    root("evaluating the reward model", [&] {
+      evaluate_test(dir("qe-rec"), dir("qe-rec"));
+      Json step = {{"valid_gauc", best_valid_gauc(dir("qe-rec"))}};
+      step["monitor"] = monitor(base_reasoner(), file("qe-rec", "latent-cache"));
+      write_json_file(file("qe-rec", "step.json"), step);
+    });
   }
 
   std::vector<Request> split(const std::string& name) const {
@@ -236,6 +257,10 @@ class Pipeline {
   }
 
   void candidates() {
+    root("teacher candidates", [&] { candidates_on_root(); });
+  }
+
+  void candidates_on_root() {
     const auto& requests = distill_requests();
     auto student = Reasoner::load(base_reasoner());
     auto rm = RewardModel::load(dir("qe-rec"), data_);
@@ -331,18 +356,20 @@ class Pipeline {
       auto rm = RewardModel::load(dir("qe-rec"), data_);
       r = run_rg_cl(*student, *rm, d, cfg_.rgcl, cfg_.reasoner, cfg_.run.seed, dir(stage));
     }
-    save_student(*student, from, file(stage, "reasoner"));
-    student.reset();
-    frozen_ranker(file(stage, "reasoner"), file(stage, "latent-cache"), file(stage, "ranker"));
-    evaluate_test(file(stage, "ranker"), dir(stage));
-    Json step = {{"from", from},
-                 {"items", r.items},
-                 {"steps", r.steps},
-                 {"first_loss", r.first_loss},
-                 {"final_loss", r.final_loss},
-                 {"seconds", r.seconds}};
-    step["monitor"] = monitor(file(stage, "reasoner"), file(stage, "latent-cache"));
-    write_json_file(file(stage, "step.json"), step);
+    root("evaluating " + stage, [&] {
+      save_student(*student, from, file(stage, "reasoner"));
+      student.reset();
+      frozen_ranker(file(stage, "reasoner"), file(stage, "latent-cache"), file(stage, "ranker"));
+      evaluate_test(file(stage, "ranker"), dir(stage));
+      Json step = {{"from", from},
+                   {"items", r.items},
+                   {"steps", r.steps},
+                   {"first_loss", r.first_loss},
+                   {"final_loss", r.final_loss},
+                   {"seconds", r.seconds}};
+      step["monitor"] = monitor(file(stage, "reasoner"), file(stage, "latent-cache"));
+      write_json_file(file(stage, "step.json"), step);
+    });
   }
 
   // Closed-loop calibration. Round 1 regenerates every latent query with the aligned reasoner and fine-tunes
@@ -358,14 +385,15 @@ class Pipeline {
     Json rounds = Json::array();
     for (int round = 1; round <= cfg_.calibration.rounds; ++round) {
       const std::string rdir = file("rga-calibrated", "round-" + std::to_string(round));
-      make_dirs(rdir);
+      root("calibration round " + std::to_string(round), [&] { make_dirs(rdir); });
       if (round > 1) {
         auto student = Reasoner::load(reasoner_dir);
         StudentData d = student_data(*student);
         auto rm = RewardModel::load(ranker, data_);
         run_rg_cl(*student, *rm, d, cfg_.rgcl, cfg_.reasoner, cfg_.run.seed + static_cast<uint64_t>(round),
                   rdir);
-        save_student(*student, reasoner_dir, (fs::path(rdir) / "reasoner").string());
+        root("saving the round's reasoner",
+             [&] { save_student(*student, reasoner_dir, (fs::path(rdir) / "reasoner").string()); });
         reasoner_dir = (fs::path(rdir) / "reasoner").string();
       }
       TrainOptions t = qe_rec_options(reasoner_dir, cache, (fs::path(rdir) / "ranker").string());
@@ -382,10 +410,12 @@ class Pipeline {
       best_reasoner = reasoner_dir;
       ranker = t.out;
     }
-    evaluate_test(best_ranker, dir("rga-calibrated"));
-    Json step = {{"rounds", rounds}, {"ranker", best_ranker}, {"reasoner", best_reasoner}};
-    step["monitor"] = monitor(best_reasoner, cache);
-    write_json_file(file("rga-calibrated", "step.json"), step);
+    root("evaluating calibration", [&] {
+      evaluate_test(best_ranker, dir("rga-calibrated"));
+      Json step = {{"rounds", rounds}, {"ranker", best_ranker}, {"reasoner", best_reasoner}};
+      step["monitor"] = monitor(best_reasoner, cache);
+      write_json_file(file("rga-calibrated", "step.json"), step);
+    });
   }
 
   // The student's own greedy latent queries on validation requests: their reward under the frozen RM, their
@@ -504,6 +534,7 @@ class Pipeline {
   std::string run_;
   Json state_;
   std::vector<Request> distill_;
+  DistGroup& dist_;
 };
 
 }  // namespace

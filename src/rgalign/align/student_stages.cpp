@@ -12,6 +12,8 @@
 #include "rgalign/common/atomic_file.h"
 #include "rgalign/common/logging.h"
 #include "rgalign/common/progress.h"
+#include "rgalign/dist/grad_sync.h"
+#include "rgalign/dist/process_group.h"
 #include "rgalign/rank/run_dir.h"
 #include "rgalign/reason/reasoner.h"
 
@@ -26,10 +28,18 @@ struct Loop {
   double lr = 1e-3, warmup = 0.05, clip = 1.0;
   uint64_t seed = 0;
   std::string label, out;
+  // An item's weight in its batch's loss denominator (its target tokens for a per-token mean); unset: 1.
+  std::function<double(int64_t)> weight;
 };
 
 // AdamW with warm-up then cosine decay over `params`; `step(idx)` returns the loss of the items `idx` and may
 // fill extra metrics. Items run in a seeded random order each epoch.
+//
+// Launched as several ranks (rgalign launch), the loop is data-parallel: every rank draws the same global
+// batches, computes the loss of the items it owns (item i belongs to rank i % world) scaled by their share of
+// the batch's weight, and the gradients are summed across ranks (GradientSync) before the update, so the
+// step is that of the whole batch. Rank 0 writes the metrics; logged losses are global, extra metrics rank
+// 0's share.
 StageTrainResult train_loop(const std::vector<torch::Tensor>& params, int64_t n, const Loop& o,
                             const std::function<torch::Tensor(const std::vector<int64_t>&, Json&)>& step) {
   StageTrainResult r;
@@ -39,6 +49,14 @@ StageTrainResult train_loop(const std::vector<torch::Tensor>& params, int64_t n,
     return r;
   }
   torch::manual_seed(o.seed);
+  DistGroup& dist = DistGroup::world();
+  broadcast_tensors(dist, params);  // identical starting weights (LoRA and projection inits included)
+  GradientSync sync(dist, params);
+  auto weight_of = [&](const std::vector<int64_t>& items) {
+    double w = 0;
+    for (int64_t i : items) w += o.weight ? o.weight(i) : 1.0;
+    return w;
+  };
   torch::optim::AdamW opt(params, torch::optim::AdamWOptions(o.lr).weight_decay(0.0));
   const int64_t per_epoch = (n + o.batch - 1) / o.batch;
   const int64_t total = per_epoch * o.epochs;
@@ -54,6 +72,14 @@ StageTrainResult train_loop(const std::vector<torch::Tensor>& params, int64_t n,
     const int64_t* pp = perm.data_ptr<int64_t>();
     for (int64_t s = 0; s < n; s += o.batch, ++r.steps) {
       std::vector<int64_t> idx(pp + s, pp + std::min(n, s + o.batch));
+      double share = 1.0;
+      if (dist.distributed()) {
+        std::vector<int64_t> mine;
+        for (int64_t i : idx)
+          if (i % dist.world_size() == dist.rank()) mine.push_back(i);
+        share = weight_of(mine) / std::max(1e-12, weight_of(idx));
+        idx.swap(mine);
+      }
       const double p =
           static_cast<double>(r.steps - warm) / static_cast<double>(std::max<int64_t>(1, total - warm));
       const double lr = r.steps < warm ? o.lr * static_cast<double>(r.steps + 1) / static_cast<double>(warm)
@@ -61,11 +87,16 @@ StageTrainResult train_loop(const std::vector<torch::Tensor>& params, int64_t n,
       for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
       opt.zero_grad();
       Json extra = Json::object();
-      auto loss = step(idx, extra);
-      loss.backward();
+      double l = 0;
+      sync.begin_step();
+      if (!idx.empty()) {
+        auto loss = step(idx, extra) * share;
+        loss.backward();
+        l = loss.item<double>();
+      }
+      sync.finish_step();
       if (o.clip > 0) torch::nn::utils::clip_grad_norm_(params, o.clip);
       opt.step();
-      const double l = loss.item<double>();
       window += l;
       ++window_n;
       for (auto& [k, v] : extra.items()) extra_sum[k] = extra_sum.value(k, 0.0) + v.get<double>();
@@ -74,12 +105,18 @@ StageTrainResult train_loop(const std::vector<torch::Tensor>& params, int64_t n,
       progress.set_suffix(sfx);
       progress.advance();
       if ((r.steps + 1) % log_every == 0 || r.steps + 1 == total) {
+        if (dist.distributed()) {  // each rank's window holds its share of every step's loss
+          auto w = torch::tensor({window}, torch::kFloat64);
+          dist.allreduce_sum(w);
+          window = w.item<double>();
+        }
         const double mean = window / static_cast<double>(window_n);
         if (r.first_loss == 0) r.first_loss = mean;
         r.final_loss = mean;
         Json line = {{"step", r.steps + 1}, {"epoch", epoch + 1}, {"loss", mean}, {"lr", lr}};
         for (auto& [k, v] : extra_sum.items()) line[k] = v.get<double>() / static_cast<double>(window_n);
-        append_metrics_line(o.out, line);
+        if (dist.distributed()) line["world_size"] = dist.world_size();
+        if (dist.is_root()) append_metrics_line(o.out, line);
         window = 0;
         window_n = 0;
         extra_sum = Json::object();
@@ -135,7 +172,11 @@ StageTrainResult run_rg_sft(Reasoner& student, const StudentData& d, const SftSe
   auto params = student_parameters(student, rc, seed);
   student.model().train();
   const int64_t eos = end_token_of(student);
-  Loop o{c.epochs, c.batch, c.lr, 0.05, 1.0, seed, "rg-sft", out};
+  Loop o{c.epochs, c.batch, c.lr, 0.05, 1.0, seed, "rg-sft", out, nullptr};
+  // sft_loss is a per-target-token mean: an item weighs its target tokens (the text, and the end token).
+  o.weight = [&](int64_t i) {
+    return static_cast<double>(d.best[static_cast<size_t>(i)].size()) + (eos >= 0 ? 1.0 : 0.0);
+  };
   auto r = train_loop(params, static_cast<int64_t>(d.size()), o, [&](const std::vector<int64_t>& idx, Json&) {
     return sft_loss(student.model(),
                     batch_of(

@@ -18,6 +18,15 @@ void broadcast_module(DistGroup& group, torch::nn::Module& module, int root) {
   }
 }
 
+void broadcast_tensors(DistGroup& group, const std::vector<torch::Tensor>& tensors, int root) {
+  if (!group.active()) return;
+  torch::NoGradGuard no_grad;
+  for (const auto& p : tensors) {
+    auto t = p.detach();
+    group.broadcast(t, root);
+  }
+}
+
 GradientSync::GradientSync(DistGroup& group, std::vector<torch::Tensor> params, size_t bucket_bytes)
     : group_(group), params_(std::move(params)) {
   if (!group_.active()) return;

@@ -20,6 +20,7 @@ namespace rgalign {
 
 // Copies root's parameters (and buffers) to every rank, so all start from identical weights.
 void broadcast_module(DistGroup& group, torch::nn::Module& module, int root = 0);
+void broadcast_tensors(DistGroup& group, const std::vector<torch::Tensor>& tensors, int root = 0);
 
 class GradientSync {
  public:

@@ -190,4 +190,41 @@ void DistGroup::barrier() {
   }
 }
 
+void DistGroup::on_root(const std::string& what, const std::function<void()>& f) {
+  if (!active()) {
+    f();
+    return;
+  }
+  const std::string key = "root-section/" + std::to_string(root_sections_++);
+  if (is_root()) {
+    std::string outcome = "ok";
+    try {
+      f();
+    } catch (...) {
+      outcome = "failed";
+      try {
+        impl_->store->set(key, std::vector<uint8_t>(outcome.begin(), outcome.end()));
+      } catch (...) {  // the original error matters more
+      }
+      throw;
+    }
+    try {
+      impl_->store->set(key, std::vector<uint8_t>(outcome.begin(), outcome.end()));
+    } catch (const std::exception& e) {
+      fail("signalling the end of a rank-0 step", e);
+    }
+    return;
+  }
+  std::vector<uint8_t> v;
+  try {
+    impl_->store->wait({key}, std::chrono::hours(24 * 7));
+    v = impl_->store->get(key);
+  } catch (const std::exception& e) {
+    fail(("waiting for rank 0 (" + what + ")").c_str(), e);
+  }
+  if (std::string(v.begin(), v.end()) != "ok")
+    throw DistError("distributed: rank 0 failed during " + what + "; rank " + std::to_string(rank()) +
+                    " stops too");
+}
+
 }  // namespace rgalign

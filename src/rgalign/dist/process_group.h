@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -26,9 +27,9 @@ std::chrono::seconds dist_timeout_from_environment();
 
 class DistGroup {
  public:
-  // Joins the group described by `env`. A world of one joins nothing unless `join_alone` (then every collective
-  // really runs through c10d: the single-GPU NCCL check). `use_nccl` selects NCCL for CUDA tensors; it needs
-  // a build against a CUDA libtorch.
+  // Joins the group described by `env`. A world of one joins nothing unless `join_alone` (then every
+  // collective really runs through c10d: the single-GPU NCCL check). `use_nccl` selects NCCL for CUDA
+  // tensors; it needs a build against a CUDA libtorch.
   DistGroup(const DistEnv& env, std::chrono::seconds timeout, bool use_nccl = false, bool join_alone = false);
   ~DistGroup();
   DistGroup(const DistGroup&) = delete;
@@ -53,6 +54,10 @@ class DistGroup {
   // Every rank's bytes, indexed by rank.
   std::vector<std::string> allgather_bytes(const std::string& mine);
   void barrier();
+  // Runs `f` on rank 0 alone while the other ranks wait for it, without the collective timeout (root-only
+  // work such as pretraining the reasoner can take hours); rank 0 dying or `f` throwing fails every rank.
+  // Every rank makes the same sequence of calls.
+  void on_root(const std::string& what, const std::function<void()>& f);
 
  private:
   struct Impl;
@@ -61,6 +66,7 @@ class DistGroup {
   std::chrono::seconds timeout_;
   std::unique_ptr<Impl> impl_;
   bool active_ = false;
+  int64_t root_sections_ = 0;
 };
 
 }  // namespace rgalign
