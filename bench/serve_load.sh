@@ -27,8 +27,9 @@ with open(sys.argv[1]) as f, open(sys.argv[2], "w") as out:
         r = json.loads(line)
         out.write(json.dumps({"market": r["market"], "features": r["features"], "ts": r["ts"], "k": 3}) + "\n")
 PY
+# SERVE_ARGS: extra flags for the server (--fallback RUN, --score-batch N, ...).
 build/rgalign serve --run "$run" --data "$data" --on-miss "$on_miss" --port 0 --port-file "$work/port" --http-threads "$conns" \
-  --max-queue 4096 > "$work/server.log" 2>&1 &
+  --max-queue 4096 ${SERVE_ARGS:-} > "$work/server.log" 2>&1 &
 echo $! > "$work/pid"
 for _ in $(seq 600); do [ -s "$work/port" ] && break; sleep 0.2; done
 port=$(cat "$work/port")

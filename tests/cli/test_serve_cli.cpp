@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -243,6 +244,47 @@ TEST_F(ServeCli, ConcurrentClientsGetConsistentAnswers) {
     });
   for (auto& c : clients) c.join();
   EXPECT_EQ(bad.load(), 0);
+}
+
+TEST_F(ServeCli, BatchedScoringGivesTheOneAtATimeRanking) {
+  // --score-batch scores queued requests together: the same intents, scores equal to float rounding (a
+  // batch's matrix kernels round differently from a single request's).
+  auto s = start_server("--run " + dir_->file("qe") + " --score-batch 16 --score-threads 1",
+                        dir_->file("port-batched"));
+  ASSERT_NE(s, nullptr);
+  const auto reqs = test_requests(4);
+  std::vector<Json> expected;
+  for (const auto& [body, pred] : reqs) expected.push_back(post(*server_, body.dump())["intents"]);
+  std::atomic<int> bad{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t)
+    clients.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        const size_t q = static_cast<size_t>(t + i) % reqs.size();
+        int status = 0;
+        Json res = post(*s, reqs[q].first.dump(), &status);
+        bool same = status == 200 && res["intents"].size() == expected[q].size();
+        for (size_t k = 0; same && k < expected[q].size(); ++k)
+          same = res["intents"][k]["intent_id"] == expected[q][k]["intent_id"] &&
+                 std::fabs(res["intents"][k]["score"].get<double>() - expected[q][k]["score"].get<double>()) <
+                     1e-5;
+        if (!same) ++bad;
+      }
+    });
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(bad.load(), 0);
+  // Requests were in fact scored together: some ranker pass held more than one.
+  auto c = s->client();
+  auto m = c.Get("/metrics");
+  ASSERT_TRUE(m);
+  auto value = [&](const std::string& line) {
+    const size_t at = m->body.find(line);
+    return at == std::string::npos ? -1.0 : std::stod(m->body.substr(at + line.size()));
+  };
+  const double alone = value("rgalign_score_batch_size_bucket{le=\"1\"} ");
+  const double passes = value("rgalign_score_batch_size_count ");
+  EXPECT_GT(passes, 0) << m->body;
+  EXPECT_LT(alone, passes) << m->body;
 }
 
 TEST_F(ServeCli, ReloadUnderLoadSwapsWithoutFailedRequests) {

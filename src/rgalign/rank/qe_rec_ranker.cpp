@@ -39,9 +39,35 @@ void QeRecRanker::set_intent_text(const torch::Tensor& embeddings) {
   intent_text_emb_.copy_(embeddings);
 }
 
-torch::Tensor QeRecRanker::intent_tower() {
+torch::Tensor QeRecRanker::compute_intent_tower() {
   if (!use_intent_text_) return intents_->weight;                     // [I, T]
   return intents_->weight + intent_text_->forward(intent_text_emb_);  // [I, T]
+}
+
+// Identifies the weights the intent tower reads: each tensor's storage and version counter, which every
+// in-place update (an optimizer step, loading a checkpoint, set_intent_text) advances.
+std::vector<int64_t> QeRecRanker::intent_tower_key() {
+  std::vector<int64_t> key;
+  auto add = [&](const torch::Tensor& t) {
+    key.push_back(reinterpret_cast<int64_t>(t.data_ptr()));
+    key.push_back(static_cast<int64_t>(t._version()));
+  };
+  add(intents_->weight);
+  add(intent_text_emb_);
+  for (const auto& p : intent_text_->parameters()) add(p);
+  for (const auto& b : intent_text_->buffers()) add(b);
+  return key;
+}
+
+torch::Tensor QeRecRanker::intent_tower() {
+  if (!use_intent_text_ || is_training() || torch::GradMode::is_enabled()) return compute_intent_tower();
+  std::lock_guard<std::mutex> lock(tower_cache_->mu);
+  std::vector<int64_t> key = intent_tower_key();
+  if (!tower_cache_->tower.defined() || key != tower_cache_->key) {
+    tower_cache_->tower = compute_intent_tower();
+    tower_cache_->key = std::move(key);
+  }
+  return tower_cache_->tower;
 }
 
 torch::Tensor QeRecRanker::query_tower(const torch::Tensor& query) {

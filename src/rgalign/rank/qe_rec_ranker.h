@@ -7,6 +7,10 @@
 // Ablations through the config: query_dim 0 drops the query tower, intent_text_dim 0 the intent text.
 #pragma once
 
+#include <memory>
+#include <mutex>
+#include <vector>
+
 #include "rgalign/rank/mutual_attention.h"
 #include "rgalign/rank/ranker.h"
 #include "rgalign/rank/user_tower.h"
@@ -20,7 +24,10 @@ class QeRecRanker : public Ranker {
   torch::Tensor forward(const RankBatch& b) override;
   // The intents' text embeddings [I, E], kept as a buffer and saved with the model.
   void set_intent_text(const torch::Tensor& embeddings);
-  torch::Tensor intent_tower();                           // [I, T]
+  // [I, T]. Without gradients (evaluation, serving) it is the same for every request until a weight changes,
+  // so it is computed once per version of the weights it reads and reused: most of a request's scoring cost
+  // otherwise, since every intent's text passes through the projection.
+  torch::Tensor intent_tower();
   torch::Tensor query_tower(const torch::Tensor& query);  // [B, E] -> [B, T]
 
  private:
@@ -31,6 +38,14 @@ class QeRecRanker : public Ranker {
   MutualAttention attention_{nullptr};
   torch::nn::Sequential head_{nullptr};
   torch::Tensor intent_text_emb_;  // buffer [I, E]
+  torch::Tensor compute_intent_tower();
+  std::vector<int64_t> intent_tower_key();
+  struct TowerCache {
+    std::mutex mu;  // scoring runs on several server threads
+    std::vector<int64_t> key;
+    torch::Tensor tower;
+  };
+  std::shared_ptr<TowerCache> tower_cache_ = std::make_shared<TowerCache>();
 };
 
 }  // namespace rgalign

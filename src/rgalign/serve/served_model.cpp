@@ -1,6 +1,8 @@
 // Loading and scoring of a served run.
 #include "rgalign/serve/served_model.h"
 
+#include <cstring>
+
 #include <filesystem>
 
 #include "rgalign/common/error.h"
@@ -126,17 +128,37 @@ std::vector<Latent> ServedModel::compute_latents(const std::vector<std::string>&
 }
 
 std::vector<float> ServedModel::score(const Request& r, const Latent* query, bool fallback) const {
+  return score_batch({r}, {query}, fallback).front();
+}
+
+std::vector<std::vector<float>> ServedModel::score_batch(const std::vector<Request>& requests,
+                                                         const std::vector<const Latent*>& queries,
+                                                         bool fallback) const {
+  RG_ASSERT(requests.size() == queries.size() && !requests.empty(), "one latent query slot per request");
   const LoadedRanker& run = fallback ? *fallback_ : main_;
-  EncodedRequests e = encode_requests(run.encoder, {r});
+  EncodedRequests e = encode_requests(run.encoder, requests);
   c10::InferenceMode guard;
+  const auto B = static_cast<int64_t>(requests.size());
   if (!fallback && reasoner_) {
-    RG_ASSERT(query != nullptr, "the main ranker needs the latent query");
-    e.all.query = torch::from_blob(const_cast<float*>(query->vec.data()),
-                                   {1, static_cast<int64_t>(query->vec.size())}, torch::kFloat32);
+    RG_ASSERT(queries.front() != nullptr, "the main ranker needs the latent query");
+    const auto E = static_cast<int64_t>(queries.front()->vec.size());
+    auto q = torch::empty({B, E}, torch::kFloat32);  // [B, E]
+    for (int64_t i = 0; i < B; ++i) {
+      const Latent* l = queries[static_cast<size_t>(i)];
+      RG_ASSERT(l != nullptr && static_cast<int64_t>(l->vec.size()) == E,
+                "the main ranker needs the latent query");
+      std::memcpy(q[i].data_ptr<float>(), l->vec.data(), sizeof(float) * static_cast<size_t>(E));
+    }
+    e.all.query = q;
   }
-  auto logits = run.model->forward(e.all).contiguous();  // [1, C]
+  auto logits = run.model->forward(e.all).contiguous();  // [B, C]
+  const int64_t C = logits.size(1);
   const float* p = logits.data_ptr<float>();
-  return std::vector<float>(p, p + static_cast<int64_t>(r.candidates.size()));
+  std::vector<std::vector<float>> out(requests.size());
+  for (int64_t i = 0; i < B; ++i)
+    out[static_cast<size_t>(i)].assign(
+        p + i * C, p + i * C + static_cast<int64_t>(requests[static_cast<size_t>(i)].candidates.size()));
+  return out;
 }
 
 }  // namespace rgalign

@@ -53,6 +53,9 @@ class ServedModel {
   // Scores of the request's candidates: with the main ranker (query = its latent query when the ranker has a
   // query tower) or, with `fallback`, with the fallback ranker.
   std::vector<float> score(const Request& r, const Latent* query, bool fallback) const;
+  // The same for several requests in one forward pass (queries[i] for requests[i]; ignored with fallback).
+  std::vector<std::vector<float>> score_batch(const std::vector<Request>& requests,
+                                              const std::vector<const Latent*>& queries, bool fallback) const;
 
  private:
   ServedModel() = default;

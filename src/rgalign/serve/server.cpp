@@ -17,6 +17,7 @@
 #include "rgalign/data/prompt.h"
 #include "rgalign/serve/latent_batcher.h"
 #include "rgalign/serve/recommend_request.h"
+#include "rgalign/serve/score_batcher.h"
 #include "rgalign/serve/served_model.h"
 #include "rgalign/serve/server_metrics.h"
 
@@ -24,10 +25,12 @@ namespace rgalign {
 
 namespace {
 
-// A loaded model and the batcher computing its latent queries; replaced whole on reload.
+// A loaded model, the batcher computing its latent queries and the one scoring requests; replaced whole on
+// reload.
 struct Live {
   std::shared_ptr<ServedModel> model;
   std::unique_ptr<LatentBatcher> batcher;
+  std::unique_ptr<ScoreBatcher> scorer;
 };
 
 void json_reply(httplib::Response& res, int status, const Json& body) {
@@ -41,10 +44,11 @@ class Server {
     if (opt.on_miss != "wait" && opt.on_miss != "fallback")
       throw InputError("--on-miss", "must be wait or fallback, got \"" + opt.on_miss + "\"");
     if (opt.max_queue < 1 || opt.http_threads < 1 || opt.max_batch < 1 || opt.cache_size < 1 ||
-        opt.max_body < 1)
+        opt.max_body < 1 || opt.score_batch < 1 || opt.score_threads < 1)
       throw InputError(
           "serve flags",
-          "--max-queue, --http-threads, --max-batch, --cache-size and --max-body must be positive");
+          "--max-queue, --http-threads, --max-batch, --score-batch, --score-threads, --cache-size "
+          "and --max-body must be positive");
     limits_.strict_features = opt.strict_features;
     if (const char* t = std::getenv(opt.admin_token_env.c_str())) token_ = t;
   }
@@ -69,6 +73,9 @@ class Server {
           return out;
         },
         static_cast<size_t>(opt_.max_batch), opt_.max_wait_ms, [this](size_t n) { metrics_.batch(n); });
+    live->scorer =
+        std::make_unique<ScoreBatcher>(live->model, static_cast<size_t>(opt_.score_batch), opt_.score_threads,
+                                       [this](size_t n) { metrics_.score_batch(n); });
     return live;
   }
 
@@ -239,7 +246,7 @@ class Server {
         latent = live->batcher->submit(prompt).get();
       }
     }
-    std::vector<float> scores = model.score(r, latent ? &*latent : nullptr, fallback);
+    std::vector<float> scores = live->scorer->submit(r, latent ? &*latent : nullptr, fallback).get();
     std::vector<size_t> order(scores.size());
     std::iota(order.begin(), order.end(), 0);
     const size_t k = std::min(order.size(), static_cast<size_t>(rr.k));

@@ -20,6 +20,8 @@ struct ServeOptions {
   std::string on_miss = "wait";  // wait | fallback
   int max_batch = 16;
   int max_wait_ms = 5;
+  int score_batch = 1;    // requests per ranker pass (1 = one pass per request)
+  int score_threads = 2;  // threads running ranker passes
   int64_t cache_size = 100000;
   int64_t max_body = 65536;
   int max_queue = 256;
@@ -40,6 +42,8 @@ struct ServeOptions {
     v("on-miss", on_miss, "latent query not cached: wait (micro-batched) | fallback (answer now without it)");
     v("max-batch", max_batch, "latent queries per reasoner batch");
     v("max-wait-ms", max_wait_ms, "how long a latent query waits for others to batch with");
+    v("score-batch", score_batch, "most requests scored in one ranker pass (queued ones only; 1 = none)");
+    v("score-threads", score_threads, "threads running ranker passes");
     v("cache-size", cache_size, "latent queries kept in memory (LRU)");
     v("max-body", max_body, "largest request body in bytes");
     v("max-queue", max_queue, "requests in flight before new ones get 503");

@@ -41,7 +41,8 @@ std::string Histogram::render(const std::string& name) const {
 
 ServerMetrics::ServerMetrics()
     : latency_({0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}),
-      batch_({1, 2, 4, 8, 16, 32, 64}) {}
+      batch_({1, 2, 4, 8, 16, 32, 64}),
+      score_batch_({1, 2, 4, 8, 16, 32, 64}) {}
 
 void ServerMetrics::request(const std::string& route, int status, double seconds) {
   {
@@ -54,6 +55,10 @@ void ServerMetrics::request(const std::string& route, int status, double seconds
 void ServerMetrics::cache(bool hit) {
   ++(hit ? hits_ : misses_);
 }
+void ServerMetrics::score_batch(size_t size) {
+  score_batch_.observe(static_cast<double>(size));
+}
+
 void ServerMetrics::batch(size_t size) {
   batch_.observe(static_cast<double>(size));
 }
@@ -85,6 +90,9 @@ std::string ServerMetrics::render(const std::string& model_version, size_t cache
   s += "# HELP rgalign_latent_batch_size Prompts per reasoner batch.\n# TYPE rgalign_latent_batch_size "
        "histogram\n";
   s += batch_.render("rgalign_latent_batch_size");
+  s += "# HELP rgalign_score_batch_size Requests per ranker pass.\n# TYPE rgalign_score_batch_size "
+       "histogram\n";
+  s += score_batch_.render("rgalign_score_batch_size");
   s += "# TYPE rgalign_latent_cache_hits_total counter\nrgalign_latent_cache_hits_total " +
        std::to_string(hits_.load()) + "\n";
   s += "# TYPE rgalign_latent_cache_misses_total counter\nrgalign_latent_cache_misses_total " +

@@ -33,7 +33,8 @@ class ServerMetrics {
   ServerMetrics();
   void request(const std::string& route, int status, double seconds);
   void cache(bool hit);
-  void batch(size_t size);
+  void batch(size_t size);        // latent queries per reasoner pass
+  void score_batch(size_t size);  // requests per ranker pass
   void fallback();
   void ignored_features(size_t n);
   std::string render(const std::string& model_version, size_t cache_entries, int64_t in_flight) const;
@@ -42,7 +43,7 @@ class ServerMetrics {
  private:
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, uint64_t> requests_;
-  Histogram latency_, batch_;
+  Histogram latency_, batch_, score_batch_;
   std::atomic<uint64_t> hits_{0}, misses_{0}, fallbacks_{0}, ignored_{0};
 };
 
