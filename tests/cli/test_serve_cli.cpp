@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -100,6 +101,24 @@ class ServeCli : public ::testing::Test {
     }
     if (status) *status = res->status;
     return Json::parse(res->body, nullptr, false);
+  }
+  // 8 clients send 20 requests each, cycling through `reqs`; returns how many answers `same` rejects (or
+  // failed).
+  static int concurrent_mismatches(const RunningServer& s, const std::vector<std::pair<Json, Json>>& reqs,
+                                   const std::function<bool(const Json& intents, size_t q)>& same) {
+    std::atomic<int> bad{0};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 8; ++t)
+      clients.emplace_back([&, t] {
+        for (int i = 0; i < 20; ++i) {
+          const size_t q = static_cast<size_t>(t + i) % reqs.size();
+          int status = 0;
+          Json res = post(s, reqs[q].first.dump(), &status);
+          if (status != 200 || !same(res["intents"], q)) ++bad;
+        }
+      });
+    for (auto& c : clients) c.join();
+    return bad.load();
   }
   // The test split's first lines as request bodies, with their offline predictions.
   static std::vector<std::pair<Json, Json>> test_requests(size_t n) {
@@ -231,19 +250,9 @@ TEST_F(ServeCli, ConcurrentClientsGetConsistentAnswers) {
   const auto reqs = test_requests(4);
   std::vector<Json> expected;
   for (const auto& [body, pred] : reqs) expected.push_back(post(*server_, body.dump())["intents"]);
-  std::atomic<int> bad{0};
-  std::vector<std::thread> clients;
-  for (int t = 0; t < 8; ++t)
-    clients.emplace_back([&, t] {
-      for (int i = 0; i < 20; ++i) {
-        const size_t q = static_cast<size_t>(t + i) % reqs.size();
-        int status = 0;
-        Json res = post(*server_, reqs[q].first.dump(), &status);
-        if (status != 200 || res["intents"] != expected[q]) ++bad;
-      }
-    });
-  for (auto& c : clients) c.join();
-  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(
+      concurrent_mismatches(*server_, reqs, [&](const Json& got, size_t q) { return got == expected[q]; }),
+      0);
 }
 
 TEST_F(ServeCli, BatchedScoringGivesTheOneAtATimeRanking) {
@@ -255,24 +264,17 @@ TEST_F(ServeCli, BatchedScoringGivesTheOneAtATimeRanking) {
   const auto reqs = test_requests(4);
   std::vector<Json> expected;
   for (const auto& [body, pred] : reqs) expected.push_back(post(*server_, body.dump())["intents"]);
-  std::atomic<int> bad{0};
-  std::vector<std::thread> clients;
-  for (int t = 0; t < 8; ++t)
-    clients.emplace_back([&, t] {
-      for (int i = 0; i < 20; ++i) {
-        const size_t q = static_cast<size_t>(t + i) % reqs.size();
-        int status = 0;
-        Json res = post(*s, reqs[q].first.dump(), &status);
-        bool same = status == 200 && res["intents"].size() == expected[q].size();
-        for (size_t k = 0; same && k < expected[q].size(); ++k)
-          same = res["intents"][k]["intent_id"] == expected[q][k]["intent_id"] &&
-                 std::fabs(res["intents"][k]["score"].get<double>() - expected[q][k]["score"].get<double>()) <
-                     1e-5;
-        if (!same) ++bad;
-      }
-    });
-  for (auto& c : clients) c.join();
-  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(concurrent_mismatches(*s, reqs,
+                                  [&](const Json& got, size_t q) {
+                                    if (got.size() != expected[q].size()) return false;
+                                    for (size_t k = 0; k < got.size(); ++k)
+                                      if (got[k]["intent_id"] != expected[q][k]["intent_id"] ||
+                                          std::fabs(got[k]["score"].get<double>() -
+                                                    expected[q][k]["score"].get<double>()) >= 1e-5)
+                                        return false;
+                                    return true;
+                                  }),
+            0);
   // Requests were in fact scored together: some ranker pass held more than one.
   auto c = s->client();
   auto m = c.Get("/metrics");

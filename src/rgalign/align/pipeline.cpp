@@ -251,8 +251,20 @@ class Pipeline {
     return read_requests(data_.split_path(name), data_.schema(), data_.catalog(), policy());
   }
   // The training requests given teacher candidates; read once (every student stage and round needs them).
+  // The candidates step draws them from the training split and writes them beside the candidates, and the
+  // student stages read that file: ranks other than 0 never hold the whole training split.
   const std::vector<Request>& distill_requests() {
-    if (distill_.empty()) distill_ = pick_requests(split("train"), cfg_.teachers.requests);
+    if (!distill_.empty()) return distill_;
+    const std::string path = file("candidates", "requests.jsonl");
+    if (done("candidates") && fs::exists(path)) {
+      distill_ = read_requests(path, data_.schema(), data_.catalog(), BadInputPolicy::kStrict);
+    } else {
+      distill_ = pick_requests(split("train"), cfg_.teachers.requests);
+      AtomicFile f(path);
+      for (const auto& r : distill_)
+        f.stream() << request_to_json_line(r, data_.schema(), data_.catalog()) << '\n';
+      f.commit();
+    }
     return distill_;
   }
 
