@@ -12,9 +12,14 @@ MutualAttentionImpl::MutualAttentionImpl(int64_t dim) : dim_(dim) {
   norm_ = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
 }
 
+std::vector<torch::Tensor> MutualAttentionImpl::project_intents(const torch::Tensor& per_intent) {
+  return {q_(per_intent), k_(per_intent), v_(per_intent)};  // each [I, T]
+}
+
 std::vector<torch::Tensor> MutualAttentionImpl::forward(const std::vector<torch::Tensor>& per_request,
                                                         const torch::Tensor& per_intent,
-                                                        const torch::Tensor& cand) {
+                                                        const torch::Tensor& cand,
+                                                        const std::vector<torch::Tensor>* intent_proj) {
   const int64_t B = cand.size(0), C = cand.size(1), T = dim_;
   const auto R = static_cast<int64_t>(per_request.size());
   const double scale = 1.0 / std::sqrt(static_cast<double>(T));
@@ -28,9 +33,11 @@ std::vector<torch::Tensor> MutualAttentionImpl::forward(const std::vector<torch:
     kr.push_back(k_(x));
     vr.push_back(v_(x));
   }
-  auto qi = q_(per_intent), ki = k_(per_intent);                   // [I, T]
-  auto vi = v_(per_intent).index_select(0, flat).view({B, C, T});  // [B, C, T]
-  auto xi = per_intent.index_select(0, flat).view({B, C, T});      // [B, C, T]
+  const std::vector<torch::Tensor> proj = intent_proj ? *intent_proj : project_intents(per_intent);
+  const auto& qi = proj[0];                                    // [I, T]
+  const auto& ki = proj[1];                                    // [I, T]
+  auto vi = proj[2].index_select(0, flat).view({B, C, T});     // [B, C, T]
+  auto xi = per_intent.index_select(0, flat).view({B, C, T});  // [B, C, T]
 
   std::vector<torch::Tensor> out;
   // Request token a attends to the other request tokens and to the candidate's intent token.

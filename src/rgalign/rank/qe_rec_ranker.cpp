@@ -44,30 +44,26 @@ torch::Tensor QeRecRanker::compute_intent_tower() {
   return intents_->weight + intent_text_->forward(intent_text_emb_);  // [I, T]
 }
 
-// Identifies the weights the intent tower reads: each tensor's storage and version counter, which every
-// in-place update (an optimizer step, loading a checkpoint, set_intent_text) advances.
-std::vector<int64_t> QeRecRanker::intent_tower_key() {
-  std::vector<int64_t> key;
-  auto add = [&](const torch::Tensor& t) {
-    key.push_back(reinterpret_cast<int64_t>(t.data_ptr()));
-    key.push_back(static_cast<int64_t>(t._version()));
+std::vector<torch::Tensor> QeRecRanker::intent_side() {
+  auto compute = [&] {
+    torch::Tensor tower = compute_intent_tower();  // [I, T]
+    std::vector<torch::Tensor> out = {tower};
+    for (auto& p : attention_->project_intents(tower)) out.push_back(p);
+    return out;  // tower, then its q, k, v projections
   };
-  add(intents_->weight);
-  add(intent_text_emb_);
-  for (const auto& p : intent_text_->parameters()) add(p);
-  for (const auto& b : intent_text_->buffers()) add(b);
-  return key;
+  if (is_training()) return compute();
+  std::vector<torch::Tensor> inputs = {intents_->weight};
+  if (use_intent_text_) {
+    inputs.push_back(intent_text_emb_);
+    for (const auto& p : intent_text_->parameters()) inputs.push_back(p);
+    for (const auto& b : intent_text_->buffers()) inputs.push_back(b);
+  }
+  for (const auto& w : attention_->projection_weights()) inputs.push_back(w);
+  return intent_cache_.get(inputs, compute);
 }
 
 torch::Tensor QeRecRanker::intent_tower() {
-  if (!use_intent_text_ || is_training() || torch::GradMode::is_enabled()) return compute_intent_tower();
-  std::lock_guard<std::mutex> lock(tower_cache_->mu);
-  std::vector<int64_t> key = intent_tower_key();
-  if (!tower_cache_->tower.defined() || key != tower_cache_->key) {
-    tower_cache_->tower = compute_intent_tower();
-    tower_cache_->key = std::move(key);
-  }
-  return tower_cache_->tower;
+  return intent_side().front();
 }
 
 torch::Tensor QeRecRanker::query_tower(const torch::Tensor& query) {
@@ -80,7 +76,9 @@ torch::Tensor QeRecRanker::forward(const RankBatch& b) {
     TORCH_CHECK(b.query.defined(), "QE-Rec needs the requests' latent-query embeddings");
     per_request.push_back(query_tower(b.query));  // [B, T]
   }
-  auto tokens = attention_(per_request, intent_tower(), b.cand);  // K x [B, C, T]
+  const std::vector<torch::Tensor> intent = intent_side();  // tower [I, T], then its q, k, v
+  const std::vector<torch::Tensor> proj(intent.begin() + 1, intent.end());
+  auto tokens = attention_->forward(per_request, intent[0], b.cand, &proj);  // K x [B, C, T]
   const auto& u = tokens.front();
   const auto& i = tokens.back();
   std::vector<torch::Tensor> parts = {u};

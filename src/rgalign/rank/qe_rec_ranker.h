@@ -7,10 +7,7 @@
 // Ablations through the config: query_dim 0 drops the query tower, intent_text_dim 0 the intent text.
 #pragma once
 
-#include <memory>
-#include <mutex>
-#include <vector>
-
+#include "rgalign/rank/derived_cache.h"
 #include "rgalign/rank/mutual_attention.h"
 #include "rgalign/rank/ranker.h"
 #include "rgalign/rank/user_tower.h"
@@ -24,9 +21,9 @@ class QeRecRanker : public Ranker {
   torch::Tensor forward(const RankBatch& b) override;
   // The intents' text embeddings [I, E], kept as a buffer and saved with the model.
   void set_intent_text(const torch::Tensor& embeddings);
-  // [I, T]. Without gradients (evaluation, serving) it is the same for every request until a weight changes,
-  // so it is computed once per version of the weights it reads and reused: most of a request's scoring cost
-  // otherwise, since every intent's text passes through the projection.
+  // [I, T]. Without gradients (evaluation, serving) it and its attention projections are the same for every
+  // request until a weight changes, so they are computed once per version of the weights they read (every
+  // intent passes through them: per request, that work grows with the catalogue, not the candidates).
   torch::Tensor intent_tower();
   torch::Tensor query_tower(const torch::Tensor& query);  // [B, E] -> [B, T]
 
@@ -39,13 +36,9 @@ class QeRecRanker : public Ranker {
   torch::nn::Sequential head_{nullptr};
   torch::Tensor intent_text_emb_;  // buffer [I, E]
   torch::Tensor compute_intent_tower();
-  std::vector<int64_t> intent_tower_key();
-  struct TowerCache {
-    std::mutex mu;  // scoring runs on several server threads
-    std::vector<int64_t> key;
-    torch::Tensor tower;
-  };
-  std::shared_ptr<TowerCache> tower_cache_ = std::make_shared<TowerCache>();
+  // The intent tower and its attention projections, kept between passes while nothing trains.
+  std::vector<torch::Tensor> intent_side();
+  DerivedCache intent_cache_;
 };
 
 }  // namespace rgalign
