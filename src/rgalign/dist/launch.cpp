@@ -87,7 +87,12 @@ int run_launch(const LaunchOptions& opt, const std::vector<std::string>& command
   std::vector<pid_t> pids(static_cast<size_t>(opt.nproc), -1);
   for (int local = 0; local < opt.nproc; ++local) {
     const pid_t pid = ::fork();
-    if (pid < 0) throw std::runtime_error(std::string("launch: fork failed: ") + std::strerror(errno));
+    if (pid < 0) {
+      const std::string why = std::strerror(errno);
+      for (pid_t p : pids)  // the workers already started would wait for the missing ones until timing out
+        if (p > 0 && ::kill(-p, SIGKILL) != 0) ::kill(p, SIGKILL);
+      throw std::runtime_error("launch: fork failed: " + why);
+    }
     if (pid == 0) {
       // Each worker leads its own process group, so stopping it stops whatever it started too.
       ::setpgid(0, 0);
