@@ -81,9 +81,9 @@ int main(int argc, char** argv) {
   auto pa = plain->parameters(), pb = synced->parameters();
   for (size_t i = 0; i < pa.size(); ++i) diff = std::max(diff, (pa[i] - pb[i]).abs().max().item<double>());
   std::printf(
-      "name=dist_nccl device=%s torch=%d.%d collectives_ok=%d buckets=%zu steps=%d max_param_diff=%.3g "
+      "name=dist_nccl cuda_devices=%d torch=%d.%d collectives_ok=%d buckets=%zu steps=%d max_param_diff=%.3g "
       "plain_ms_per_step=%.3f nccl_ms_per_step=%.3f\n",
-      torch::cuda::device_count() > 0 ? "cuda" : "?", TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR,
+      static_cast<int>(torch::cuda::device_count()), TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR,
       collectives_ok ? 1 : 0, sync.n_buckets(), steps, diff, plain_ms, synced_ms);
   return collectives_ok && diff <= 1e-6 ? 0 : 1;
 }

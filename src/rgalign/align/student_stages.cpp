@@ -76,7 +76,7 @@ StageTrainResult train_loop(const std::vector<torch::Tensor>& params, int64_t n,
       if (dist.distributed()) {
         std::vector<int64_t> mine;
         for (int64_t i : idx)
-          if (i % dist.world_size() == dist.rank()) mine.push_back(i);
+          if (dist.owns_item(i)) mine.push_back(i);
         share = weight_of(mine) / std::max(1e-12, weight_of(idx));
         idx.swap(mine);
       }

@@ -96,6 +96,16 @@ GlobalIndex global_index(DistGroup& group, const std::vector<int64_t>& lines) {
   return gi;
 }
 
+std::vector<int64_t> to_global_order(DistGroup& group, const GlobalIndex& index,
+                                     const std::vector<int64_t>& local) {
+  RG_ASSERT(local.size() == index.global_of_local.size(), "one value per local request");
+  const std::vector<int64_t> where = allgather_i64(group, index.global_of_local);
+  const std::vector<int64_t> values = allgather_i64(group, local);
+  std::vector<int64_t> out(static_cast<size_t>(index.n), 0);
+  for (size_t k = 0; k < where.size(); ++k) out[static_cast<size_t>(where[k])] = values[k];
+  return out;
+}
+
 GroupedScores gather_groups(DistGroup& group, const std::vector<int64_t>& lines, const GroupedScores& local) {
   if (!group.distributed()) return local;
   RG_ASSERT(lines.size() == local.n_groups(), "one line per group");

@@ -25,6 +25,10 @@ struct GlobalIndex {
 // `lines`: the 1-based file line of each local request, ascending.
 GlobalIndex global_index(DistGroup& group, const std::vector<int64_t>& lines);
 
+// Every rank's per-request values (local order) placed in the whole file's order, on every rank.
+std::vector<int64_t> to_global_order(DistGroup& group, const GlobalIndex& index,
+                                     const std::vector<int64_t>& local);
+
 // All ranks' groups in line order; `lines[g]` is the file line of local group g.
 GroupedScores gather_groups(DistGroup& group, const std::vector<int64_t>& lines, const GroupedScores& local);
 

@@ -5,19 +5,6 @@
 
 namespace rgalign {
 
-void broadcast_module(DistGroup& group, torch::nn::Module& module, int root) {
-  if (!group.active()) return;
-  torch::NoGradGuard no_grad;
-  for (auto& p : module.parameters()) {
-    auto t = p.detach();
-    group.broadcast(t, root);
-  }
-  for (auto& b : module.buffers()) {
-    auto t = b.detach();
-    group.broadcast(t, root);
-  }
-}
-
 void broadcast_tensors(DistGroup& group, const std::vector<torch::Tensor>& tensors, int root) {
   if (!group.active()) return;
   torch::NoGradGuard no_grad;
@@ -25,6 +12,11 @@ void broadcast_tensors(DistGroup& group, const std::vector<torch::Tensor>& tenso
     auto t = p.detach();
     group.broadcast(t, root);
   }
+}
+
+void broadcast_module(DistGroup& group, torch::nn::Module& module, int root) {
+  broadcast_tensors(group, module.parameters(), root);
+  broadcast_tensors(group, module.buffers(), root);
 }
 
 GradientSync::GradientSync(DistGroup& group, std::vector<torch::Tensor> params, size_t bucket_bytes)

@@ -42,6 +42,8 @@ class DistGroup {
   int world_size() const { return env_.world_size; }
   bool distributed() const { return env_.world_size > 1; }
   bool is_root() const { return env_.rank == 0; }
+  // Whether item i of a list every rank holds (intents, distillation items) is this rank's to process.
+  bool owns_item(int64_t i) const { return i % env_.world_size == env_.rank; }
   // Whether collectives go through c10d (a world of several, or one that joined alone).
   bool active() const { return active_; }
 

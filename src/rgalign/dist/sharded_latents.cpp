@@ -28,8 +28,8 @@ torch::Tensor sharded_intent_latents(DistGroup& group, Reasoner& reasoner, Laten
   const std::vector<std::string> texts = intent_texts(catalog);
   const int W = group.world_size();
   std::vector<std::string> mine;
-  for (size_t i = static_cast<size_t>(group.rank()); i < texts.size(); i += static_cast<size_t>(W))
-    mine.push_back(texts[i]);
+  for (size_t i = 0; i < texts.size(); ++i)
+    if (group.owns_item(static_cast<int64_t>(i))) mine.push_back(texts[i]);
   const int64_t H = reasoner.hidden_size();
   torch::Tensor local = torch::zeros({0, H}, torch::kFloat32);
   if (!mine.empty()) {

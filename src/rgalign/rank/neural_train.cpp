@@ -184,6 +184,7 @@ GroupedScores validation_groups(Ranker& model, const EncodedRequests& valid, int
   return groups;
 }
 
+// Validation GAUC (impression-weighted); recall3 receives Recall@3 when non-null.
 double gauc_of(const GroupedScores& groups, double* recall3) {
   MetricsOptions mo;
   mo.bootstrap_resamples = 0;
@@ -201,10 +202,6 @@ std::vector<int64_t> lines_of(const std::vector<Request>& rs) {
 }
 
 }  // namespace
-
-double validation_gauc(Ranker& model, const EncodedRequests& valid, int64_t batch_size, double* recall3) {
-  return gauc_of(validation_groups(model, valid, batch_size), recall3);
-}
 
 NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
   validate_options(opt);
@@ -226,10 +223,11 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
   bad_valid.report(data.split_path("valid"));
   // Where each local request stands in its whole file: batches are drawn over the global order, so every
   // world size trains on the same batches.
-  const std::vector<int64_t> train_lines = lines_of(train);
-  const GlobalIndex train_index = global_index(dist, train_lines);
+  const GlobalIndex train_index = global_index(dist, lines_of(train));
   const std::vector<int64_t> valid_lines = lines_of(valid);
-  if (train_index.n == 0 || global_index(dist, valid_lines).n == 0)
+  int64_t n_valid = 0;
+  for (int64_t n : allgather_i64(dist, {static_cast<int64_t>(valid.size())})) n_valid += n;
+  if (train_index.n == 0 || n_valid == 0)
     throw InputError(opt.data, "training and validation splits must not be empty");
 
   EncoderOptions eo;
@@ -310,16 +308,8 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
   GradientSync sync(dist, model->parameters());
   // Every global row's loss weight (see loss_row_weights), known to every rank.
   std::vector<int64_t> row_weight;
-  if (dist.distributed()) {
-    const std::vector<int64_t> local_w = loss_row_weights(opt.loss, train_t);
-    std::vector<int64_t> w_by_line, all_lines = allgather_i64(dist, train_lines);
-    w_by_line = allgather_i64(dist, local_w);
-    row_weight.assign(static_cast<size_t>(train_index.n), 0);
-    std::vector<size_t> order(all_lines.size());
-    for (size_t k = 0; k < order.size(); ++k) order[k] = k;
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return all_lines[a] < all_lines[b]; });
-    for (size_t g = 0; g < order.size(); ++g) row_weight[g] = w_by_line[order[g]];
-  }
+  if (dist.distributed())
+    row_weight = to_global_order(dist, train_index, loss_row_weights(opt.loss, train_t));
   const int epochs = opt.epochs > 0 ? opt.epochs : 8;
   const int64_t n = train_index.n;  // global rows; a batch is opt.batch_size of them over all ranks
   const int64_t steps_per_epoch = (n + opt.batch_size - 1) / opt.batch_size;

@@ -17,12 +17,6 @@ struct NeuralTrainResult {
   double samples_per_s = 0;
 };
 
-class Ranker;
-struct EncodedRequests;
-// Validation GAUC (impression-weighted) of `model` on encoded requests; recall3 receives Recall@3 when
-// non-null.
-double validation_gauc(Ranker& model, const EncodedRequests& valid, int64_t batch_size, double* recall3);
-
 // Writes encoder.json, model_config.json and model.safetensors into opt.out.
 NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data);
 

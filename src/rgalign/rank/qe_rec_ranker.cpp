@@ -63,7 +63,7 @@ std::vector<torch::Tensor> QeRecRanker::intent_side() {
 }
 
 torch::Tensor QeRecRanker::intent_tower() {
-  return intent_side().front();
+  return is_training() ? compute_intent_tower() : intent_side().front();
 }
 
 torch::Tensor QeRecRanker::query_tower(const torch::Tensor& query) {

@@ -113,13 +113,17 @@ void LatentCache::put(const std::string& key, const float* last, const float* me
   texts_.push_back(text);
 }
 
+std::vector<std::string> LatentCache::pending_keys() const {
+  std::vector<std::string> keys(static_cast<size_t>(size() - flushed_rows_));
+  for (const auto& [key, row] : rows_)
+    if (row >= flushed_rows_) keys[static_cast<size_t>(row - flushed_rows_)] = key;
+  return keys;
+}
+
 void LatentCache::flush() {
   const int64_t n = size() - flushed_rows_;
   if (n == 0 || !writable_) return;
-  std::vector<std::string> keys(static_cast<size_t>(n));
-  for (const auto& [key, row] : rows_)
-    if (row >= flushed_rows_) keys[static_cast<size_t>(row - flushed_rows_)] = key;
-  Json jkeys = keys;
+  Json jkeys = pending_keys();
   Json jtexts = std::vector<std::string>(texts_.begin() + flushed_rows_, texts_.end());
   SafetensorsWriter w;
   const size_t bytes = sizeof(float) * static_cast<size_t>(n * dim_);
@@ -141,10 +145,7 @@ void LatentCache::flush() {
 
 std::string LatentCache::pending_bytes() const {
   const int64_t n = size() - flushed_rows_;
-  std::vector<std::string> keys(static_cast<size_t>(n));
-  for (const auto& [key, row] : rows_)
-    if (row >= flushed_rows_) keys[static_cast<size_t>(row - flushed_rows_)] = key;
-  const Json head = {{"keys", keys},
+  const Json head = {{"keys", pending_keys()},
                      {"texts", std::vector<std::string>(texts_.begin() + flushed_rows_, texts_.end())}};
   const std::vector<uint8_t> h = Json::to_cbor(head);
   const uint64_t head_n = h.size();

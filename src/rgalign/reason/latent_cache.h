@@ -50,6 +50,7 @@ class LatentCache {
 
  private:
   void load_shard(const std::string& name);
+  std::vector<std::string> pending_keys() const;  // of the rows added since the last flush, in row order
   std::string dir_;
   int64_t dim_;
   std::vector<std::string> shards_;

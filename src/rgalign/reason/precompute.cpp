@@ -52,7 +52,7 @@ LatentPrecomputeResult run_latent_precompute(const LatentPrecomputeOptions& opt)
   std::vector<std::string> intents;
   const std::vector<std::string> all_intents = intent_texts(data.catalog());
   for (size_t i = 0; i < all_intents.size(); ++i)
-    if (shard.owns(static_cast<int64_t>(i) + 1)) intents.push_back(all_intents[i]);
+    if (dist.owns_item(static_cast<int64_t>(i))) intents.push_back(all_intents[i]);
   run(intents, 0, "intent texts");
   for (const auto& s : opt.splits) {
     BadInputLog bad;

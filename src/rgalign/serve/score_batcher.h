@@ -25,7 +25,8 @@ class ScoreBatcher {
   ScoreBatcher(const ScoreBatcher&) = delete;
   ScoreBatcher& operator=(const ScoreBatcher&) = delete;
 
-  // The scores of r's candidates (ServedModel::score); `r` and `query` must outlive the returned future.
+  // The scores of r's candidates (ServedModel::score_batch); `r` and `query` must outlive the returned
+  // future.
   std::future<std::vector<float>> submit(const Request& r, const Latent* query, bool fallback);
 
  private:

@@ -2,7 +2,6 @@
 #include "rgalign/serve/served_model.h"
 
 #include <cstring>
-
 #include <filesystem>
 
 #include "rgalign/common/error.h"
@@ -125,10 +124,6 @@ std::vector<Latent> ServedModel::compute_latents(const std::vector<std::string>&
     out[i].text = q.texts[i];
   }
   return out;
-}
-
-std::vector<float> ServedModel::score(const Request& r, const Latent* query, bool fallback) const {
-  return score_batch({r}, {query}, fallback).front();
 }
 
 std::vector<std::vector<float>> ServedModel::score_batch(const std::vector<Request>& requests,

@@ -50,10 +50,8 @@ class ServedModel {
   std::vector<Latent> compute_latents(const std::vector<std::string>& prompts);
   size_t cache_entries() const { return lru_->size(); }
 
-  // Scores of the request's candidates: with the main ranker (query = its latent query when the ranker has a
-  // query tower) or, with `fallback`, with the fallback ranker.
-  std::vector<float> score(const Request& r, const Latent* query, bool fallback) const;
-  // The same for several requests in one forward pass (queries[i] for requests[i]; ignored with fallback).
+  // Scores of each request's candidates, all in one forward pass: with the main ranker (queries[i] = request
+  // i's latent query when the ranker has a query tower) or, with `fallback`, with the fallback ranker.
   std::vector<std::vector<float>> score_batch(const std::vector<Request>& requests,
                                               const std::vector<const Latent*>& queries, bool fallback) const;
 
