@@ -92,6 +92,22 @@ TEST_F(AlignCli, KilledMidStageResumesToTheSameMetrics) {
        {"report.md", "report.html", "run.json", "candidates/candidates.jsonl",
         "rga-sft/reasoner/model.safetensors", "rga-calibrated/round-1/ranker/model.safetensors"})
     EXPECT_TRUE(fs::exists(full + "/" + f)) << f;
+  // Calibration keeps a round only while validation GAUC improves on every round before it, round 0 (the
+  // aligned reasoner with the reward model as it is) included.
+  const Json cal = read_json_file(full + "/rga-calibrated/step.json");
+  ASSERT_GE(cal["rounds"].size(), 2u);
+  EXPECT_EQ(cal["rounds"][0]["round"], 0);
+  int kept = 0;
+  double best = cal["rounds"][0]["valid_gauc"].get<double>();
+  for (size_t i = 1; i < cal["rounds"].size(); ++i) {
+    const double v = cal["rounds"][i]["valid_gauc"].get<double>();
+    if (v <= best) break;
+    best = v;
+    kept = cal["rounds"][i]["round"].get<int>();
+  }
+  const std::string ranker = cal["ranker"].get<std::string>();
+  const std::string expected = "round-" + std::to_string(kept) + "/ranker";
+  EXPECT_EQ(ranker.substr(ranker.size() - std::min(ranker.size(), expected.size())), expected) << ranker;
 
   // The same run, killed while RG-SFT trains, then resumed.
   FILE* p = ::popen((std::string(RGALIGN_BINARY) + " " + align_args(killed) + " > " +

@@ -185,6 +185,38 @@ TEST(Rankers, QeRecAblationsDropTheirTowers) {
             0u);
 }
 
+TEST(Rankers, QeRecFusedInferenceEqualsTheModulePath) {
+  // Serving and evaluation run the pair stage fused (no gradients, CPU); training runs the modules. Both
+  // must be the same function: with and without the query tower, a tower width that is not a multiple of the
+  // kernel's unrolling, padded candidates.
+  for (int64_t width : {8, 12})
+    for (bool query : {true, false}) {
+      RankerConfig cfg = tiny_qe_rec(query, true);
+      cfg.tower_dim = width;
+      torch::manual_seed(7);
+      auto m = std::make_shared<QeRecRanker>(cfg);
+      m->set_intent_text(torch::randn({10, 6}));
+      for (auto& p : m->parameters()) {
+        torch::NoGradGuard g;
+        p.add_(torch::randn_like(p) * 0.3);  // away from the initialisation's symmetric values
+      }
+      m->eval();
+      RankBatch b = batch();
+      if (!query) b.query = torch::Tensor();
+      torch::NoGradGuard g;
+      const auto fused = m->forward(b);  // [2, 4]
+      m->set_fused_inference(false);
+      const auto modules = m->forward(b);
+      m->set_fused_inference(true);
+      EXPECT_LT((fused - modules).abs().max().item<float>(), 1e-5f) << width << " " << query;
+      EXPECT_FLOAT_EQ(fused[1][2].item<float>(), -1e9f);  // padding
+      EXPECT_GT(modules[0].std().item<float>(), 1e-3f);   // the scores differ: a real comparison
+      b.cand[0][1] = 10;                                  // no such intent
+      EXPECT_NE(test::error_of([&] { m->forward(b); }).find("candidate index 10 outside the 10 intents"),
+                std::string::npos);
+    }
+}
+
 TEST(Rankers, ConfigRejectsBadSizes) {
   Json j = tiny("dnn").to_json();
   j["score"] = "cosine";

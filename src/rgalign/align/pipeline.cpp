@@ -172,6 +172,19 @@ class Pipeline {
     return t;
   }
 
+  // GAUC of a ranker run on the validation split (what training's early stopping reads, computed the same
+  // way).
+  double valid_gauc(const std::string& ranker) {
+    EvalSplitOptions eo;
+    eo.split = "valid";
+    eo.policy = policy();
+    eo.metrics.bootstrap_resamples = 0;
+    eo.metrics.segments = false;
+    eo.metrics.threads = cfg_.run.threads;
+    auto scorer = load_scorer(ranker, data_);
+    return evaluate_split(*scorer, data_, eo).gauc;
+  }
+
   // Scores the test split with a ranker run: test_predictions.jsonl and metrics_test.json in the step dir.
   void evaluate_test(const std::string& ranker, const std::string& step_dir) {
     EvalSplitOptions eo;
@@ -384,17 +397,26 @@ class Pipeline {
     });
   }
 
-  // Closed-loop calibration. Round 1 regenerates every latent query with the aligned reasoner and fine-tunes
-  // the ranker from the reward model's weights; each further round first runs RG-CL against the ranker of the
-  // round before (closing the loop), then regenerates and fine-tunes again. Rounds stop when validation GAUC
-  // stops improving; the best round is the stage's ranker.
+  // Closed-loop calibration. Round 0 is the aligned reasoner with the reward model as it is (the last student
+  // stage's ranker). Round 1 regenerates every latent query with the aligned reasoner and fine-tunes the
+  // ranker from the reward model's weights; each further round first runs RG-CL against the ranker of the
+  // round before (closing the loop), then regenerates and fine-tunes again. A round is kept only if its
+  // validation GAUC beats every round before it, round 0 included, so calibration never serves a ranker that
+  // is worse on validation than not calibrating; the best round is the stage's ranker.
   void calibrate() {
     const std::string cache = file("rga-calibrated", "latent-cache");
     std::string reasoner_dir = reasoner_before("rga-calibrated");
     std::string ranker = dir("qe-rec");
-    std::string best_ranker, best_reasoner;
-    double best = -1;
-    Json rounds = Json::array();
+    const std::string round0 = file("rga-calibrated", "round-0");
+    const std::string ranker0 = (fs::path(round0) / "ranker").string();
+    root("calibration round 0", [&] {
+      frozen_ranker(reasoner_dir, cache, ranker0);
+      write_json_file((fs::path(round0) / "valid.json").string(), {{"valid_gauc", valid_gauc(ranker0)}});
+    });
+    double best = read_json_file((fs::path(round0) / "valid.json").string())["valid_gauc"].get<double>();
+    std::string best_ranker = ranker0, best_reasoner = reasoner_dir;
+    spdlog::info("calibration round 0 (no fine-tuning): validation GAUC {:.4f}", best);
+    Json rounds = Json::array({{{"round", 0}, {"valid_gauc", best}, {"reasoner", reasoner_dir}}});
     for (int round = 1; round <= cfg_.calibration.rounds; ++round) {
       const std::string rdir = file("rga-calibrated", "round-" + std::to_string(round));
       root("calibration round " + std::to_string(round), [&] { make_dirs(rdir); });

@@ -12,8 +12,8 @@ MutualAttentionImpl::MutualAttentionImpl(int64_t dim) : dim_(dim) {
   norm_ = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
 }
 
-std::vector<torch::Tensor> MutualAttentionImpl::project_intents(const torch::Tensor& per_intent) {
-  return {q_(per_intent), k_(per_intent), v_(per_intent)};  // each [I, T]
+std::vector<torch::Tensor> MutualAttentionImpl::project(const torch::Tensor& rows) {
+  return {q_(rows), k_(rows), v_(rows)};  // each [N, T]
 }
 
 std::vector<torch::Tensor> MutualAttentionImpl::forward(const std::vector<torch::Tensor>& per_request,
@@ -33,7 +33,7 @@ std::vector<torch::Tensor> MutualAttentionImpl::forward(const std::vector<torch:
     kr.push_back(k_(x));
     vr.push_back(v_(x));
   }
-  const std::vector<torch::Tensor> proj = intent_proj ? *intent_proj : project_intents(per_intent);
+  const std::vector<torch::Tensor> proj = intent_proj ? *intent_proj : project(per_intent);
   const auto& qi = proj[0];                                    // [I, T]
   const auto& ki = proj[1];                                    // [I, T]
   auto vi = proj[2].index_select(0, flat).view({B, C, T});     // [B, C, T]

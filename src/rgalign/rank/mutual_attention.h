@@ -16,13 +16,15 @@ class MutualAttentionImpl : public torch::nn::Module {
   explicit MutualAttentionImpl(int64_t dim);
   // per_request: K-1 tensors [B, T] (user, query); per_intent: [I, T] (all intents); cand [B, C].
   // Returns the K pair tokens after attention, each [B, C, T], the intent token last.
-  // intent_proj: project_intents(per_intent) when the caller keeps it between passes; null: computed here.
+  // intent_proj: project(per_intent) when the caller keeps it between passes; null: computed here.
   std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& per_request,
                                      const torch::Tensor& per_intent, const torch::Tensor& cand,
                                      const std::vector<torch::Tensor>* intent_proj = nullptr);
-  // The intents' query, key and value projections, each [I, T]: they depend on weights alone.
-  std::vector<torch::Tensor> project_intents(const torch::Tensor& per_intent);
+  // Query, key and value projections of tower outputs [N, T], each [N, T]. For the intents they depend on
+  // weights alone.
+  std::vector<torch::Tensor> project(const torch::Tensor& rows);
   std::vector<torch::Tensor> projection_weights() const { return {q_->weight, k_->weight, v_->weight}; }
+  const torch::nn::LayerNorm& norm() const { return norm_; }
 
  private:
   int64_t dim_;

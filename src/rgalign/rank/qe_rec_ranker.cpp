@@ -45,11 +45,14 @@ torch::Tensor QeRecRanker::compute_intent_tower() {
 }
 
 std::vector<torch::Tensor> QeRecRanker::intent_side() {
+  // tower, its q, k, v projections, and without gradients the fused pair stage's intent head terms
   auto compute = [&] {
     torch::Tensor tower = compute_intent_tower();  // [I, T]
     std::vector<torch::Tensor> out = {tower};
-    for (auto& p : attention_->project_intents(tower)) out.push_back(p);
-    return out;  // tower, then its q, k, v projections
+    for (auto& p : attention_->project(tower)) out.push_back(p);
+    if (!torch::GradMode::is_enabled())
+      out.push_back(qe_rec_intent_head_terms(tower, out[3], use_query_ ? 2 : 1, pair_weights()));
+    return out;
   };
   if (is_training()) return compute();
   std::vector<torch::Tensor> inputs = {intents_->weight};
@@ -59,7 +62,24 @@ std::vector<torch::Tensor> QeRecRanker::intent_side() {
     for (const auto& b : intent_text_->buffers()) inputs.push_back(b);
   }
   for (const auto& w : attention_->projection_weights()) inputs.push_back(w);
+  const QeRecPairWeights w = pair_weights();
+  for (const auto& t : {w.norm_weight, w.norm_bias, w.w1}) inputs.push_back(t);
   return intent_cache_.get(inputs, compute);
+}
+
+QeRecPairWeights QeRecRanker::pair_weights() const {
+  QeRecPairWeights w;
+  const auto& norm = attention_->norm();
+  w.norm_weight = norm->weight;
+  w.norm_bias = norm->bias;
+  w.norm_eps = norm->options.eps();
+  const auto first = head_->ptr<torch::nn::LinearImpl>(0);
+  const auto last = head_->ptr<torch::nn::LinearImpl>(2);
+  w.w1 = first->weight;
+  w.b1 = first->bias;
+  w.w2 = last->weight;
+  w.b2 = last->bias;
+  return w;
 }
 
 torch::Tensor QeRecRanker::intent_tower() {
@@ -76,6 +96,14 @@ torch::Tensor QeRecRanker::forward(const RankBatch& b) {
     TORCH_CHECK(b.query.defined(), "QE-Rec needs the requests' latent-query embeddings");
     per_request.push_back(query_tower(b.query));  // [B, T]
   }
+  return pair_logits(per_request, b);
+}
+
+torch::Tensor QeRecRanker::pair_logits(const std::vector<torch::Tensor>& per_request, const RankBatch& b) {
+  const bool fused = fused_inference_ && !is_training() && !torch::GradMode::is_enabled() &&
+                     per_request.front().device().is_cpu() &&
+                     per_request.front().scalar_type() == torch::kFloat32;
+  if (fused) return fused_pair_logits(per_request, b);
   const std::vector<torch::Tensor> intent = intent_side();  // tower [I, T], then its q, k, v
   const std::vector<torch::Tensor> proj(intent.begin() + 1, intent.end());
   auto tokens = attention_->forward(per_request, intent[0], b.cand, &proj);  // K x [B, C, T]
@@ -88,6 +116,27 @@ torch::Tensor QeRecRanker::forward(const RankBatch& b) {
   if (use_query_) parts.push_back(tokens[1] * i);
   auto logits = head_->forward(torch::cat(parts, /*dim=*/-1)).squeeze(-1);  // [B, C]
   return mask_padded(logits, b.cand_mask);
+}
+
+torch::Tensor QeRecRanker::fused_pair_logits(const std::vector<torch::Tensor>& per_request,
+                                             const RankBatch& b) {
+  const std::vector<torch::Tensor> intent = intent_side();  // tower [I, T], its q, k, v, head terms
+  QeRecPairInputs in;
+  in.tokens = per_request;  // R x [B, T]
+  for (const auto& x : per_request) {
+    auto p = attention_->project(x);  // 3 x [B, T]
+    in.q.push_back(p[0]);
+    in.k.push_back(p[1]);
+    in.v.push_back(p[2]);
+  }
+  in.intent = intent[0];
+  in.intent_q = intent[1];
+  in.intent_k = intent[2];
+  in.intent_v = intent[3];
+  in.intent_head = intent[4];
+  in.cand = b.cand;
+  in.cand_mask = b.cand_mask;
+  return qe_rec_pair_logits(in, pair_weights());  // [B, C]
 }
 
 }  // namespace rgalign

@@ -9,6 +9,7 @@
 
 #include "rgalign/rank/derived_cache.h"
 #include "rgalign/rank/mutual_attention.h"
+#include "rgalign/rank/qe_rec_pair_kernel.h"
 #include "rgalign/rank/ranker.h"
 #include "rgalign/rank/user_tower.h"
 
@@ -26,6 +27,9 @@ class QeRecRanker : public Ranker {
   // intent passes through them: per request, that work grows with the catalogue, not the candidates).
   torch::Tensor intent_tower();
   torch::Tensor query_tower(const torch::Tensor& query);  // [B, E] -> [B, T]
+  // Without gradients on CPU, forward runs the pair stage fused (qe_rec_pair_kernel.h); false keeps the
+  // module path everywhere (tests and benchmarks compare the two).
+  void set_fused_inference(bool on) { fused_inference_ = on; }
 
  private:
   bool use_query_, use_intent_text_;
@@ -36,9 +40,15 @@ class QeRecRanker : public Ranker {
   torch::nn::Sequential head_{nullptr};
   torch::Tensor intent_text_emb_;  // buffer [I, E]
   torch::Tensor compute_intent_tower();
-  // The intent tower and its attention projections, kept between passes while nothing trains.
+  // The intent tower and its attention projections (and, without gradients, the fused pair stage's intent
+  // head terms), kept between passes while nothing trains.
   std::vector<torch::Tensor> intent_side();
+  QeRecPairWeights pair_weights() const;
   DerivedCache intent_cache_;
+  bool fused_inference_ = true;
+  // The pair stage (mutual attention + head) for tower outputs R x [B, T] -> logits [B, C].
+  torch::Tensor pair_logits(const std::vector<torch::Tensor>& per_request, const RankBatch& b);
+  torch::Tensor fused_pair_logits(const std::vector<torch::Tensor>& per_request, const RankBatch& b);
 };
 
 }  // namespace rgalign

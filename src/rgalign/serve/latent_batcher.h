@@ -1,6 +1,10 @@
 // Micro-batching of latent-query computation across concurrent requests: prompts wait up to `max_wait_ms`
 // for others to join (at most `max_batch`), then one reasoner pass computes them all. A prompt already
 // waiting is not queued twice. One worker thread; the reasoner is never entered concurrently.
+//
+// Prompts offered for background computation (the fallback path: nobody waits for them) wait up to
+// `background_wait_ms` instead, so that they are computed in full batches rather than one reasoner pass
+// each; a prompt somebody waits for ends that wait.
 #pragma once
 
 #include <condition_variable>
@@ -21,7 +25,8 @@ class LatentBatcher {
  public:
   using Compute = std::function<std::vector<Latent>(const std::vector<std::string>&)>;
   using OnBatch = std::function<void(size_t)>;
-  LatentBatcher(Compute compute, size_t max_batch, int max_wait_ms, OnBatch on_batch = nullptr);
+  LatentBatcher(Compute compute, size_t max_batch, int max_wait_ms, int background_wait_ms,
+                OnBatch on_batch = nullptr);
   ~LatentBatcher();
   LatentBatcher(const LatentBatcher&) = delete;
   LatentBatcher& operator=(const LatentBatcher&) = delete;
@@ -32,15 +37,22 @@ class LatentBatcher {
   bool offer(const std::string& prompt, size_t max_pending);
 
  private:
+  struct Pending {
+    std::promise<Latent> promise;
+    std::shared_future<Latent> future;
+    bool waited_for = false;  // submitted, not only offered
+  };
   void run();
+  std::shared_future<Latent> enqueue(const std::string& prompt, bool waited_for);
   Compute compute_;
   size_t max_batch_;
-  int max_wait_ms_;
+  int max_wait_ms_, background_wait_ms_;
+  size_t waited_for_queued_ = 0;  // queued prompts somebody waits for
   OnBatch on_batch_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> queue_;
-  std::map<std::string, std::pair<std::promise<Latent>, std::shared_future<Latent>>> pending_;
+  std::map<std::string, Pending> pending_;
   bool stop_ = false;
   std::thread worker_;
 };

@@ -49,6 +49,8 @@ class Server {
           "serve flags",
           "--max-queue, --http-threads, --max-batch, --score-batch, --score-threads, --cache-size "
           "and --max-body must be positive");
+    if (opt.max_wait_ms < 0 || opt.background_wait_ms < 0)
+      throw InputError("serve flags", "--max-wait-ms and --background-wait-ms must not be negative");
     limits_.strict_features = opt.strict_features;
     if (const char* t = std::getenv(opt.admin_token_env.c_str())) token_ = t;
   }
@@ -72,7 +74,8 @@ class Server {
           for (size_t i = 0; i < prompts.size(); ++i) model->remember(prompts[i], out[i]);
           return out;
         },
-        static_cast<size_t>(opt_.max_batch), opt_.max_wait_ms, [this](size_t n) { metrics_.batch(n); });
+        static_cast<size_t>(opt_.max_batch), opt_.max_wait_ms, opt_.background_wait_ms,
+        [this](size_t n) { metrics_.batch(n); });
     live->scorer =
         std::make_unique<ScoreBatcher>(live->model, static_cast<size_t>(opt_.score_batch), opt_.score_threads,
                                        [this](size_t n) { metrics_.score_batch(n); });

@@ -20,6 +20,7 @@ struct ServeOptions {
   std::string on_miss = "wait";  // wait | fallback
   int max_batch = 16;
   int max_wait_ms = 5;
+  int background_wait_ms = 50;
   int score_batch = 1;    // requests per ranker pass (1 = one pass per request)
   int score_threads = 2;  // threads running ranker passes
   int64_t cache_size = 100000;
@@ -42,6 +43,8 @@ struct ServeOptions {
     v("on-miss", on_miss, "latent query not cached: wait (micro-batched) | fallback (answer now without it)");
     v("max-batch", max_batch, "latent queries per reasoner batch");
     v("max-wait-ms", max_wait_ms, "how long a latent query waits for others to batch with");
+    v("background-wait-ms", background_wait_ms,
+      "how long a latent query computed in the background (--on-miss fallback) waits for others");
     v("score-batch", score_batch, "most requests scored in one ranker pass (queued ones only; 1 = none)");
     v("score-threads", score_threads, "threads running ranker passes");
     v("cache-size", cache_size, "latent queries kept in memory (LRU)");
