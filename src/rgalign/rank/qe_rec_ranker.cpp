@@ -104,8 +104,8 @@ torch::Tensor QeRecRanker::pair_logits(const std::vector<torch::Tensor>& per_req
                      per_request.front().device().is_cpu() &&
                      per_request.front().scalar_type() == torch::kFloat32;
   if (fused) return fused_pair_logits(per_request, b);
-  const std::vector<torch::Tensor> intent = intent_side();  // tower [I, T], then its q, k, v
-  const std::vector<torch::Tensor> proj(intent.begin() + 1, intent.end());
+  const std::vector<torch::Tensor> intent = intent_side();  // tower [I, T], then its q, k, v (, head terms)
+  const std::vector<torch::Tensor> proj(intent.begin() + 1, intent.begin() + 4);
   auto tokens = attention_->forward(per_request, intent[0], b.cand, &proj);  // K x [B, C, T]
   const auto& u = tokens.front();
   const auto& i = tokens.back();
