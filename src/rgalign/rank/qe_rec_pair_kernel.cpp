@@ -68,11 +68,6 @@ torch::Tensor f32(const torch::Tensor& t) {
   return t.to(torch::kFloat32).contiguous();
 }
 
-// The first layer's block for part p, scaled by the LayerNorm's gamma per input column: [H, T].
-torch::Tensor scaled_block(const QeRecPairWeights& w, int64_t p, int64_t T) {
-  return f32(w.w1).narrow(1, p * T, T) * f32(w.norm_weight).unsqueeze(0);
-}
-
 // Everything one pair reads: per-request rows (index b), per-intent rows (index j), weights, sizes.
 struct PairContext {
   int64_t R, T, H;
@@ -152,13 +147,29 @@ void pair_row(const PairContext& c, int64_t b, int64_t j, float* hrow, float* pr
 
 }  // namespace
 
-torch::Tensor qe_rec_intent_head_terms(const torch::Tensor& intent, const torch::Tensor& intent_v, int64_t R,
-                                       const QeRecPairWeights& w) {
+QeRecPairPrepared QeRecPairPrepared::from_tensors(const std::vector<torch::Tensor>& list, size_t first) {
+  TORCH_CHECK(list.size() >= first + 5, "prepared pair-stage tensors missing");
+  return {list[first], list[first + 1], list[first + 2], list[first + 3], list[first + 4]};
+}
+
+QeRecPairPrepared qe_rec_pair_prepare(const torch::Tensor& intent, const torch::Tensor& intent_v, int64_t R,
+                                      const QeRecPairWeights& w) {
   const int64_t T = intent.size(1);
-  std::vector<torch::Tensor> parts;
-  for (int64_t a = 0; a < R; ++a) parts.push_back(torch::matmul(f32(intent_v), scaled_block(w, a, T).t()));
-  parts.push_back(torch::matmul(f32(intent), scaled_block(w, R, T).t()));
-  return torch::cat(parts, /*dim=*/1).contiguous();  // [I, (R+1) H]
+  const torch::Tensor w1 = f32(w.w1);  // [H, P*T]
+  // W_p scaled by the LayerNorm's gamma per input column, p = request tokens then the intent token.
+  const torch::Tensor blocks = w1.narrow(1, 0, (R + 1) * T).view({-1, R + 1, T}).permute({1, 0, 2}) *
+                               f32(w.norm_weight);  // [R+1, H, T]
+  QeRecPairPrepared p;
+  std::vector<torch::Tensor> head;
+  for (int64_t a = 0; a < R; ++a) head.push_back(torch::matmul(f32(intent_v), blocks[a].t()));  // [I, H]
+  head.push_back(torch::matmul(f32(intent), blocks[R].t()));                                    // [I, H]
+  p.intent_head = torch::cat(head, /*dim=*/1).contiguous();  // [I, (R+1) H]
+  p.blocks = blocks.contiguous();
+  p.gamma_sums = blocks.sum(/*dim=*/2).contiguous();  // [R+1, H]
+  p.base = f32(w.b1) + torch::matmul(w1.narrow(1, 0, (R + 1) * T).view({-1, R + 1, T}), f32(w.norm_bias))
+                           .sum(/*dim=*/1);                          // [H]
+  p.products_t = w1.narrow(1, (R + 1) * T, R * T).t().contiguous();  // [R*T, H]
+  return p;
 }
 
 torch::Tensor qe_rec_pair_logits(const QeRecPairInputs& in, const QeRecPairWeights& w) {
@@ -169,8 +180,9 @@ torch::Tensor qe_rec_pair_logits(const QeRecPairInputs& in, const QeRecPairWeigh
   const int64_t B = in.cand.size(0), C = in.cand.size(1), T = in.intent.size(1);
   const int64_t P = 2 * R + 1, H = w.w1.size(0), I = in.intent.size(0);
   TORCH_CHECK(w.w1.size(1) == P * T, "head input ", w.w1.size(1), " but ", P, " parts of ", T);
-  TORCH_CHECK(in.intent_head.size(0) == I && in.intent_head.size(1) == (R + 1) * H, "intent head terms ",
-              in.intent_head.sizes(), " for ", I, " intents and ", R + 1, " tokens");
+  const QeRecPairPrepared& pre = in.prepared;
+  TORCH_CHECK(pre.intent_head.size(0) == I && pre.intent_head.size(1) == (R + 1) * H, "intent head terms ",
+              pre.intent_head.sizes(), " for ", I, " intents and ", R + 1, " tokens");
 
   PairContext c;
   c.R = R;
@@ -185,8 +197,7 @@ torch::Tensor qe_rec_pair_logits(const QeRecPairInputs& in, const QeRecPairWeigh
   };
   // Per request: each token's projections, and the head's first layer (gamma-scaled) on the per-request
   // vectors that enter each token's LayerNorm input.
-  std::vector<torch::Tensor> blocks;  // (R+1) x [H, T]
-  for (int64_t p = 0; p <= R; ++p) blocks.push_back(scaled_block(w, p, T));
+  const torch::Tensor& blocks = pre.blocks;  // [R+1, H, T]
   c.cross.assign(static_cast<size_t>(R * R), nullptr);
   for (int64_t a = 0; a < R; ++a) {
     const torch::Tensor ta = f32(in.tokens[a]), va = f32(in.v[a]);  // [B, T]
@@ -199,18 +210,14 @@ torch::Tensor qe_rec_pair_logits(const QeRecPairInputs& in, const QeRecPairWeigh
     for (int64_t o = 0; o < R; ++o)
       if (o != a) c.cross[a * R + o] = ptr(torch::matmul(f32(in.v[o]), blocks[a].t()));  // [B, H]
   }
-  // Constants: b1 + sum_p W_p beta, and W_p gamma per LayerNorm'd part.
-  torch::Tensor base = f32(w.b1).clone();  // [H]
-  for (int64_t p = 0; p <= R; ++p) {
-    base += torch::matmul(f32(w.w1).narrow(1, p * T, T), f32(w.norm_bias));
-    c.gsum.push_back(ptr(blocks[p].sum(1)));  // [H]
-  }
-  c.base = ptr(base);
+  const float* gamma_sums = ptr(pre.gamma_sums);  // [R+1, H]
+  for (int64_t p = 0; p <= R; ++p) c.gsum.push_back(gamma_sums + p * H);
+  c.base = ptr(pre.base);
   c.xi = ptr(in.intent);
   c.qi = ptr(in.intent_q);
   c.ki = ptr(in.intent_k);
   c.vi = ptr(in.intent_v);
-  c.ih = ptr(in.intent_head);
+  c.ih = ptr(pre.intent_head);
   c.gamma = ptr(w.norm_weight);
   c.beta = ptr(w.norm_bias);
   // Request-to-request attention logits, the same for every candidate: rr[(b * R + a) * R + o] for a != o.
@@ -224,9 +231,9 @@ torch::Tensor qe_rec_pair_logits(const QeRecPairInputs& in, const QeRecPairWeigh
 
   const float* w2 = ptr(w.w2.reshape({-1}));
   const float b2 = f32(w.b2).data_ptr<float>()[0];
-  const torch::Tensor wprod = f32(w.w1).narrow(1, (R + 1) * T, R * T).contiguous().t();  // [R*T, H]
-  const torch::Tensor cand = in.cand.to(torch::kInt64).contiguous();                     // [B, C]
-  const torch::Tensor mask = in.cand_mask.to(torch::kBool).contiguous();                 // [B, C]
+  const torch::Tensor& wprod = pre.products_t;                            // [R*T, H]
+  const torch::Tensor cand = in.cand.to(torch::kInt64).contiguous();      // [B, C]
+  const torch::Tensor mask = in.cand_mask.to(torch::kBool).contiguous();  // [B, C]
   const int64_t* cand_p = cand.data_ptr<int64_t>();
   const bool* mask_p = mask.data_ptr<bool>();
   torch::Tensor out = torch::empty({B, C}, torch::kFloat32);  // [B, C]

@@ -7,7 +7,7 @@
 //   its input once the pair's mean m and inverse deviation r are known, and each token's input is a weighted
 //   sum of per-request and per-intent vectors, so W (gamma * (y - m) * r + beta) = r (sum of weights x [W
 //   gamma] v over those vectors) - r m (W gamma) + W beta, whose [W gamma] v terms are computed once per
-//   request or once per intent (`qe_rec_intent_head_terms`, cached with the intent tower);
+//   request or once per intent (`qe_rec_pair_prepare`, cached with the intent tower);
 // - only the two products token * intent go through a matrix product, one per chunk of pairs that stays in
 //   cache: 2T x H multiply-adds per pair instead of 5T x H.
 // Same function as the module path (a test holds them to 1e-5); training keeps the module path for autograd.
@@ -28,18 +28,32 @@ struct QeRecPairWeights {
   torch::Tensor w2, b2;  // [1, H], [1]
 };
 
-// Per intent, the head's first layer applied to what the intent contributes to each token's LayerNorm input
-// ([W_a gamma] V_j for request token a, [W_I gamma] x_j for the intent token): [I, (R+1) H]. Depends on
-// weights alone; R = number of request tokens.
-torch::Tensor qe_rec_intent_head_terms(const torch::Tensor& intent, const torch::Tensor& intent_v, int64_t R,
-                                       const QeRecPairWeights& w);
+// What the fused stage derives from the weights and the intents alone, computed once per weight version.
+// W_p is the first layer's block for part p ([H, T]); R = number of request tokens.
+struct QeRecPairPrepared {
+  // Per intent, W_p gamma applied to what the intent contributes to each token's LayerNorm input
+  // ([W_a gamma] V_j for request token a, [W_I gamma] x_j for the intent token).
+  torch::Tensor intent_head;  // [I, (R+1) H]
+  torch::Tensor blocks;       // [R+1, H, T]: W_p gamma, for the per-request terms
+  torch::Tensor gamma_sums;   // [R+1, H]: W_p gamma
+  torch::Tensor base;         // [H]: b1 + sum_p W_p beta
+  torch::Tensor products_t;   // [R*T, H]: the blocks of the products token * intent, transposed
+
+  std::vector<torch::Tensor> tensors() const { return {intent_head, blocks, gamma_sums, base, products_t}; }
+  // From tensors() laid out at `first` in `list`.
+  static QeRecPairPrepared from_tensors(const std::vector<torch::Tensor>& list, size_t first);
+};
+
+QeRecPairPrepared qe_rec_pair_prepare(const torch::Tensor& intent, const torch::Tensor& intent_v, int64_t R,
+                                      const QeRecPairWeights& w);
 
 struct QeRecPairInputs {
   // R request tokens (user, then query when the ranker has a query tower), each [B, T], and their attention
   // projections q, k, v, each R x [B, T].
   std::vector<torch::Tensor> tokens, q, k, v;
-  // Every intent's tower output and its projections, each [I, T], and qe_rec_intent_head_terms [I, (R+1) H].
-  torch::Tensor intent, intent_q, intent_k, intent_v, intent_head;
+  // Every intent's tower output and its projections, each [I, T], and qe_rec_pair_prepare of them.
+  torch::Tensor intent, intent_q, intent_k, intent_v;
+  QeRecPairPrepared prepared;
   torch::Tensor cand;       // [B, C] int64 intent indices
   torch::Tensor cand_mask;  // [B, C] bool, false = padding
 };

@@ -45,13 +45,14 @@ torch::Tensor QeRecRanker::compute_intent_tower() {
 }
 
 std::vector<torch::Tensor> QeRecRanker::intent_side() {
-  // tower, its q, k, v projections, and without gradients the fused pair stage's intent head terms
+  // tower, its q, k, v projections, and without gradients what the fused pair stage prepares from them
   auto compute = [&] {
     torch::Tensor tower = compute_intent_tower();  // [I, T]
     std::vector<torch::Tensor> out = {tower};
     for (auto& p : attention_->project(tower)) out.push_back(p);
     if (!torch::GradMode::is_enabled())
-      out.push_back(qe_rec_intent_head_terms(tower, out[3], use_query_ ? 2 : 1, pair_weights()));
+      for (auto& t : qe_rec_pair_prepare(tower, out[3], use_query_ ? 2 : 1, pair_weights()).tensors())
+        out.push_back(t);
     return out;
   };
   if (is_training()) return compute();
@@ -63,7 +64,7 @@ std::vector<torch::Tensor> QeRecRanker::intent_side() {
   }
   for (const auto& w : attention_->projection_weights()) inputs.push_back(w);
   const QeRecPairWeights w = pair_weights();
-  for (const auto& t : {w.norm_weight, w.norm_bias, w.w1}) inputs.push_back(t);
+  for (const auto& t : {w.norm_weight, w.norm_bias, w.w1, w.b1}) inputs.push_back(t);
   return intent_cache_.get(inputs, compute);
 }
 
@@ -104,7 +105,7 @@ torch::Tensor QeRecRanker::pair_logits(const std::vector<torch::Tensor>& per_req
                      per_request.front().device().is_cpu() &&
                      per_request.front().scalar_type() == torch::kFloat32;
   if (fused) return fused_pair_logits(per_request, b);
-  const std::vector<torch::Tensor> intent = intent_side();  // tower [I, T], then its q, k, v (, head terms)
+  const std::vector<torch::Tensor> intent = intent_side();  // tower [I, T], its q, k, v (, prepared)
   const std::vector<torch::Tensor> proj(intent.begin() + 1, intent.begin() + 4);
   auto tokens = attention_->forward(per_request, intent[0], b.cand, &proj);  // K x [B, C, T]
   const auto& u = tokens.front();
@@ -120,7 +121,7 @@ torch::Tensor QeRecRanker::pair_logits(const std::vector<torch::Tensor>& per_req
 
 torch::Tensor QeRecRanker::fused_pair_logits(const std::vector<torch::Tensor>& per_request,
                                              const RankBatch& b) {
-  const std::vector<torch::Tensor> intent = intent_side();  // tower [I, T], its q, k, v, head terms
+  const std::vector<torch::Tensor> intent = intent_side();  // tower [I, T], its q, k, v, prepared
   QeRecPairInputs in;
   in.tokens = per_request;  // R x [B, T]
   for (const auto& x : per_request) {
@@ -133,7 +134,7 @@ torch::Tensor QeRecRanker::fused_pair_logits(const std::vector<torch::Tensor>& p
   in.intent_q = intent[1];
   in.intent_k = intent[2];
   in.intent_v = intent[3];
-  in.intent_head = intent[4];
+  in.prepared = QeRecPairPrepared::from_tensors(intent, 4);
   in.cand = b.cand;
   in.cand_mask = b.cand_mask;
   return qe_rec_pair_logits(in, pair_weights());  // [B, C]

@@ -40,8 +40,8 @@ class QeRecRanker : public Ranker {
   torch::nn::Sequential head_{nullptr};
   torch::Tensor intent_text_emb_;  // buffer [I, E]
   torch::Tensor compute_intent_tower();
-  // The intent tower and its attention projections (and, without gradients, the fused pair stage's intent
-  // head terms), kept between passes while nothing trains.
+  // The intent tower and its attention projections (and, without gradients, what the fused pair stage
+  // prepares from them and the head), kept between passes while nothing trains.
   std::vector<torch::Tensor> intent_side();
   QeRecPairWeights pair_weights() const;
   DerivedCache intent_cache_;

@@ -55,6 +55,7 @@ void ServerMetrics::request(const std::string& route, int status, double seconds
 void ServerMetrics::cache(bool hit) {
   ++(hit ? hits_ : misses_);
 }
+
 void ServerMetrics::score_batch(size_t size) {
   score_batch_.observe(static_cast<double>(size));
 }
