@@ -3,7 +3,7 @@
 # with the paired-bootstrap difference to the two-tower (the "paired" block of each metrics file).
 #   scripts/qe_rec_variants.sh DATA REASONER OUT [extra train flags...]
 # Trains OUT/two-tower unless it exists, then OUT/qe-rec, OUT/qe-rec-mean, OUT/qe-rec-no-query,
-# OUT/qe-rec-no-intent-text and OUT/text-bow; prints one line per model.
+# OUT/qe-rec-no-intent-text, OUT/qe-rec-no-id-dropout and OUT/text-bow; prints one line per model.
 set -euo pipefail
 data=$1 reasoner=$2 out=$3
 shift 3
@@ -20,7 +20,8 @@ train qe-rec --model qe-rec --reasoner "$reasoner" "$@"
 train qe-rec-mean --model qe-rec --reasoner "$reasoner" --pooling mean "$@"
 train qe-rec-no-query --model qe-rec --reasoner "$reasoner" --no-query-tower "$@"
 train qe-rec-no-intent-text --model qe-rec --reasoner "$reasoner" --no-intent-text "$@"
-for name in two-tower text-bow qe-rec qe-rec-mean qe-rec-no-query qe-rec-no-intent-text; do
+train qe-rec-no-id-dropout --model qe-rec --reasoner "$reasoner" --intent-id-dropout 0 "$@"
+for name in two-tower text-bow qe-rec qe-rec-mean qe-rec-no-query qe-rec-no-intent-text qe-rec-no-id-dropout; do
   "$bin" eval --run "$out/$name" --data "$data" --baseline "$out/two-tower" --out "$out/$name/test.json" 2>/dev/null
   /usr/bin/env python3 - "$out/$name/test.json" "$name" <<'PY'
 import json, sys

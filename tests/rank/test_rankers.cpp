@@ -161,6 +161,50 @@ TEST(Rankers, QeRecGivesAnUnseenIntentARepresentationFromItsText) {
   EXPECT_NE(before[0][1].item<float>(), after[0][1].item<float>());        // intent 9 follows its text
 }
 
+TEST(Rankers, QeRecIntentIdDropoutLeavesTheTextAloneForDroppedIntents) {
+  // Training leaves out the id embedding of about the given share of intents (then the tower is the text
+  // part alone, as for an intent never trained on); evaluation always adds the id. Ids start at zero.
+  torch::manual_seed(9);
+  RankerConfig cfg = tiny_qe_rec();
+  cfg.n_intents = 400;
+  cfg.intent_id_dropout = 0.5;
+  auto m = std::make_shared<QeRecRanker>(cfg);
+  torch::NoGradGuard g;
+  auto ids = m->named_parameters()["intents.weight"];  // [I, T]
+  EXPECT_EQ(ids.abs().max().item<float>(), 0.0f);
+  ids.copy_(torch::randn_like(ids));
+  m->set_intent_text(torch::randn({400, 6}));
+  m->eval();
+  auto full = m->intent_tower().clone();  // [I, T]
+  auto text_part = full - ids;
+  m->train();
+  auto dropped_tower = m->intent_tower();
+  int64_t dropped = 0;
+  for (int64_t i = 0; i < 400; ++i) {
+    const bool kept = torch::allclose(dropped_tower[i], full[i], 1e-5, 1e-5);
+    const bool text_only = torch::allclose(dropped_tower[i], text_part[i], 1e-5, 1e-5);
+    EXPECT_NE(kept, text_only) << i;
+    dropped += text_only ? 1 : 0;
+  }
+  EXPECT_GT(dropped, 140);
+  EXPECT_LT(dropped, 260);
+  m->eval();
+  EXPECT_TRUE(torch::equal(m->intent_tower(), full));
+  // The draw follows the step's seed, so data-parallel ranks drop the same ids; the next pass draws anew.
+  m->train();
+  m->begin_step(42);
+  auto first = m->intent_tower();
+  EXPECT_FALSE(torch::equal(m->intent_tower(), first));
+  m->begin_step(42);
+  EXPECT_TRUE(torch::equal(m->intent_tower(), first));
+
+  Json j = cfg.to_json();
+  EXPECT_EQ(RankerConfig::from_json(j, "model_config.json").intent_id_dropout, 0.5);
+  j["intent_id_dropout"] = 1.0;
+  EXPECT_EQ(test::error_of([&] { RankerConfig::from_json(j, "model_config.json"); }),
+            "model_config.json: intent_id_dropout must be in [0, 1)");
+}
+
 TEST(Rankers, QeRecAblationsDropTheirTowers) {
   torch::manual_seed(6);
   auto no_text = std::make_shared<QeRecRanker>(tiny_qe_rec(true, false));

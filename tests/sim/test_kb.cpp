@@ -1,4 +1,4 @@
-// The simulated KB: taxonomy breadth, per-market size and wording, ids, cold intents.
+// The simulated KB: taxonomy breadth, per-market size and wording, ids, weekly launches and cold intents.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -23,20 +23,29 @@ TEST(Kb, TaxonomyCoversEightDomainsAndFortyConcepts) {
 
 TEST(Kb, EachMarketHasItsOwnSizeIdsAndWording) {
   const auto& markets = default_markets();
-  WorldKb kb = build_kb(markets, 7, 0, 2, 5000);
+  WorldKb kb = build_kb(markets, 7, 0, 2, {1000, 5000}, 5000);
   std::set<size_t> sizes;
   for (size_t mi = 0; mi < markets.size(); ++mi) {
     const auto& ids = kb.catalog.market_intents(markets[mi].code);
     EXPECT_GE(ids.size(), 100u + 2);
     EXPECT_LE(ids.size(), 250u + 2);
     sizes.insert(ids.size());
-    int cold = 0;
+    int cold = 0, launched = 0;
     for (int32_t i : ids) {
-      EXPECT_EQ(kb.catalog.at(i).intent_id.rfind(markets[mi].code + "-", 0), 0u);
+      const Intent& in = kb.catalog.at(i);
+      EXPECT_EQ(in.intent_id.rfind(markets[mi].code + "-", 0), 0u);
       cold += kb.cold[i] ? 1 : 0;
-      EXPECT_EQ(kb.catalog.at(i).valid_from, kb.cold[i] ? 5000 : 0);
+      launched += in.valid_from == 1000 ? 1 : 0;
+      EXPECT_EQ(in.valid_from == 5000, kb.cold[i]);
+      EXPECT_TRUE(in.valid_from == 0 || in.valid_from == 1000 || in.valid_from == 5000) << in.valid_from;
+      // Launched articles say they are new, and are featured above every original intent of their concept.
+      EXPECT_EQ(in.valid_from > 0, in.title.rfind("New: ", 0) == 0) << in.title;
+      if (in.valid_from > 0)
+        for (int32_t j : kb.members[mi][static_cast<size_t>(kb.concept_of[i])])
+          if (kb.catalog.at(j).valid_from == 0) EXPECT_GT(kb.weight[i], kb.weight[j]);
     }
     EXPECT_EQ(cold, 2);
+    EXPECT_EQ(launched, 2);
     for (size_t c = 0; c < concepts().size(); ++c) EXPECT_FALSE(kb.members[mi][c].empty());
   }
   EXPECT_GT(sizes.size(), 1u);
@@ -47,7 +56,7 @@ TEST(Kb, EachMarketHasItsOwnSizeIdsAndWording) {
 }
 
 TEST(Kb, FixedSizeOption) {
-  WorldKb kb = build_kb(select_markets({"SG"}), 1, 200, 0, 0);
+  WorldKb kb = build_kb(select_markets({"SG"}), 1, 200, 0, {}, 0);
   EXPECT_EQ(kb.catalog.size(), 200u);
 }
 

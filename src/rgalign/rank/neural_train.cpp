@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "rgalign/common/error.h"
+#include "rgalign/common/hash.h"
 #include "rgalign/common/logging.h"
 #include "rgalign/common/progress.h"
 #include "rgalign/data/jsonl.h"
@@ -54,12 +55,15 @@ void validate_options(const TrainOptions& o) {
     throw InputError("--reasoner", "qe-rec needs a reasoner checkpoint directory",
                      "pretrain the built-in one with `rgalign reasoner pretrain --data DIR --out DIR`");
   if (o.latent_tokens < 0) throw InputError("--latent-tokens", "must be >= 0");
+  if (!(o.intent_id_dropout >= 0 && o.intent_id_dropout < 1))
+    throw InputError("--intent-id-dropout", "must be in [0, 1)");
   parse_pooling(o.pooling);
   if (o.model != "qe-rec" && (o.no_query_tower || o.no_intent_text || o.pooling != "last" ||
-                              o.latent_tokens != 0 || !o.cache.empty()))
+                              o.latent_tokens != 0 || !o.cache.empty() || o.intent_id_dropout != 0))
     spdlog::warn(
-        "--pooling, --no-query-tower, --no-intent-text, --latent-tokens and --cache apply to qe-rec "
-        "only; ignored for {}",
+        "--pooling, --no-query-tower, --no-intent-text, --intent-id-dropout, --latent-tokens and --cache "
+        "apply "
+        "to qe-rec only; ignored for {}",
         o.model);
 }
 
@@ -112,6 +116,7 @@ torch::Tensor attach_latent_inputs(DistGroup& dist, const TrainOptions& opt, con
   cfg.reasoner_hash = reasoner->checkpoint_hash();
   cfg.pooling = opt.pooling;
   cfg.latent_tokens = opt.latent_tokens;
+  cfg.intent_id_dropout = opt.intent_id_dropout;
   cfg.latent_cache =
       fs::absolute(opt.cache.empty() ? default_latent_cache(opt.reasoner) : opt.cache).string();
   LatentCache cache(cfg.latent_cache, reasoner->hidden_size());
@@ -356,6 +361,7 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
         static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr_at(opt, step, total_steps));
       optimizer.zero_grad();
       sync.begin_step();
+      model->begin_step(mix64(opt.seed, static_cast<uint64_t>(step)));
       if (idx.size(0) > 0) {
         RankBatch b = train_t.take(idx);
         auto logits = model->forward(b);  // [b, C]

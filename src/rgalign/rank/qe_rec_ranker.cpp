@@ -1,6 +1,7 @@
 // QE-Rec ranker.
 #include "rgalign/rank/qe_rec_ranker.h"
 
+#include "rgalign/common/hash.h"
 #include "rgalign/rank/score_head.h"
 
 namespace rgalign {
@@ -14,12 +15,19 @@ torch::nn::Sequential projection(int64_t in, int64_t out) {
 }  // namespace
 
 QeRecRanker::QeRecRanker(const RankerConfig& cfg)
-    : use_query_(cfg.query_dim > 0), use_intent_text_(cfg.intent_text_dim > 0) {
+    : use_query_(cfg.query_dim > 0),
+      use_intent_text_(cfg.intent_text_dim > 0),
+      id_dropout_(use_intent_text_ ? cfg.intent_id_dropout : 0.0) {
   const int64_t T = cfg.tower_dim;
   user_ = register_module("user", UserTower(cfg));
   if (use_query_) query_ = register_module("query", projection(cfg.query_dim, T));
   intents_ = register_module("intents", torch::nn::Embedding(cfg.n_intents, T));
-  torch::nn::init::normal_(intents_->weight, /*mean=*/0.0, /*std=*/0.05);
+  // With id dropout an intent's score without its id is its text's alone, in training as for an intent never
+  // trained on: ids start at zero, and one that gets no gradient stays there.
+  if (id_dropout_ > 0)
+    torch::nn::init::zeros_(intents_->weight);
+  else
+    torch::nn::init::normal_(intents_->weight, /*mean=*/0.0, /*std=*/0.05);
   if (use_intent_text_) {
     intent_text_ = register_module("intent_text", projection(cfg.intent_text_dim, T));
     intent_text_emb_ = register_buffer("intent_text_emb", torch::zeros({cfg.n_intents, cfg.intent_text_dim}));
@@ -40,8 +48,20 @@ void QeRecRanker::set_intent_text(const torch::Tensor& embeddings) {
 }
 
 torch::Tensor QeRecRanker::compute_intent_tower() {
-  if (!use_intent_text_) return intents_->weight;                     // [I, T]
-  return intents_->weight + intent_text_->forward(intent_text_emb_);  // [I, T]
+  if (!use_intent_text_) return intents_->weight;  // [I, T]
+  torch::Tensor ids = intents_->weight;            // [I, T]
+  if (is_training() && id_dropout_ > 0) {
+    // Drawn from the step's seed (hash per intent), not torch's generator: every rank drops the same ids.
+    auto keep = torch::empty({ids.size(0), 1}, torch::kFloat32);  // [I, 1]
+    float* kp = keep.data_ptr<float>();
+    for (int64_t i = 0; i < ids.size(0); ++i) {
+      const double u = static_cast<double>(mix64(dropout_seed_, static_cast<uint64_t>(i)) >> 11) * 0x1.0p-53;
+      kp[i] = u < id_dropout_ ? 0.0f : 1.0f;
+    }
+    dropout_seed_ = mix64(dropout_seed_, 0x9e3779b97f4a7c15ULL);
+    ids = ids * keep.to(ids.device(), ids.scalar_type());
+  }
+  return ids + intent_text_->forward(intent_text_emb_);  // [I, T]
 }
 
 std::vector<torch::Tensor> QeRecRanker::intent_side() {

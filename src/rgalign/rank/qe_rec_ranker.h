@@ -20,6 +20,7 @@ class QeRecRanker : public Ranker {
   explicit QeRecRanker(const RankerConfig& cfg);
   // Needs b.query [B, E] when the config has a query tower.
   torch::Tensor forward(const RankBatch& b) override;
+  void begin_step(uint64_t step_seed) override { dropout_seed_ = step_seed; }
   // The intents' text embeddings [I, E], kept as a buffer and saved with the model.
   void set_intent_text(const torch::Tensor& embeddings);
   // [I, T]. Without gradients (evaluation, serving) it and its attention projections are the same for every
@@ -33,6 +34,8 @@ class QeRecRanker : public Ranker {
 
  private:
   bool use_query_, use_intent_text_;
+  double id_dropout_;
+  uint64_t dropout_seed_ = 0;  // the next training pass's id-dropout draw; advanced by every pass
   UserTower user_{nullptr};
   torch::nn::Sequential query_{nullptr}, intent_text_{nullptr};
   torch::nn::Embedding intents_{nullptr};

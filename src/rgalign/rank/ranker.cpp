@@ -30,6 +30,7 @@ Json RankerConfig::to_json() const {
           {"reasoner", reasoner},
           {"reasoner_hash", reasoner_hash},
           {"pooling", pooling},
+          {"intent_id_dropout", intent_id_dropout},
           {"latent_tokens", latent_tokens},
           {"latent_cache", latent_cache}};
 }
@@ -61,6 +62,10 @@ RankerConfig RankerConfig::from_json(const Json& j, const std::string& where) {
     c.reasoner_hash = require_string(j, "reasoner_hash", where);
     c.pooling = require_string(j, "pooling", where);
     c.latent_cache = require_string(j, "latent_cache", where);
+    if (j.contains("intent_id_dropout"))
+      c.intent_id_dropout = require_finite_number(j["intent_id_dropout"], "intent_id_dropout", where);
+    if (!(c.intent_id_dropout >= 0 && c.intent_id_dropout < 1))
+      throw InputError(where, "intent_id_dropout must be in [0, 1)");
     if (c.query_dim < 0 || c.intent_text_dim < 0 || c.latent_tokens < 0)
       throw InputError(where, "query_dim, intent_text_dim and latent_tokens must be >= 0");
   }

@@ -33,6 +33,9 @@ struct RankerConfig {
   std::string reasoner;       // checkpoint directory (absolute)
   std::string reasoner_hash;  // its checkpoint_hash() when the ranker was trained
   std::string pooling = "last";
+  // Training only: share of intents whose id embedding is left out at each step, so that the intent text
+  // alone must rank them, as it must for an intent never seen in training (ids then start at zero).
+  double intent_id_dropout = 0;
   int64_t latent_tokens = 0;  // generated latent-query tokens per prompt
   std::string latent_cache;   // cache directory
 
@@ -44,6 +47,9 @@ class Ranker : public torch::nn::Module {
  public:
   // Logits [B, C] for the batch's candidates; padded candidates get a large negative value.
   virtual torch::Tensor forward(const RankBatch& b) = 0;
+  // Called before each training step with a seed that is the same on every rank of a data-parallel run, so
+  // that randomness inside the model (QE-Rec's intent-id dropout) agrees across ranks.
+  virtual void begin_step(uint64_t step_seed) { (void)step_seed; }
 };
 
 // Builds the model the config names; throws InputError for an unknown one.

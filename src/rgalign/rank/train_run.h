@@ -39,6 +39,7 @@ struct TrainOptions {
   std::string pooling = "last";  // last | mean
   bool no_query_tower = false;
   bool no_intent_text = false;
+  double intent_id_dropout = 0.5;
   int latent_tokens = 0;  // generated latent-query tokens per prompt (0 = embed the prompt alone)
   std::string cache;      // latent cache directory (default <reasoner>/latent-cache)
   std::string init;       // run directory whose weights (and encoder) start the training: fine-tuning
@@ -78,6 +79,10 @@ struct TrainOptions {
     v("pooling", pooling, "latent-query embedding: last|mean token pooling (qe-rec)");
     v("no-query-tower", no_query_tower, "ablation: QE-Rec without the query tower");
     v("no-intent-text", no_intent_text, "ablation: QE-Rec intent tower without the intent text");
+    v("intent-id-dropout", intent_id_dropout,
+      "qe-rec: share of intents trained without their id embedding at each step, so the intent text learns "
+      "to "
+      "rank intents never seen in training (0 = off; ids then start at random instead of 0)");
     v("latent-tokens", latent_tokens, "latent-query tokens the reasoner generates per prompt (0 = none)");
     v("cache", cache, "latent-query cache directory (default <reasoner>/latent-cache)");
     v("init", init, "fine-tune: start from this run's weights and encoder (same model and sizes)");

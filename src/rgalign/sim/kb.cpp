@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "rgalign/common/hash.h"
 #include "rgalign/sim/concepts.h"
@@ -60,7 +61,7 @@ std::string market_wording(const std::string& text, const MarketProfile& m) {
 }
 
 WorldKb build_kb(const std::vector<MarketProfile>& markets, uint64_t seed, int intents_per_market,
-                 int cold_per_market, int64_t cold_valid_from) {
+                 int new_per_launch, const std::vector<int64_t>& launches, int64_t cold_from) {
   const auto& cs = concepts();
   const int n_concepts = static_cast<int>(cs.size());
   WorldKb kb;
@@ -80,9 +81,10 @@ WorldKb build_kb(const std::vector<MarketProfile>& markets, uint64_t seed, int i
       int concept;
       std::string title, description;
       double weight;
-      bool cold;
+      int64_t valid_from;
     };
     std::vector<Pending> pending;
+    std::vector<double> top(cs.size(), 0.0);  // [n_concepts] largest weight among the launch-day intents
     for (int c = 0; c < n_concepts; ++c) {
       std::vector<std::string> titles = cs[c].titles;
       rng.shuffle(titles);
@@ -92,20 +94,24 @@ WorldKb build_kb(const std::vector<MarketProfile>& markets, uint64_t seed, int i
         std::string desc = cs[c].descriptions[static_cast<size_t>(j) % cs[c].descriptions.size()] + " " +
                            market_sentence(cs[c], m);
         double w = std::pow(1.0 / (j + 1), 1.2) * rng.lognormal(1.0, 0.3);
-        pending.push_back({c, market_wording(base, m) + qual, market_wording(desc, m), w, false});
+        top[static_cast<size_t>(c)] = std::max(top[static_cast<size_t>(c)], w);
+        pending.push_back({c, market_wording(base, m) + qual, market_wording(desc, m), w, 0});
       }
     }
-    for (int k = 0; k < cold_per_market; ++k) {
-      int c = static_cast<int>(rng.categorical(pop));
-      double top = 0;
-      for (const auto& p : pending)
-        if (p.concept == c) top = std::max(top, p.weight);
-      const std::string& base = cs[c].titles[rng.below(cs[c].titles.size())];
-      // New articles are featured prominently, so they take a large share of their concept's clicks.
-      pending.push_back(
-          {c, "New: " + market_wording(base, m) + (k >= 1 ? " (" + std::to_string(k + 1) + ")" : ""),
-           market_wording("Updated guide. " + cs[c].descriptions[0] + " " + market_sentence(cs[c], m), m),
-           1.5 * top, true});
+    // The KB grows: at each launch, new articles join popular concepts. New articles are featured
+    // prominently, so each takes a large share of its concept's clicks from its launch on.
+    std::map<std::string, int> title_uses;
+    for (int64_t launch : launches) {
+      for (int k = 0; k < new_per_launch; ++k) {
+        int c = static_cast<int>(rng.categorical(pop));
+        std::string title = "New: " + market_wording(cs[c].titles[rng.below(cs[c].titles.size())], m);
+        int uses = ++title_uses[title];
+        if (uses > 1) title += " (" + std::to_string(uses) + ")";
+        pending.push_back(
+            {c, title,
+             market_wording("Updated guide. " + cs[c].descriptions[0] + " " + market_sentence(cs[c], m), m),
+             1.5 * top[static_cast<size_t>(c)], launch});
+      }
     }
     // Ids are a random permutation, so that the number says nothing about the concept.
     std::vector<int> numbers(pending.size());
@@ -123,12 +129,12 @@ WorldKb build_kb(const std::vector<MarketProfile>& markets, uint64_t seed, int i
       in.title = pending[i].title;
       in.description = pending[i].description;
       in.language = "en";
-      in.valid_from = pending[i].cold ? cold_valid_from : 0;
+      in.valid_from = pending[i].valid_from;
       auto idx = static_cast<int32_t>(kb.catalog.size());
       kb.catalog.add(std::move(in));
       kb.concept_of.push_back(pending[i].concept);
       kb.weight.push_back(pending[i].weight);
-      kb.cold.push_back(pending[i].cold);
+      kb.cold.push_back(pending[i].valid_from > 0 && pending[i].valid_from >= cold_from);
       kb.members[mi][static_cast<size_t>(pending[i].concept)].push_back(idx);
     }
   }

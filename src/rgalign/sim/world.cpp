@@ -71,7 +71,10 @@ WorldSummary generate_world(const WorldOptions& opt) {
 
   const Schema schema = world_schema();
   schema.save((fs::path(opt.out) / "schema.yaml").string());
-  WorldKb kb = build_kb(markets, opt.seed, opt.intents_per_market, opt.cold_intents, cold_from);
+  // New articles launch at the start of every week after the first; the test week's are the cold intents.
+  std::vector<int64_t> launches;
+  for (int w = 1; w < opt.weeks; ++w) launches.push_back(kWorldEpoch + static_cast<int64_t>(w) * 7 * 86400);
+  WorldKb kb = build_kb(markets, opt.seed, opt.intents_per_market, opt.cold_intents, launches, cold_from);
   kb.catalog.save((fs::path(opt.out) / "intents.jsonl").string());
 
   const char* kSplits[] = {"train", "valid", "test"};
@@ -145,6 +148,7 @@ WorldSummary generate_world(const WorldOptions& opt) {
   info["markets"] = opt.markets;
   info["intents_per_market"] = opt.intents_per_market;
   info["cold_intents"] = opt.cold_intents;
+  info["launches"] = launches;
   info["valid_fraction"] = opt.valid_fraction;
   info["epoch"] = kWorldEpoch;
   info["test_from"] = cold_from;

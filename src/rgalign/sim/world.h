@@ -21,7 +21,7 @@ struct WorldOptions {
   int weeks = 6;
   std::vector<std::string> markets = {"SG", "MY", "PH", "TH", "VN", "ID", "BR", "TW"};
   int intents_per_market = 0;   // 0: each market draws its own size in [110, 230]
-  int cold_intents = 3;         // per market, valid from the test week on
+  int cold_intents = 3;         // new intents per market launched each week after the first
   double valid_fraction = 0.1;  // share of pre-test requests held out as valid
 
   template <class V>
@@ -32,7 +32,9 @@ struct WorldOptions {
     v("weeks", weeks, "weeks simulated; the last is the test split");
     v("markets", markets, "comma-separated market codes");
     v("intents-per-market", intents_per_market, "intents per market (0 = each market draws 110-230)");
-    v("cold-intents", cold_intents, "intents per market that appear only in the test week");
+    v("cold-intents", cold_intents,
+      "new intents per market launched at the start of each week after the first (those of the test week are "
+      "cold: never seen in training)");
     v("valid-fraction", valid_fraction, "share of pre-test requests held out for validation");
   }
   void validate() const;
