@@ -123,6 +123,8 @@ void validate_align_config(const AlignConfig& c, const std::string& w) {
   require(c.reward_model.epochs >= 0, w, "reward_model.epochs", "must be >= 0");
   require(c.reward_model.reward == "listwise" || c.reward_model.reward == "ndcg3", w, "reward_model.reward",
           "must be listwise or ndcg3");
+  require(c.reward_model.intent_id_dropout >= 0 && c.reward_model.intent_id_dropout < 1, w,
+          "reward_model.intent_id_dropout", "must be in [0, 1)");
   const TeachersSection& t = c.teachers;
   require(t.requests >= 1, w, "teachers.requests", "must be at least 1");
   require(t.simulated_samples >= 1 && t.kb_candidates >= 1 && t.self_samples >= 1 && t.openai_samples >= 1, w,

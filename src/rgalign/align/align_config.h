@@ -53,11 +53,14 @@ struct ReasonerSection {
 struct RewardModelSection {
   int epochs = 0;                   // QE-Rec training epochs (0 = model default)
   std::string reward = "listwise";  // listwise: RM probability of the clicked intent | ndcg3
+  double intent_id_dropout = 0.5;   // QE-Rec's cold-start id dropout, in the RM and calibration's fine-tunes
 
   template <class V>
   void visit(V&& v) {
     v("epochs", epochs, "QE-Rec (reward model) training epochs (0 = model default)");
     v("reward", reward, "listwise | ndcg3");
+    v("intent_id_dropout", intent_id_dropout,
+      "share of intents trained without their id embedding at each step (QE-Rec --intent-id-dropout)");
   }
 };
 

@@ -169,6 +169,7 @@ class Pipeline {
     t.cache = cache;
     t.latent_tokens = cfg_.reasoner.latent_tokens;
     t.epochs = cfg_.reward_model.epochs;
+    t.intent_id_dropout = cfg_.reward_model.intent_id_dropout;
     return t;
   }
 
