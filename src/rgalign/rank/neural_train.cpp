@@ -59,11 +59,10 @@ void validate_options(const TrainOptions& o) {
     throw InputError("--intent-id-dropout", "must be in [0, 1)");
   parse_pooling(o.pooling);
   if (o.model != "qe-rec" && (o.no_query_tower || o.no_intent_text || o.pooling != "last" ||
-                              o.latent_tokens != 0 || !o.cache.empty() || o.intent_id_dropout != 0))
+                              o.latent_tokens != 0 || !o.cache.empty()))
     spdlog::warn(
-        "--pooling, --no-query-tower, --no-intent-text, --intent-id-dropout, --latent-tokens and --cache "
-        "apply "
-        "to qe-rec only; ignored for {}",
+        "--pooling, --no-query-tower, --no-intent-text, --latent-tokens and --cache apply to qe-rec "
+        "only; ignored for {}",
         o.model);
 }
 

@@ -80,9 +80,8 @@ struct TrainOptions {
     v("no-query-tower", no_query_tower, "ablation: QE-Rec without the query tower");
     v("no-intent-text", no_intent_text, "ablation: QE-Rec intent tower without the intent text");
     v("intent-id-dropout", intent_id_dropout,
-      "qe-rec: share of intents trained without their id embedding at each step, so the intent text learns "
-      "to "
-      "rank intents never seen in training (0 = off; ids then start at random instead of 0)");
+      "qe-rec: share of intents trained without their id embedding at each step, so that the intent "
+      "text learns to rank intents never seen in training (0 = off; ids then start at random, not 0)");
     v("latent-tokens", latent_tokens, "latent-query tokens the reasoner generates per prompt (0 = none)");
     v("cache", cache, "latent-query cache directory (default <reasoner>/latent-cache)");
     v("init", init, "fine-tune: start from this run's weights and encoder (same model and sizes)");
