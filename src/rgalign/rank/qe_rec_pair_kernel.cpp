@@ -155,20 +155,19 @@ QeRecPairPrepared QeRecPairPrepared::from_tensors(const std::vector<torch::Tenso
 QeRecPairPrepared qe_rec_pair_prepare(const torch::Tensor& intent, const torch::Tensor& intent_v, int64_t R,
                                       const QeRecPairWeights& w) {
   const int64_t T = intent.size(1);
-  const torch::Tensor w1 = f32(w.w1);  // [H, P*T]
+  const torch::Tensor w1 = f32(w.w1);                                              // [H, P*T]
+  const torch::Tensor normed = w1.narrow(1, 0, (R + 1) * T).view({-1, R + 1, T});  // [H, R+1, T]: W_p
   // W_p scaled by the LayerNorm's gamma per input column, p = request tokens then the intent token.
-  const torch::Tensor blocks = w1.narrow(1, 0, (R + 1) * T).view({-1, R + 1, T}).permute({1, 0, 2}) *
-                               f32(w.norm_weight);  // [R+1, H, T]
+  const torch::Tensor blocks = normed.permute({1, 0, 2}) * f32(w.norm_weight);  // [R+1, H, T]
   QeRecPairPrepared p;
   std::vector<torch::Tensor> head;
   for (int64_t a = 0; a < R; ++a) head.push_back(torch::matmul(f32(intent_v), blocks[a].t()));  // [I, H]
   head.push_back(torch::matmul(f32(intent), blocks[R].t()));                                    // [I, H]
   p.intent_head = torch::cat(head, /*dim=*/1).contiguous();  // [I, (R+1) H]
   p.blocks = blocks.contiguous();
-  p.gamma_sums = blocks.sum(/*dim=*/2).contiguous();  // [R+1, H]
-  p.base = f32(w.b1) + torch::matmul(w1.narrow(1, 0, (R + 1) * T).view({-1, R + 1, T}), f32(w.norm_bias))
-                           .sum(/*dim=*/1);                          // [H]
-  p.products_t = w1.narrow(1, (R + 1) * T, R * T).t().contiguous();  // [R*T, H]
+  p.gamma_sums = blocks.sum(/*dim=*/2).contiguous();                            // [R+1, H]
+  p.base = f32(w.b1) + torch::matmul(normed, f32(w.norm_bias)).sum(/*dim=*/1);  // [H]
+  p.products_t = w1.narrow(1, (R + 1) * T, R * T).t().contiguous();             // [R*T, H]
   return p;
 }
 
