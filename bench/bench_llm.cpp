@@ -6,7 +6,13 @@
 // batches with left padding of varied lengths; bench/llm_reference.py measures transformers on the same
 // shapes.
 //
+// --generate: latent-query generation with the built-in reasoner's shape (Llama, hidden 128, 2 layers, 4
+// heads, 2 KV heads, vocab 4,000): B left-padded prompts of lengths spread over [L/2, L], N greedy tokens
+// each with no stop token; reports prompts/s of the generation and, in the same run, of the prompts' prefill
+// alone (the floor), so the decoding steps' share of the time can be read off.
+//
 //   build/bench/bench_llm [--threads 2] [--batch 8] [--seq 256] [--reps 3]
+//   build/bench/bench_llm --generate 1 [--threads 2] [--batch 32] [--seq 256] [--new-tokens 24] [--reps 5]
 //   build/bench/bench_llm --device cuda --batch 64 --seq 256
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
@@ -20,6 +26,7 @@
 #include "rgalign/common/allocator.h"
 #include "rgalign/llm/decoder.h"
 #include "rgalign/llm/embedder.h"
+#include "rgalign/llm/generate.h"
 #include "rgalign/llm/pooling.h"
 
 namespace {
@@ -80,6 +87,50 @@ int gpu_bench(int64_t B, int64_t L, int64_t reps) {
   return 0;
 }
 
+// Latent-query generation at the built-in reasoner's shape on the CPU.
+int generate_bench(int threads, int64_t B, int64_t L, int64_t new_tokens, int64_t reps) {
+  rgalign::LlmConfig c;
+  c.model_type = "llama";
+  c.vocab_size = 4000;
+  c.hidden_size = 128;
+  c.intermediate_size = 352;
+  c.num_hidden_layers = 2;
+  c.num_attention_heads = 4;
+  c.num_key_value_heads = 2;
+  c.head_dim = 32;
+  c.tie_word_embeddings = true;
+  rgalign::Decoder dec(c, 0);
+  std::vector<std::vector<int64_t>> prompts;
+  for (int64_t b = 0; b < B; ++b) {
+    const int64_t n = L / 2 + (b * 7919) % (L / 2 + 1);
+    std::vector<int64_t> p(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) p[static_cast<size_t>(i)] = 3 + (b * 31 + i * 17) % (c.vocab_size - 3);
+    prompts.push_back(std::move(p));
+  }
+  rgalign::GenerationOptions g;
+  g.max_new_tokens = static_cast<int>(new_tokens);
+  torch::Tensor ids, mask, pos;
+  rgalign::pad_left(prompts, ids, mask, pos);
+  auto best_of = [&](auto&& fn) {
+    fn();  // warm-up
+    double best = 1e9;
+    for (int64_t r = 0; r < reps; ++r) {
+      auto t0 = Clock::now();
+      fn();
+      best = std::min(best, since(t0));
+    }
+    return best;
+  };
+  const double gen_s = best_of([&] { rgalign::generate(dec, prompts, g); });
+  const double prefill_s = best_of([&] { dec.forward(ids, mask, pos); });
+  std::printf(
+      "name=llm_generate_cpu threads=%d batch=%ld seq=%ld new_tokens=%ld generate_prompts_per_s=%.0f "
+      "prefill_prompts_per_s=%.0f decode_share=%.2f\n",
+      threads, static_cast<long>(B), static_cast<long>(L), static_cast<long>(new_tokens),
+      static_cast<double>(B) / gen_s, static_cast<double>(B) / prefill_s, 1.0 - prefill_s / gen_s);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   rgalign::tune_allocator();
   if (sarg(argc, argv, "--device", "cpu") == "cuda") {
@@ -92,10 +143,13 @@ int main(int argc, char** argv) {
                      arg(argc, argv, "--reps", 5));
   }
   const int threads = static_cast<int>(arg(argc, argv, "--threads", 2));
-  const int64_t B = arg(argc, argv, "--batch", 8), T = arg(argc, argv, "--seq", 256),
-                reps = arg(argc, argv, "--reps", 3);
   at::set_num_threads(threads);
   c10::InferenceMode guard;
+  if (arg(argc, argv, "--generate", 0) != 0)
+    return generate_bench(threads, arg(argc, argv, "--batch", 32), arg(argc, argv, "--seq", 256),
+                          arg(argc, argv, "--new-tokens", 24), arg(argc, argv, "--reps", 5));
+  const int64_t B = arg(argc, argv, "--batch", 8), T = arg(argc, argv, "--seq", 256),
+                reps = arg(argc, argv, "--reps", 3);
 
   // GEMM rate: [2048 x 512] x [512 x 1536] products (a shape the decoder's MLP runs), the best of 7 rounds
   // of 8.

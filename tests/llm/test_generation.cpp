@@ -5,6 +5,7 @@
 
 #include "rgalign/llm/chat_format.h"
 #include "rgalign/llm/decoder.h"
+#include "rgalign/llm/embedder.h"
 #include "rgalign/llm/generate.h"
 #include "rgalign/llm/pooling.h"
 #include "support/test_support.h"
@@ -64,6 +65,56 @@ TEST(Generation, SeededSamplingTopKAndStops) {
               generate(*m, {{1, 99}}, greedy);
             }),
             "prompt: token id 99 outside the vocabulary");
+}
+
+// Grouped-query attention (2 query heads per kv head) on a small random decoder.
+std::shared_ptr<Decoder> gqa_model() {
+  LlmConfig c;
+  c.model_type = "llama";
+  c.vocab_size = 50;
+  c.hidden_size = 32;
+  c.intermediate_size = 48;
+  c.num_hidden_layers = 2;
+  c.num_attention_heads = 4;
+  c.num_key_value_heads = 2;
+  c.head_dim = 8;
+  return std::make_shared<Decoder>(c, 3);
+}
+
+TEST(KvCache, StepsFromAGrowingCacheEqualOneForwardOverTheWholeSequence) {
+  auto m = gqa_model();
+  c10::InferenceMode guard;
+  const std::vector<std::vector<int64_t>> seqs = {{5, 6, 7, 8, 9, 10, 11}, {12, 13, 14, 15, 16, 17}};
+  torch::Tensor ids, mask, pos;
+  pad_left(seqs, ids, mask, pos);          // [2, 7]
+  auto full = m->forward(ids, mask, pos);  // [2, 7, 32]
+  KvCache cache;                           // no capacity: the buffers grow as needed
+  auto h = m->forward(ids.narrow(1, 0, 4), mask.narrow(1, 0, 4), pos.narrow(1, 0, 4), &cache);  // [2, 4, 32]
+  EXPECT_TRUE(torch::allclose(h, full.narrow(1, 0, 4), 1e-5, 1e-5));
+  for (int64_t t = 4; t < 7; ++t) {
+    auto step = m->forward(ids.narrow(1, t, 1), mask.narrow(1, 0, t + 1), pos.narrow(1, t, 1), &cache);
+    EXPECT_TRUE(torch::allclose(step.select(1, 0), full.select(1, t), 1e-5, 1e-5)) << "position " << t;
+  }
+  EXPECT_EQ(cache.length(), 7);
+  EXPECT_GE(cache.k[0].size(2), 7);
+}
+
+TEST(Attention, LongPrefillsInBatchChunksEqualEachRowAlone) {
+  // 600-token rows: one row's scores exceed the chunk size, so the batch is attended row by row.
+  auto m = gqa_model();
+  c10::InferenceMode guard;
+  std::vector<std::vector<int64_t>> seqs(3);
+  for (int64_t b = 0; b < 3; ++b)
+    for (int64_t i = 0; i < 600 - 50 * b; ++i)
+      seqs[static_cast<size_t>(b)].push_back(3 + (b * 7 + i * 11) % 47);
+  torch::Tensor ids, mask, pos;
+  pad_left(seqs, ids, mask, pos);                                                     // [3, 600]
+  auto batch = pool_hidden(m->forward(ids, mask, pos), mask, Pooling::kLast, false);  // [3, 32]
+  for (int64_t b = 0; b < 3; ++b) {
+    pad_left({seqs[static_cast<size_t>(b)]}, ids, mask, pos);
+    auto alone = pool_hidden(m->forward(ids, mask, pos), mask, Pooling::kLast, false);  // [1, 32]
+    EXPECT_TRUE(torch::allclose(batch[b], alone[0], 1e-4, 1e-5)) << "row " << b;
+  }
 }
 
 TEST(Pooling, MeanOverRealTokensAndL2) {

@@ -1,6 +1,7 @@
 // Decoder forward pass and checkpoint I/O.
 #include "rgalign/llm/decoder.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -185,8 +186,58 @@ torch::Tensor rotate_half(const torch::Tensor& x) {
 }
 }  // namespace
 
+namespace {
+
+// Appends the new positions' keys or values [B, nkv, T, hd] to a layer's buffer at position `start` and
+// returns every position so far, [B, nkv, start + T, hd] (a view of the buffer).
+torch::Tensor append_to_cache(torch::Tensor& buf, const torch::Tensor& x, int64_t start, int64_t capacity) {
+  const int64_t T = x.size(2);
+  if (!buf.defined() || buf.size(2) < start + T) {
+    const int64_t room = std::max({capacity, start + T, buf.defined() ? 2 * buf.size(2) : int64_t{0}});
+    auto grown = torch::empty({x.size(0), x.size(1), room, x.size(3)}, x.options());  // [B, nkv, room, hd]
+    if (start > 0) grown.narrow(2, 0, start).copy_(buf.narrow(2, 0, start));
+    buf = grown;
+  }
+  buf.narrow(2, start, T).copy_(x);
+  return buf.narrow(2, 0, start + T);
+}
+
+#if TORCH_VERSION_MAJOR < 2
+// Batch rows per attention chunk: a long prefill's score tensors [rows, nkv, g*T, S] stay near this many
+// elements, small enough to stay in cache across the mask, softmax and product passes.
+constexpr int64_t kAttentionChunkElements = int64_t{1} << 20;
+
+// Scaled dot-product attention of q [B, nh, T, hd] against k, v [B, nkv, S, hd] (grouped-query: query head h
+// reads kv head h / (nh / nkv)) where allowed [B, 1, T, S]. The g = nh / nkv query heads sharing a kv head
+// are stacked as g*T query rows of that head, so keys and values are never copied per query head.
+torch::Tensor grouped_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                const torch::Tensor& allowed) {
+  const int64_t B = q.size(0), nh = q.size(1), T = q.size(2), hd = q.size(3), nkv = k.size(1), S = k.size(2),
+                g = nh / nkv;
+  auto qg =
+      (q * (1.0 / std::sqrt(static_cast<double>(hd)))).reshape({B, nkv, g * T, hd});  // [B, nkv, gT, hd]
+  auto blocked = allowed.logical_not();                                               // [B, 1, T, S]
+  const int64_t rows = std::max<int64_t>(1, kAttentionChunkElements / std::max<int64_t>(1, nkv * g * T * S));
+  std::vector<torch::Tensor> outs;
+  for (int64_t b0 = 0; b0 < B; b0 += rows) {
+    const int64_t n = std::min(rows, B - b0);
+    auto scores =
+        torch::matmul(qg.narrow(0, b0, n), k.narrow(0, b0, n).transpose(-1, -2));  // [n, nkv, gT, S]
+    scores.view({n, nkv, g, T, S})
+        .masked_fill_(blocked.narrow(0, b0, n).view({n, 1, 1, T, S}),
+                      -std::numeric_limits<float>::infinity());
+    auto probs =
+        torch::softmax(scores.to(torch::kFloat32), /*dim=*/-1).to(q.scalar_type());  // [n, nkv, gT, S]
+    outs.push_back(torch::matmul(probs, v.narrow(0, b0, n)).view({n, nh, T, hd}));   // [n, nh, T, hd]
+  }
+  return outs.size() == 1 ? outs[0] : torch::cat(outs, 0);
+}
+#endif
+
+}  // namespace
+
 torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch::Tensor& cos,
-                                 const torch::Tensor& sin, const torch::Tensor& mask, KvCache* cache) {
+                                 const torch::Tensor& sin, const torch::Tensor& allowed, KvCache* cache) {
   const int64_t B = x.size(0), T = x.size(1), nh = cfg_.num_attention_heads, nkv = cfg_.num_key_value_heads,
                 hd = cfg_.head_dim;
   auto q = project(x, TensorRole::kAttnQ, l, TensorRole::kAttnQBias).view({B, T, nh, hd});  // [B, T, nh, hd]
@@ -209,35 +260,19 @@ torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch:
       cache->k.resize(static_cast<size_t>(l) + 1);
       cache->v.resize(static_cast<size_t>(l) + 1);
     }
-    auto& ck = cache->k[static_cast<size_t>(l)];
-    auto& cv = cache->v[static_cast<size_t>(l)];
-    ck = ck.defined() ? torch::cat({ck, k}, /*dim=*/2) : k;  // [B, nkv, S+T, hd]
-    cv = cv.defined() ? torch::cat({cv, v}, /*dim=*/2) : v;
-    k = ck;
-    v = cv;
+    k = append_to_cache(cache->k[static_cast<size_t>(l)], k, cache->len, cache->capacity);  // [B, nkv, S, hd]
+    v = append_to_cache(cache->v[static_cast<size_t>(l)], v, cache->len, cache->capacity);
   }
   const int64_t S = k.size(2);
+  torch::Tensor out;
+#if TORCH_VERSION_MAJOR >= 2
   if (nkv != nh) {  // grouped-query attention: each kv head serves nh / nkv query heads
     k = k.repeat_interleave(nh / nkv, /*dim=*/1);  // [B, nh, S, hd]
     v = v.repeat_interleave(nh / nkv, /*dim=*/1);
   }
-  // Allowed keys: real (mask) and not after the query (causal over the concatenated sequence).
-  auto qi = torch::arange(S - T, S, torch::TensorOptions().device(x.device())).view({T, 1});
-  auto ki = torch::arange(0, S, torch::TensorOptions().device(x.device())).view({1, S});
-  // A padding query may have no real key at all (left padding); it attends to itself so that no row is empty
-  // and no NaN appears. Its output is never used.
-  auto allowed = (ki <= qi)
-                     .view({1, 1, T, S})
-                     .logical_and(mask.view({B, 1, 1, S}).to(torch::kBool))
-                     .logical_or((ki == qi).view({1, 1, T, S}));  // [B, 1, T, S]
-  torch::Tensor out;
-#if TORCH_VERSION_MAJOR >= 2
   out = at::scaled_dot_product_attention(q, k, v, allowed);  // [B, nh, T, hd]
 #else
-  auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(hd));  // [B, nh, T, S]
-  scores = scores.masked_fill(allowed.logical_not(), -std::numeric_limits<float>::infinity());
-  auto probs = torch::softmax(scores.to(torch::kFloat32), /*dim=*/-1).to(q.scalar_type());
-  out = torch::matmul(probs, v);  // [B, nh, T, hd]
+  out = grouped_attention(q, k, v, allowed);  // [B, nh, T, hd]
 #endif
   out = out.transpose(1, 2).reshape({B, T, nh * hd});                  // [B, T, nh*hd]
   return project(out, TensorRole::kAttnOut, l, TensorRole::kAttnOut);  // [B, T, H]
@@ -257,10 +292,21 @@ torch::Tensor Decoder::forward_embeds(torch::Tensor x, const torch::Tensor& mask
                                       const torch::Tensor& positions, KvCache* cache,
                                       std::vector<torch::Tensor>* hidden_states) {
   auto [cos, sin] = rope(positions);  // [B, T, hd]
+  const int64_t B = x.size(0), T = x.size(1), S = (cache ? cache->len : 0) + T;
+  RG_ASSERT(mask.dim() == 2 && mask.size(0) == B && mask.size(1) == S, "mask is [B, cached + new positions]");
+  // Allowed keys: real (mask) and not after the query (causal over the cached and new positions). A padding
+  // query may have no real key at all (left padding); it attends to itself so that no row is empty and no NaN
+  // appears. Its output is never used.
+  auto qi = torch::arange(S - T, S, torch::TensorOptions().device(x.device())).view({T, 1});
+  auto ki = torch::arange(0, S, torch::TensorOptions().device(x.device())).view({1, S});
+  auto allowed = (ki <= qi)
+                     .view({1, 1, T, S})
+                     .logical_and(mask.unsqueeze(1).unsqueeze(1).to(torch::kBool))
+                     .logical_or((ki == qi).view({1, 1, T, S}));  // [B, 1, T, S]
   if (hidden_states) hidden_states->push_back(x);
   for (int64_t l = 0; l < cfg_.num_hidden_layers; ++l) {
     auto h = rms_norm(x, weight(TensorRole::kAttnNorm, l), cfg_.rms_norm_eps);
-    x = x + attention(h, l, cos, sin, mask, cache);
+    x = x + attention(h, l, cos, sin, allowed, cache);
     h = rms_norm(x, weight(TensorRole::kFfnNorm, l), cfg_.rms_norm_eps);
     auto gate = project(h, TensorRole::kFfnGate, l, TensorRole::kFfnGate);                   // [B, T, I]
     auto up = project(h, TensorRole::kFfnUp, l, TensorRole::kFfnUp);                         // [B, T, I]
@@ -269,6 +315,7 @@ torch::Tensor Decoder::forward_embeds(torch::Tensor x, const torch::Tensor& mask
   }
   x = rms_norm(x, weight(TensorRole::kOutputNorm), cfg_.rms_norm_eps);  // [B, T, H]
   if (hidden_states) hidden_states->push_back(x);
+  if (cache) cache->len += T;
   return x;
 }
 

@@ -16,10 +16,14 @@
 
 namespace rgalign {
 
-// Keys and values of past positions, per layer: [B, n_kv_heads, S, head_dim].
+// Keys and values of past positions, per layer: buffers [B, n_kv_heads, C, head_dim] whose first `len`
+// positions are filled. Set `capacity` before the first forward to the whole sequence's length (prompt plus
+// generated tokens) and every step writes in place; a buffer that runs out of room doubles.
 struct KvCache {
   std::vector<torch::Tensor> k, v;
-  int64_t length() const { return k.empty() || !k[0].defined() ? 0 : k[0].size(2); }
+  int64_t len = 0;
+  int64_t capacity = 0;
+  int64_t length() const { return len; }
 };
 
 // LoRA (Hu et al. 2021): W x + (alpha / r) B A dropout(x) on the chosen projections, A [r, in] random, B
@@ -75,8 +79,9 @@ class Decoder : public torch::nn::Module {
   torch::Tensor project(const torch::Tensor& x, TensorRole role, int64_t layer, TensorRole bias_role) const;
   torch::Tensor& slot(TensorRole role, int64_t layer);
   void create_slot(TensorRole role, int64_t layer, torch::Tensor value);
+  // allowed [B, 1, T, S]: which keys each query may attend to.
   torch::Tensor attention(const torch::Tensor& x, int64_t layer, const torch::Tensor& cos,
-                          const torch::Tensor& sin, const torch::Tensor& mask, KvCache* cache);
+                          const torch::Tensor& sin, const torch::Tensor& allowed, KvCache* cache);
   std::pair<torch::Tensor, torch::Tensor> rope(const torch::Tensor& positions) const;
 
   LlmConfig cfg_;

@@ -56,7 +56,12 @@ GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>
   mask = mask.to(device);
   positions = positions.to(device);
   torch::Generator gen = at::detail::createCPUGenerator(opt.seed);
+  const int64_t T = ids.size(1);
   KvCache cache;
+  cache.capacity = T + opt.max_new_tokens;
+  // The mask of every position the generation can reach; each step uses its first S columns.
+  auto full_mask = torch::ones({B, cache.capacity}, mask.options());  // [B, T + max_new]
+  full_mask.narrow(1, 0, T).copy_(mask);
   auto hidden = model.forward(ids, mask, positions, &cache);  // [B, T, H]
   GenerationResult r;
   r.tokens.assign(static_cast<size_t>(B), {});
@@ -66,16 +71,17 @@ GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>
   auto pooled_sum = (hidden * mf).sum(1);                            // [B, H]
   auto pooled_n = mf.sum(1);                                         // [B, 1]
   std::vector<bool> done(static_cast<size_t>(B), false);
-  auto next_pos = positions.select(1, positions.size(1) - 1) + 1;  // [B]
+  auto next_pos = positions.select(1, T - 1) + 1;  // [B]
   for (int step = 0; step < opt.max_new_tokens; ++step) {
     auto next = pick(model.logits(r.last_hidden), opt, gen);  // [B]
-    auto next_cpu = next.to(torch::kCPU);
-    std::vector<bool> emitted(static_cast<size_t>(B), false);
+    auto next_cpu = next.to(torch::kCPU, torch::kInt64).contiguous();
+    const int64_t* tokens = next_cpu.data_ptr<int64_t>();
+    std::vector<uint8_t> emitted(static_cast<size_t>(B), 0);
     std::vector<float> kept(static_cast<size_t>(B), 0.f);  // emitted and not a stop token
     for (int64_t b = 0; b < B; ++b) {
       if (done[static_cast<size_t>(b)]) continue;
-      emitted[static_cast<size_t>(b)] = true;
-      const int64_t tok = next_cpu[b].item<int64_t>();
+      emitted[static_cast<size_t>(b)] = 1;
+      const int64_t tok = tokens[b];
       r.tokens[static_cast<size_t>(b)].push_back(tok);
       if (std::find(opt.stop_tokens.begin(), opt.stop_tokens.end(), tok) != opt.stop_tokens.end())
         done[static_cast<size_t>(b)] = true;
@@ -84,12 +90,14 @@ GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>
     }
     // Feeding the new tokens gives each row's hidden state at its last generated token (the pooled embedding)
     // and extends the cache for the next step. Rows that stopped earlier keep the state of their stop token.
-    mask = torch::cat({mask, torch::ones({B, 1}, mask.options())}, 1);               // [B, S+1]
-    auto h = model.forward(next.unsqueeze(1), mask, next_pos.unsqueeze(1), &cache);  // [B, 1, H]
-    for (int64_t b = 0; b < B; ++b)
-      if (emitted[static_cast<size_t>(b)]) r.last_hidden[b] = h[b][0];
-    auto keep = torch::tensor(kept, torch::kFloat32).to(h.device(), h.scalar_type()).unsqueeze(1);  // [B, 1]
-    auto hs = h.select(1, 0);                                                                       // [B, H]
+    auto step_mask = full_mask.narrow(1, 0, cache.len + 1);                               // [B, S+1]
+    auto h = model.forward(next.unsqueeze(1), step_mask, next_pos.unsqueeze(1), &cache);  // [B, 1, H]
+    auto hs = h.select(1, 0);                                                             // [B, H]
+    auto emit =
+        torch::from_blob(emitted.data(), {B, 1}, torch::kUInt8).to(hs.device(), torch::kBool);  // [B, 1]
+    auto keep = torch::from_blob(kept.data(), {B, 1}, torch::kFloat32)
+                    .to(hs.device(), hs.scalar_type(), false, /*copy=*/true);
+    r.last_hidden = torch::where(emit, hs, r.last_hidden);
     r.pooled_last = torch::where(keep > 0, hs, r.pooled_last);
     pooled_sum = pooled_sum + hs * keep;
     pooled_n = pooled_n + keep;
