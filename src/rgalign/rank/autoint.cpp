@@ -13,6 +13,10 @@ AutoIntLayerImpl::AutoIntLayerImpl(int64_t in_dim, int64_t heads, int64_t head_d
       "residual", torch::nn::Linear(torch::nn::LinearOptions(in_dim, heads * head_dim).bias(false)));
 }
 
+torch::Tensor AutoIntLayerImpl::stacked_weight() const {
+  return torch::cat({qkv_->weight, residual_->weight}, /*dim=*/0);  // [4 H d, in]
+}
+
 torch::Tensor AutoIntLayerImpl::forward(const torch::Tensor& x) {
   const int64_t B = x.size(0), F = x.size(1);
   auto qkv = qkv_(x).view({B, F, 3, heads_, head_dim_}).permute({2, 0, 3, 1, 4});  // [3, B, H, F, d]

@@ -11,6 +11,10 @@ class AutoIntLayerImpl : public torch::nn::Module {
   AutoIntLayerImpl(int64_t in_dim, int64_t heads, int64_t head_dim);
   // x [B, F, in] -> [B, F, heads * head_dim]
   torch::Tensor forward(const torch::Tensor& x);
+  // The q, k, v and residual projections as one [4 * heads * head_dim, in] matrix, in that row order.
+  torch::Tensor stacked_weight() const;
+  int64_t heads() const { return heads_; }
+  int64_t head_dim() const { return head_dim_; }
 
  private:
   torch::nn::Linear qkv_{nullptr}, residual_{nullptr};

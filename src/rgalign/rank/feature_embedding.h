@@ -15,6 +15,9 @@ class FeatureEmbeddingImpl : public torch::nn::Module {
   // single [B, S], multi [B, M, L], mask [B, M, L] -> field tokens [B, S + M, D]
   torch::Tensor forward(const torch::Tensor& single, const torch::Tensor& multi, const torch::Tensor& mask);
   int64_t n_fields() const { return n_fields_; }
+  const torch::Tensor& table() const { return table_->weight; }            // [N, D]
+  const torch::Tensor& single_offsets() const { return single_offsets_; }  // [S] int64
+  const torch::Tensor& multi_offsets() const { return multi_offsets_; }    // [M] int64
 
  private:
   torch::nn::Embedding table_{nullptr};

@@ -12,6 +12,20 @@ MixtureOfExpertsImpl::MixtureOfExpertsImpl(int64_t in_dim, int64_t hidden_dim, i
                                               torch::nn::Linear(hidden_dim, out_dim)));
 }
 
+std::vector<torch::Tensor> MixtureOfExpertsImpl::stacked_weights() const {
+  std::vector<torch::Tensor> w1, b1, w2, b2;
+  for (const auto& e : *experts_) {
+    auto seq = e->as<torch::nn::Sequential>();
+    auto first = seq->ptr(0)->as<torch::nn::Linear>();
+    auto last = seq->ptr(2)->as<torch::nn::Linear>();
+    w1.push_back(first->weight);
+    b1.push_back(first->bias);
+    w2.push_back(last->weight);
+    b2.push_back(last->bias);
+  }
+  return {gate_->weight, gate_->bias, torch::stack(w1), torch::stack(b1), torch::stack(w2), torch::stack(b2)};
+}
+
 torch::Tensor MixtureOfExpertsImpl::forward(const torch::Tensor& x) {
   auto g = torch::softmax(gate_(x), /*dim=*/-1);  // [B, E]
   std::vector<torch::Tensor> outs;

@@ -11,6 +11,9 @@ class MixtureOfExpertsImpl : public torch::nn::Module {
   MixtureOfExpertsImpl(int64_t in_dim, int64_t hidden_dim, int64_t out_dim, int64_t experts);
   // x [B, in] -> [B, out]
   torch::Tensor forward(const torch::Tensor& x);
+  // The weights stacked over experts: gate [E, in], [E]; first layers [E, hidden, in], [E, hidden]; second
+  // layers [E, out, hidden], [E, out].
+  std::vector<torch::Tensor> stacked_weights() const;
 
  private:
   torch::nn::Linear gate_{nullptr};

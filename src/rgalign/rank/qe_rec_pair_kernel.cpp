@@ -6,50 +6,24 @@
 #include <algorithm>
 #include <cmath>
 
+#include "rgalign/rank/cpu_math.h"
+
 namespace rgalign {
 
 namespace {
+
+using cpu::axpy;
+using cpu::dot;
+using cpu::softmax;
+using cpu::sum;
 
 // Pairs whose product rows are built before one matrix product: 128 x 2T floats stay in L1/L2.
 constexpr int64_t kChunkPairs = 128;
 constexpr float kPadLogit = -1e9f;
 
-// Eight partial sums, so that the compiler vectorises the reduction without reassociating freely.
-float dot(const float* a, const float* b, int64_t n) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; ++j) acc[j] += a[i + j] * b[i + j];
-  float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-  for (; i < n; ++i) s += a[i] * b[i];
-  return s;
-}
-
-float sum(const float* a, int64_t n) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; ++j) acc[j] += a[i + j];
-  float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-  for (; i < n; ++i) s += a[i];
-  return s;
-}
-
-// In place: softmax of n logits.
-void softmax(float* x, int64_t n) {
-  float m = x[0];
-  for (int64_t i = 1; i < n; ++i) m = std::max(m, x[i]);
-  float total = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    x[i] = std::exp(x[i] - m);
-    total += x[i];
-  }
-  for (int64_t i = 0; i < n; ++i) x[i] /= total;
-}
-
 // y [T] -> out = LayerNorm(y) [T]; returns its mean and inverse deviation through m and r.
-void layer_norm(const float* y, const float* gamma, const float* beta, float eps, int64_t T, float* out,
-                float* m, float* r) {
+RG_KERNEL_INLINE void layer_norm(const float* y, const float* gamma, const float* beta, float eps, int64_t T,
+                                 float* out, float* m, float* r) {
   const float mean = sum(y, T) / static_cast<float>(T);
   for (int64_t t = 0; t < T; ++t) out[t] = y[t] - mean;
   const float var = dot(out, out, T) / static_cast<float>(T);
@@ -57,11 +31,6 @@ void layer_norm(const float* y, const float* gamma, const float* beta, float eps
   for (int64_t t = 0; t < T; ++t) out[t] = out[t] * rstd * gamma[t] + beta[t];
   *m = mean;
   *r = rstd;
-}
-
-// h += s * a, over n.
-void axpy(float s, const float* a, float* h, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) h[i] += s * a[i];
 }
 
 torch::Tensor f32(const torch::Tensor& t) {
@@ -83,13 +52,10 @@ struct PairContext {
 };
 
 // One pair (request b, intent j): the head's first layer without the product parts, into hrow [H], and the
-// products token * intent into prow [R*T]. Scratch: y [T], normed [(R+1) T], logits [R+1]. Compiled twice,
-// for AVX2/FMA machines and for any x86-64, the better chosen at load time.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("arch=haswell", "default")))
-#endif
-void pair_row(const PairContext& c, int64_t b, int64_t j, float* hrow, float* prow, float* y, float* normed,
-              float* logits) {
+// products token * intent into prow [R*T]. Scratch: y [T], normed [(R+1) T], logits [R+1]. Built twice
+// (cpu_math.h): pair_row runs the AVX2 + FMA build where the CPU has them.
+RG_KERNEL_INLINE void pair_row_body(const PairContext& c, int64_t b, int64_t j, float* hrow, float* prow,
+                                    float* y, float* normed, float* logits) {
   const int64_t R = c.R, T = c.T, H = c.H;
   const float* xj = c.xi + j * T;
   const float* qj = c.qi + j * T;
@@ -143,6 +109,24 @@ void pair_row(const PairContext& c, int64_t b, int64_t j, float* hrow, float* pr
   // The products token * intent, for the matrix product.
   for (int64_t a = 0; a < R; ++a)
     for (int64_t t = 0; t < T; ++t) prow[a * T + t] = normed[a * T + t] * intent_out[t];
+}
+
+RG_AVX2_FMA void pair_row_avx2(const PairContext& c, int64_t b, int64_t j, float* hrow, float* prow, float* y,
+                               float* normed, float* logits) {
+  pair_row_body(c, b, j, hrow, prow, y, normed, logits);
+}
+
+void pair_row_base(const PairContext& c, int64_t b, int64_t j, float* hrow, float* prow, float* y,
+                   float* normed, float* logits) {
+  pair_row_body(c, b, j, hrow, prow, y, normed, logits);
+}
+
+void pair_row(const PairContext& c, int64_t b, int64_t j, float* hrow, float* prow, float* y, float* normed,
+              float* logits) {
+  if (cpu::has_avx2_fma())
+    pair_row_avx2(c, b, j, hrow, prow, y, normed, logits);
+  else
+    pair_row_base(c, b, j, hrow, prow, y, normed, logits);
 }
 
 }  // namespace

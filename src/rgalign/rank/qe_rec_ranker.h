@@ -28,9 +28,12 @@ class QeRecRanker : public Ranker {
   // intent passes through them: per request, that work grows with the catalogue, not the candidates).
   torch::Tensor intent_tower();
   torch::Tensor query_tower(const torch::Tensor& query);  // [B, E] -> [B, T]
-  // Without gradients on CPU, forward runs the pair stage fused (qe_rec_pair_kernel.h); false keeps the
-  // module path everywhere (tests and benchmarks compare the two).
-  void set_fused_inference(bool on) { fused_inference_ = on; }
+  // Without gradients on CPU, forward runs the user tower and the pair stage fused (user_tower_kernel.h,
+  // qe_rec_pair_kernel.h).
+  void set_fused_inference(bool on) override {
+    fused_inference_ = on;
+    user_->set_fused_inference(on);
+  }
 
  private:
   bool use_query_, use_intent_text_;

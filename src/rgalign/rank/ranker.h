@@ -50,6 +50,9 @@ class Ranker : public torch::nn::Module {
   // Called before each training step with a seed that is the same on every rank of a data-parallel run, so
   // that randomness inside the model (QE-Rec's intent-id dropout) agrees across ranks.
   virtual void begin_step(uint64_t step_seed) { (void)step_seed; }
+  // Without gradients on CPU, rankers run their fused inference kernels (user tower, QE-Rec's pair stage);
+  // false keeps the module path everywhere (tests and benchmarks compare the two).
+  virtual void set_fused_inference(bool on) { (void)on; }
 };
 
 // Builds the model the config names; throws InputError for an unknown one.

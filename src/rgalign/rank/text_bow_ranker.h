@@ -14,6 +14,7 @@ namespace rgalign {
 
 class TextBowRanker : public Ranker {
  public:
+  void set_fused_inference(bool on) override { user_->set_fused_inference(on); }
   explicit TextBowRanker(const RankerConfig& cfg);
   torch::Tensor forward(const RankBatch& b) override;
   // The intents' text as padded hashed n-gram ids [I, L] and mask [I, L]; kept as buffers, saved with the

@@ -15,6 +15,7 @@ class TwoTowerRanker : public Ranker {
   torch::Tensor forward(const RankBatch& b) override;
   torch::Tensor user_tower(const RankBatch& b);  // [B, T]
   torch::Tensor intent_tower();                  // [I, T], all intents
+  void set_fused_inference(bool on) override { user_->set_fused_inference(on); }
 
  private:
   UserTower user_{nullptr};
