@@ -9,6 +9,7 @@
 #include "rgalign/llm/generate.h"
 #include "rgalign/llm/pooling.h"
 #include "support/test_support.h"
+#include "support/tiny_decoder.h"
 
 namespace rgalign {
 namespace {
@@ -69,16 +70,7 @@ TEST(Generation, SeededSamplingTopKAndStops) {
 
 // Grouped-query attention (2 query heads per kv head) on a small random decoder.
 std::shared_ptr<Decoder> gqa_model() {
-  LlmConfig c;
-  c.model_type = "llama";
-  c.vocab_size = 50;
-  c.hidden_size = 32;
-  c.intermediate_size = 48;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 4;
-  c.num_key_value_heads = 2;
-  c.head_dim = 8;
-  return std::make_shared<Decoder>(c, 3);
+  return std::make_shared<Decoder>(test::tiny_gqa_config(), 3);
 }
 
 TEST(KvCache, StepsFromAGrowingCacheEqualOneForwardOverTheWholeSequence) {

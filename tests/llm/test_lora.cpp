@@ -7,23 +7,13 @@
 #include "rgalign/llm/decoder.h"
 #include "rgalign/llm/safetensors.h"
 #include "support/test_support.h"
+#include "support/tiny_decoder.h"
 
 namespace rgalign {
 namespace {
 
 LlmConfig tiny_config() {
-  LlmConfig c;
-  c.model_type = "qwen3";
-  c.vocab_size = 50;
-  c.hidden_size = 32;
-  c.intermediate_size = 48;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 4;
-  c.num_key_value_heads = 2;
-  c.head_dim = 8;
-  c.qk_norm = true;
-  c.tie_word_embeddings = true;
-  return c;
+  return test::tiny_gqa_config();
 }
 
 TEST(Lora, FreshAdapterTrainMergeSaveLoad) {
