@@ -184,9 +184,6 @@ torch::Tensor rotate_half(const torch::Tensor& x) {
   auto halves = x.chunk(2, /*dim=*/-1);
   return torch::cat({-halves[1], halves[0]}, /*dim=*/-1);
 }
-}  // namespace
-
-namespace {
 
 // Appends the new positions' keys or values [B, nkv, T, hd] to a layer's buffer at position `start` and
 // returns every position so far, [B, nkv, start + T, hd] (a view of the buffer).
