@@ -6,10 +6,10 @@
 // batches with left padding of varied lengths; bench/llm_reference.py measures transformers on the same
 // shapes.
 //
-// --generate: latent-query generation with the built-in reasoner's shape (Llama, hidden 128, 2 layers, 4
-// heads, 2 KV heads, vocab 4,000): B left-padded prompts of lengths spread over [L/2, L], N greedy tokens
-// each with no stop token; reports prompts/s of the generation and, in the same run, of the prompts' prefill
-// alone (the floor), so the decoding steps' share of the time can be read off.
+// --generate: latent-query generation with the built-in reasoner's default shape (Llama, hidden 128, 2
+// layers, 4 heads, 2 KV heads, vocab 4,000): B left-padded prompts of lengths spread over [L/2, L], N greedy
+// tokens each with no stop token; reports prompts/s of the generation and, in the same run, of the prompts'
+// prefill alone (the floor), so the decoding steps' share of the time can be read off.
 //
 //   build/bench/bench_llm [--threads 2] [--batch 8] [--seq 256] [--reps 3]
 //   build/bench/bench_llm --generate 1 [--threads 2] [--batch 32] [--seq 256] [--new-tokens 24] [--reps 5]
@@ -28,6 +28,7 @@
 #include "rgalign/llm/embedder.h"
 #include "rgalign/llm/generate.h"
 #include "rgalign/llm/pooling.h"
+#include "rgalign/reason/pretrain.h"
 
 namespace {
 
@@ -89,16 +90,8 @@ int gpu_bench(int64_t B, int64_t L, int64_t reps) {
 
 // Latent-query generation at the built-in reasoner's shape on the CPU.
 int generate_bench(int threads, int64_t B, int64_t L, int64_t new_tokens, int64_t reps) {
-  rgalign::LlmConfig c;
-  c.model_type = "llama";
-  c.vocab_size = 4000;
-  c.hidden_size = 128;
-  c.intermediate_size = 352;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 4;
-  c.num_key_value_heads = 2;
-  c.head_dim = 32;
-  c.tie_word_embeddings = true;
+  const rgalign::ReasonerPretrainOptions defaults;
+  const rgalign::LlmConfig c = rgalign::builtin_reasoner_config(defaults, defaults.vocab_size);
   rgalign::Decoder dec(c, 0);
   std::vector<std::vector<int64_t>> prompts;
   for (int64_t b = 0; b < B; ++b) {

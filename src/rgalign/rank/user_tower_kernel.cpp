@@ -141,14 +141,20 @@ torch::Tensor user_tower_fused(const UserTowerPrepared& p, const torch::Tensor& 
   const int64_t B = sgl.size(0), S = sgl.size(1), M = m_off.numel();
   RG_ASSERT(s_off.numel() == S, "one offset per single-valued field");
   const int64_t L = M > 0 ? mlt.size(2) : 0;
-  // Ids outside the table would read past it: the module path's lookup fails on them, so does this.
+  // Ids outside the table would read past it: the module path's lookup fails on them, so does this (a loop
+  // over the ids, not tensor operations: this runs once per served batch).
   const int64_t rows = table.size(0);
-  if (B > 0 && S > 0)
-    TORCH_CHECK((sgl + s_off.view({1, S})).max().item<int64_t>() < rows && sgl.min().item<int64_t>() >= 0,
-                "user tower: field id outside the embedding table");
-  if (B > 0 && M > 0 && L > 0)
-    TORCH_CHECK((mlt + m_off.view({1, M, 1})).max().item<int64_t>() < rows && mlt.min().item<int64_t>() >= 0,
-                "user tower: field id outside the embedding table");
+  const int64_t* sp = sgl.data_ptr<int64_t>();
+  const int64_t* so = s_off.data_ptr<int64_t>();
+  for (int64_t i = 0; i < B * S; ++i)
+    TORCH_CHECK(sp[i] >= 0 && sp[i] + so[i % S] < rows, "user tower: field id outside the embedding table");
+  if (M > 0 && L > 0) {
+    const int64_t* mp = mlt.data_ptr<int64_t>();
+    const int64_t* mo = m_off.data_ptr<int64_t>();
+    for (int64_t i = 0; i < B * M * L; ++i)
+      TORCH_CHECK(mp[i] >= 0 && mp[i] + mo[(i / L) % M] < rows,
+                  "user tower: field id outside the embedding table");
+  }
 
   TowerContext c;
   c.table = table.data_ptr<float>();
@@ -157,10 +163,10 @@ torch::Tensor user_tower_fused(const UserTowerPrepared& p, const torch::Tensor& 
   c.M = M;
   c.L = L;
   c.F = S + M;
-  c.single = sgl.data_ptr<int64_t>();
+  c.single = sp;
   c.multi = M > 0 ? mlt.data_ptr<int64_t>() : nullptr;
   c.mask = M > 0 ? msk.data_ptr<float>() : nullptr;
-  c.s_off = s_off.data_ptr<int64_t>();
+  c.s_off = so;
   c.m_off = M > 0 ? m_off.data_ptr<int64_t>() : nullptr;
   std::vector<torch::Tensor> keep;  // contiguous float32 copies outlive the raw pointers
   int64_t in = c.D, widest = c.D, head_widest = 1;

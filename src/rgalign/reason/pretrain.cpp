@@ -134,6 +134,24 @@ double lr_at(const ReasonerPretrainOptions& o, int64_t step) {
 
 }  // namespace
 
+LlmConfig builtin_reasoner_config(const ReasonerPretrainOptions& opt, int64_t vocab_size) {
+  LlmConfig cfg;
+  cfg.model_type = "llama";
+  cfg.vocab_size = vocab_size;
+  cfg.hidden_size = opt.hidden_size;
+  cfg.intermediate_size = opt.intermediate_size;
+  cfg.num_hidden_layers = opt.layers;
+  cfg.num_attention_heads = opt.heads;
+  cfg.num_key_value_heads = opt.kv_heads;
+  cfg.head_dim = opt.hidden_size / opt.heads;
+  cfg.rms_norm_eps = 1e-5;
+  cfg.max_position_embeddings = std::max(2048, opt.seq_len);
+  cfg.tie_word_embeddings = true;
+  cfg.bos_token_id = 1;
+  cfg.eos_token_ids = {2};
+  return cfg;
+}
+
 ReasonerPretrainResult run_reasoner_pretrain(const ReasonerPretrainOptions& opt) {
   validate(opt);
   at::set_num_threads(opt.threads);
@@ -163,20 +181,7 @@ ReasonerPretrainResult run_reasoner_pretrain(const ReasonerPretrainOptions& opt)
                tok->vocab_size(), train_tokens, valid_tokens,
                static_cast<double>(valid_tokens) / static_cast<double>(corpus.valid.size()));
 
-  LlmConfig cfg;
-  cfg.model_type = "llama";
-  cfg.vocab_size = tok->vocab_size();
-  cfg.hidden_size = opt.hidden_size;
-  cfg.intermediate_size = opt.intermediate_size;
-  cfg.num_hidden_layers = opt.layers;
-  cfg.num_attention_heads = opt.heads;
-  cfg.num_key_value_heads = opt.kv_heads;
-  cfg.head_dim = opt.hidden_size / opt.heads;
-  cfg.rms_norm_eps = 1e-5;
-  cfg.max_position_embeddings = std::max(2048, opt.seq_len);
-  cfg.tie_word_embeddings = true;
-  cfg.bos_token_id = 1;
-  cfg.eos_token_ids = {2};
+  const LlmConfig cfg = builtin_reasoner_config(opt, tok->vocab_size());
   Decoder model(cfg, opt.seed);
   model.train();
   int64_t n_params = 0;

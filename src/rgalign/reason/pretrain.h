@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "rgalign/llm/model_config.h"
+
 namespace rgalign {
 
 struct ReasonerPretrainOptions {
@@ -63,5 +65,8 @@ struct ReasonerPretrainResult {
 };
 
 ReasonerPretrainResult run_reasoner_pretrain(const ReasonerPretrainOptions& opt);
+
+// The built-in reasoner's architecture for these options and a tokenizer of `vocab_size` pieces.
+LlmConfig builtin_reasoner_config(const ReasonerPretrainOptions& opt, int64_t vocab_size);
 
 }  // namespace rgalign
