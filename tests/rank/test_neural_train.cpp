@@ -11,6 +11,7 @@
 #include "rgalign/common/json_util.h"
 #include "rgalign/data/dataset.h"
 #include "rgalign/eval/eval_run.h"
+#include "rgalign/llm/safetensors_torch.h"
 #include "rgalign/rank/train_run.h"
 #include "support/test_support.h"
 #include "support/tiny_reasoner.h"
@@ -147,6 +148,48 @@ TEST_F(NeuralTrain, QeRecRefusesAChangedReasoner) {
       test::error_of([&] { run_training(o); }),
       "--reasoner: qe-rec needs a reasoner checkpoint directory (pretrain the built-in one with `rgalign "
       "reasoner pretrain --data DIR --out DIR`)");
+}
+
+torch::Tensor intent_text_of(const std::string& run) {
+  auto f = SafetensorsFile::open(run + "/model.safetensors");
+  return to_torch(f->at("intent_text_emb"));
+}
+
+TEST_F(NeuralTrain, QeRecFineTuneWithAnotherReasonerCanKeepTheIntentTextsItWasTrainedOn) {
+  // Fine-tuning on another reasoner's latent queries (closed-loop calibration): by default the intent texts
+  // are embedded again by the new reasoner; with keep_intent_text the intent tower keeps reading the
+  // embeddings it was trained on, so at a negligible learning rate the fine-tuned run scores validation as
+  // its init did.
+  TrainOptions init = options("qe-rec", "qe-init");
+  init.reasoner = dir_->file("reasoner");
+  init.epochs = 1;
+  run_training(init);
+  ReasonerPretrainOptions other =
+      test::tiny_reasoner_options(dir_->file("data"), dir_->file("reasoner-other"));
+  other.seed = 11;
+  run_reasoner_pretrain(other);
+
+  TrainOptions tune = options("qe-rec", "qe-tune-keep");
+  tune.reasoner = other.out;
+  tune.init = init.out;
+  tune.keep_intent_text = true;
+  tune.epochs = 1;
+  tune.lr = 1e-12;
+  run_training(tune);
+  const torch::Tensor kept = intent_text_of(init.out);
+  EXPECT_TRUE(torch::equal(intent_text_of(tune.out), kept));
+
+  TrainOptions again = tune;
+  again.out = dir_->file("qe-tune-again");
+  again.keep_intent_text = false;
+  run_training(again);
+  EXPECT_GT((intent_text_of(again.out) - kept).abs().max().item<float>(), 1e-3);
+
+  TrainOptions bad = options("qe-rec", "qe-keep-bad");
+  bad.reasoner = dir_->file("reasoner");
+  bad.keep_intent_text = true;
+  EXPECT_EQ(test::error_of([&] { run_training(bad); }),
+            "--keep-intent-text: needs --init and a qe-rec model with its intent text");
 }
 
 TEST_F(NeuralTrain, BadOptionsAreNamed) {

@@ -15,6 +15,7 @@
 #include "rgalign/data/prompt.h"
 #include "rgalign/llm/embedder.h"
 #include "rgalign/llm/generate.h"
+#include "rgalign/llm/parallel.h"
 #include "rgalign/reason/reasoner.h"
 #include "rgalign/sim/teachers.h"
 
@@ -58,7 +59,7 @@ bool simulated_world(const Dataset& data) {
 void add_simulated(const std::vector<Request>& rs, const Dataset& data, const TeachersSection& t,
                    uint64_t seed, std::vector<std::vector<Candidate>>& out) {
   const auto teachers = sim::default_teachers();
-  for (size_t i = 0; i < rs.size(); ++i)
+  parallel_items(rs.size(), [&](size_t i) {
     for (size_t k = 0; k < teachers.size(); ++k)
       for (int s = 0; s < t.simulated_samples; ++s) {
         sim::Rng rng(mix64(mix64(seed, fnv1a64(rs[i].request_id)), k * 1000 + static_cast<uint64_t>(s)));
@@ -67,6 +68,7 @@ void add_simulated(const std::vector<Request>& rs, const Dataset& data, const Te
                                                s == 0 ? 0.0 : t.simulated_temperature, rng),
                           0});
       }
+  });
 }
 
 void add_openai(const std::vector<Request>& rs, const Dataset& data, const TeachersSection& t,
@@ -120,13 +122,15 @@ std::vector<std::vector<std::string>> sample_latent_queries(Reasoner& student,
                                                             double temperature, int top_k, uint64_t seed,
                                                             int batch) {
   std::vector<std::vector<std::string>> out(prompts.size());
+  std::vector<std::vector<int64_t>> prompt_ids(prompts.size());
+  parallel_items(prompts.size(), [&](size_t i) { prompt_ids[i] = student.prompt_ids(prompts[i]); });
   c10::InferenceMode guard;
   student.model().eval();
   for (int s = 0; s < samples; ++s)
     for (size_t start = 0; start < prompts.size(); start += static_cast<size_t>(batch)) {
       const size_t end = std::min(prompts.size(), start + static_cast<size_t>(batch));
-      std::vector<std::vector<int64_t>> ids;
-      for (size_t i = start; i < end; ++i) ids.push_back(student.prompt_ids(prompts[i]));
+      const std::vector<std::vector<int64_t>> ids(prompt_ids.begin() + static_cast<int64_t>(start),
+                                                  prompt_ids.begin() + static_cast<int64_t>(end));
       GenerationOptions g;
       g.max_new_tokens = max_new_tokens;
       g.temperature = temperature;
@@ -158,9 +162,10 @@ std::vector<std::vector<Candidate>> propose_candidates(const std::vector<Request
   }
   if (t.kb_retrieval) {
     KbRetrievalTeacher kb(data.catalog());
-    for (size_t i = 0; i < rs.size(); ++i)
+    parallel_items(rs.size(), [&](size_t i) {
       for (auto& text : kb.propose(render_features(rs[i], data.schema()), rs[i].candidates, t.kb_candidates))
         out[i].push_back({kKbTeacher, std::move(text), 0});
+    });
   }
   if (t.self_sampling) {
     std::vector<std::string> prompts;
@@ -173,19 +178,24 @@ std::vector<std::vector<Candidate>> propose_candidates(const std::vector<Request
   if (!t.openai_base_url.empty()) add_openai(rs, data, t, run_dir, out);
 
   // One line each, cut to the latent-query length the student generates, empty and repeated texts dropped.
-  int64_t dropped = 0, cut = 0;
-  for (auto& cands : out) {
+  std::vector<int64_t> dropped_of(out.size(), 0), cut_of(out.size(), 0);
+  parallel_items(out.size(), [&](size_t i) {
     std::vector<Candidate> kept;
     std::set<std::string> seen;
-    for (auto& c : cands) {
-      cut += fit_text(student, c.text, cfg.reasoner.latent_tokens) ? 1 : 0;
+    for (auto& c : out[i]) {
+      cut_of[i] += fit_text(student, c.text, cfg.reasoner.latent_tokens) ? 1 : 0;
       if (c.text.empty() || !seen.insert(c.text).second) {
-        ++dropped;
+        ++dropped_of[i];
         continue;
       }
       kept.push_back(std::move(c));
     }
-    cands = std::move(kept);
+    out[i] = std::move(kept);
+  });
+  int64_t dropped = 0, cut = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    dropped += dropped_of[i];
+    cut += cut_of[i];
   }
   spdlog::info("teachers: {} candidates cut to {} tokens; {} empty or repeated candidates dropped", cut,
                cfg.reasoner.latent_tokens, dropped);
@@ -201,25 +211,29 @@ std::vector<std::string> reward_model_texts(const std::vector<Request>& train, c
   // Options: 0 = the base reasoner itself, then the simulated teachers, then KB ranks 1 and 2.
   const size_t n_options = 1 + teachers.size() + (kb ? 2 : 0);
   std::vector<std::string> texts(train.size());
+  std::vector<size_t> option(train.size());
   std::vector<size_t> own;  // requests whose text is the base reasoner's greedy latent query
   for (size_t i = 0; i < train.size(); ++i) {
-    const size_t k = mix64(cfg.run.seed, fnv1a64(train[i].request_id)) % n_options;
-    if (k == 0) {
-      own.push_back(i);
-    } else if (k <= teachers.size()) {
+    option[i] = mix64(cfg.run.seed, fnv1a64(train[i].request_id)) % n_options;
+    if (option[i] == 0) own.push_back(i);
+  }
+  parallel_items(train.size(), [&](size_t i) {
+    const size_t k = option[i];
+    if (k == 0) return;
+    if (k <= teachers.size()) {
       sim::Rng rng(mix64(cfg.run.seed, fnv1a64(train[i].request_id)));
       texts[i] = teachers[k - 1].generate(train[i].features, data.schema(), train[i].market, 0.0, rng);
     } else {
       auto p = kb->propose(render_features(train[i], data.schema()), train[i].candidates, 2);
       texts[i] = p.empty() ? "" : p[std::min(p.size() - 1, k - 1 - teachers.size())];
     }
-  }
+  });
   std::vector<std::string> prompts;
   for (size_t i : own) prompts.push_back(render_prompt(train[i], data.schema()));
   auto greedy = sample_latent_queries(base, prompts, 1, cfg.reasoner.latent_tokens, 0.0, 0, cfg.run.seed,
                                       cfg.reasoner.batch);
   for (size_t j = 0; j < own.size(); ++j) texts[own[j]] = greedy[j][0];
-  for (auto& t : texts) fit_text(base, t, cfg.reasoner.latent_tokens);
+  parallel_items(texts.size(), [&](size_t i) { fit_text(base, texts[i], cfg.reasoner.latent_tokens); });
   spdlog::info("reward-model texts: {} training requests, {} with the base reasoner's own latent query",
                train.size(), own.size());
   return texts;

@@ -343,14 +343,26 @@ class Pipeline {
     return d;
   }
 
-  // The reasoner a stage starts from: the output of the last student stage before it, or the base one.
-  std::string reasoner_before(const std::string& stage) const {
-    std::string prev = base_reasoner();
+  // The last student stage done before `stage`, or "" when there is none (the base reasoner).
+  std::string student_stage_before(const std::string& stage) const {
+    std::string prev;
     for (const char* s : {"rga-sft", "rga-dpo", "rga-cl"}) {
       if (stage == s) break;
-      if (done(s)) prev = file(s, "reasoner");
+      if (done(s)) prev = s;
     }
     return prev;
+  }
+
+  // The reasoner a stage starts from: the output of the last student stage before it, or the base one.
+  std::string reasoner_before(const std::string& stage) const {
+    const std::string prev = student_stage_before(stage);
+    return prev.empty() ? base_reasoner() : file(prev, "reasoner");
+  }
+
+  // The latent cache holding that reasoner's latent queries (the ones its stage was evaluated with).
+  std::string latent_cache_before(const std::string& stage) const {
+    const std::string prev = student_stage_before(stage);
+    return file(prev.empty() ? "qe-rec" : prev, "latent-cache");
   }
 
   // The frozen reward model with another reasoner: the RM's weights and encoder, its config pointing at the
@@ -398,6 +410,16 @@ class Pipeline {
     });
   }
 
+  // Copies the cache directory `from` to `to` unless `to` exists; through a temporary directory renamed at
+  // the end, so a killed copy is redone.
+  static void seed_latent_cache(const std::string& from, const std::string& to) {
+    if (fs::exists(to) || !fs::exists(from)) return;
+    const std::string tmp = to + ".tmp";
+    fs::remove_all(tmp);
+    fs::copy(from, tmp, fs::copy_options::recursive);
+    fs::rename(tmp, to);
+  }
+
   // Closed-loop calibration. Round 0 is the aligned reasoner with the reward model as it is (the last student
   // stage's ranker). Round 1 regenerates every latent query with the aligned reasoner and fine-tunes the
   // ranker from the reward model's weights; each further round first runs RG-CL against the ranker of the
@@ -411,6 +433,9 @@ class Pipeline {
     const std::string round0 = file("rga-calibrated", "round-0");
     const std::string ranker0 = (fs::path(round0) / "ranker").string();
     root("calibration round 0", [&] {
+      // The cache starts as a copy of the aligned reasoner's own: its keys name the checkpoint, so the test
+      // week's latent queries, written when its stage was evaluated, are not generated again.
+      seed_latent_cache(latent_cache_before("rga-calibrated"), cache);
       frozen_ranker(reasoner_dir, cache, ranker0);
       write_json_file((fs::path(round0) / "valid.json").string(), {{"valid_gauc", valid_gauc(ranker0)}});
     });
@@ -433,6 +458,9 @@ class Pipeline {
       }
       TrainOptions t = qe_rec_options(reasoner_dir, cache, (fs::path(rdir) / "ranker").string());
       t.init = ranker;
+      // The intent tower reads the intent-text embeddings it was trained on (the reward model's, which every
+      // stage is evaluated with); only the latent queries are regenerated.
+      t.keep_intent_text = true;
       t.epochs = cfg_.calibration.epochs;
       t.lr = cfg_.calibration.lr;
       run_training(t);

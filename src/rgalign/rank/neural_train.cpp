@@ -58,6 +58,8 @@ void validate_options(const TrainOptions& o) {
   if (!(o.intent_id_dropout >= 0 && o.intent_id_dropout < 1))
     throw InputError("--intent-id-dropout", "must be in [0, 1)");
   parse_pooling(o.pooling);
+  if (o.keep_intent_text && (o.init.empty() || o.model != "qe-rec" || o.no_intent_text))
+    throw InputError("--keep-intent-text", "needs --init and a qe-rec model with its intent text");
   if (o.model != "qe-rec" && (o.no_query_tower || o.no_intent_text || o.pooling != "last" ||
                               o.latent_tokens != 0 || !o.cache.empty()))
     spdlog::warn(
@@ -136,8 +138,8 @@ torch::Tensor attach_latent_inputs(DistGroup& dist, const TrainOptions& opt, con
                                         "latent queries (valid)");
   }
   torch::Tensor intents;
-  if (!opt.no_intent_text) {
-    cfg.intent_text_dim = reasoner->hidden_size();
+  if (!opt.no_intent_text) cfg.intent_text_dim = reasoner->hidden_size();
+  if (!opt.no_intent_text && !opt.keep_intent_text) {
     intents = sharded_intent_latents(dist, *reasoner, &cache, data.catalog(), pooling);
   }
   merge_cache_to_root(dist, cache);
@@ -288,7 +290,8 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
   std::shared_ptr<Ranker> model = make_ranker(cfg);
   if (auto* tb = dynamic_cast<TextBowRanker*>(model.get())) tb->set_intent_text(intent_ids, intent_mask);
   if (!opt.init.empty()) {
-    // Every weight from the run fine-tuned; the intent texts are this reasoner's, set again below.
+    // Every weight from the run fine-tuned; the intent texts are this reasoner's, set again below, unless
+    // --keep-intent-text keeps the run's.
     load_module(*model, (fs::path(opt.init) / "model.safetensors").string());
     spdlog::info("fine-tuning from {}", opt.init);
   }

@@ -43,6 +43,9 @@ struct TrainOptions {
   int latent_tokens = 0;  // generated latent-query tokens per prompt (0 = embed the prompt alone)
   std::string cache;      // latent cache directory (default <reasoner>/latent-cache)
   std::string init;       // run directory whose weights (and encoder) start the training: fine-tuning
+  // qe-rec with init: keep the init run's intent-text embeddings (the space its intent tower was trained in)
+  // instead of embedding the intent texts with `reasoner`.
+  bool keep_intent_text = false;
   // JSONL {"request_id", "text"} per training request: its latent query is the prompt followed by this text
   // (teacher texts), instead of the reasoner's own generation. Validation keeps the reasoner's own.
   std::string latent_texts;
@@ -85,6 +88,9 @@ struct TrainOptions {
     v("latent-tokens", latent_tokens, "latent-query tokens the reasoner generates per prompt (0 = none)");
     v("cache", cache, "latent-query cache directory (default <reasoner>/latent-cache)");
     v("init", init, "fine-tune: start from this run's weights and encoder (same model and sizes)");
+    v("keep-intent-text", keep_intent_text,
+      "qe-rec with --init: keep the init run's intent-text embeddings instead of embedding the intent texts "
+      "with --reasoner (whose hidden states the init run's intent tower has never read)");
     v("latent-texts", latent_texts,
       "qe-rec: JSONL of {request_id, text}: training latent queries are prompt + this text");
   }

@@ -11,6 +11,7 @@
 #include "rgalign/common/progress.h"
 #include "rgalign/llm/embedder.h"
 #include "rgalign/llm/generate.h"
+#include "rgalign/llm/parallel.h"
 
 namespace rgalign {
 
@@ -97,12 +98,12 @@ LatentQueries Reasoner::embed_continued(const std::vector<std::string>& messages
   out.texts = texts;
   std::vector<std::vector<int64_t>> ids(messages.size());
   std::vector<size_t> order(messages.size());
-  for (size_t i = 0; i < messages.size(); ++i) {
+  parallel_items(messages.size(), [&](size_t i) {
     ids[i] = prompt_ids(messages[i]);
     const auto t = text_ids(texts[i]);
     ids[i].insert(ids[i].end(), t.begin(), t.end());
-    order[i] = i;
-  }
+  });
+  for (size_t i = 0; i < messages.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return ids[a].size() > ids[b].size(); });
   std::unique_ptr<Progress> progress;
@@ -168,9 +169,10 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
   }
 
   std::vector<std::vector<int64_t>> ids(messages.size());
+  parallel_items(todo.size(),
+                 [&](size_t k) { ids[todo[k]] = prompt_ids(messages[todo[k]], opt.max_prompt_tokens + 1); });
   int64_t truncated = 0;
   for (size_t i : todo) {
-    ids[i] = prompt_ids(messages[i], opt.max_prompt_tokens + 1);
     if (static_cast<int>(ids[i].size()) > opt.max_prompt_tokens) {
       ids[i].erase(ids[i].begin(), ids[i].end() - opt.max_prompt_tokens);
       ++truncated;
