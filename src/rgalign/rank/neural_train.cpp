@@ -138,9 +138,10 @@ torch::Tensor attach_latent_inputs(DistGroup& dist, const TrainOptions& opt, con
                                         "latent queries (valid)");
   }
   torch::Tensor intents;
-  if (!opt.no_intent_text) cfg.intent_text_dim = reasoner->hidden_size();
-  if (!opt.no_intent_text && !opt.keep_intent_text) {
-    intents = sharded_intent_latents(dist, *reasoner, &cache, data.catalog(), pooling);
+  if (!opt.no_intent_text) {
+    cfg.intent_text_dim = reasoner->hidden_size();
+    if (!opt.keep_intent_text)
+      intents = sharded_intent_latents(dist, *reasoner, &cache, data.catalog(), pooling);
   }
   merge_cache_to_root(dist, cache);
   return intents;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <numeric>
 #include <unordered_map>
 
 #include "rgalign/common/error.h"
@@ -103,7 +104,7 @@ LatentQueries Reasoner::embed_continued(const std::vector<std::string>& messages
     const auto t = text_ids(texts[i]);
     ids[i].insert(ids[i].end(), t.begin(), t.end());
   });
-  for (size_t i = 0; i < messages.size(); ++i) order[i] = i;
+  std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return ids[a].size() > ids[b].size(); });
   std::unique_ptr<Progress> progress;
