@@ -1,6 +1,7 @@
 // `rgalign serve` end to end on an ephemeral port: scores equal offline `rgalign eval`, a table of bad
 // requests each answered with its status and message while the server keeps answering, concurrent clients,
-// the fallback on a latent-query miss, reload under load, 503 when the queue is full, SIGTERM drains.
+// the fallback on a latent-query miss, reload under load, 503 when the queue is full, SIGTERM drains,
+// connections kept open across requests.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
@@ -154,6 +155,23 @@ TEST_F(ServeCli, HealthReadinessAndMetrics) {
                         "rgalign_request_seconds_bucket{le=\"0.005\"}", "rgalign_latent_cache_hit_ratio",
                         "rgalign_latent_batch_size_bucket", "rgalign_model_info{version="})
     EXPECT_NE(m->body.find(s), std::string::npos) << s;
+}
+
+TEST_F(ServeCli, AConnectionStaysOpenForManyRequests) {
+  // --keep-alive-requests (default 1000): the HTTP library's own default closed each connection after five
+  // requests, and clients under load spent their time reconnecting.
+  auto c = server_->client();
+  c.set_keep_alive(true);
+  const std::string body = test_requests(1)[0].first.dump();
+  for (int i = 0; i < 12; ++i) {
+    auto res = c.Post("/v1/recommend", body, "application/json");
+    ASSERT_TRUE(res) << "request " << i;
+    EXPECT_EQ(res->status, 200);
+    EXPECT_NE(res->get_header_value("Connection"), "close") << "request " << i;
+  }
+  const auto r = run_rgalign("serve --run " + dir_->file("qe") + " --keep-alive-requests 0 --port 0");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("--keep-alive-requests"), std::string::npos) << r.output;
 }
 
 TEST_F(ServeCli, ServedScoresEqualOfflineEval) {

@@ -15,7 +15,8 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 8080;        // 0 = any free port
   std::string port_file;  // written with the bound port once the server listens
-  int http_threads = 8;
+  int http_threads = 64;  // each open connection holds one while it stays open
+  int keep_alive_requests = 1000;
   int torch_threads = 1;
   std::string on_miss = "wait";  // wait | fallback
   int max_batch = 16;
@@ -38,7 +39,10 @@ struct ServeOptions {
     v("host", host, "address to bind");
     v("port", port, "port to bind (0 = any free port)");
     v("port-file", port_file, "write the bound port here once listening");
-    v("http-threads", http_threads, "HTTP worker threads");
+    v("http-threads", http_threads,
+      "HTTP worker threads; an open (keep-alive) connection holds one, so this is the most clients served at "
+      "once");
+    v("keep-alive-requests", keep_alive_requests, "requests on one connection before the server closes it");
     v("torch-threads", torch_threads, "threads per tensor operation");
     v("on-miss", on_miss, "latent query not cached: wait (micro-batched) | fallback (answer now without it)");
     v("max-batch", max_batch, "latent queries per reasoner batch");
