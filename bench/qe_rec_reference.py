@@ -12,12 +12,11 @@ Prints one line: name=serve_score_python model=qe-rec intents=... p50_ms=... p99
 """
 import argparse
 import math
-import time
 
 import torch
 import torch.nn as nn
 
-from two_tower_reference import SHAPE, AutoIntLayer, FeatureEmbedding, MixtureOfExperts
+from two_tower_reference import SHAPE, UserTower, one_request, p50_p99_ms
 
 
 def projection(d_in, d_out):
@@ -43,16 +42,9 @@ class MutualAttention(nn.Module):
 
 
 class QeRec(nn.Module):
-    def __init__(self, single_card, multi_card, n_intents, embed=16, tower=64, hidden=128, layers=2, heads=2,
-                 head_dim=16, experts=4, reasoner_dim=128):
+    def __init__(self, single_card, multi_card, n_intents, tower=64, hidden=128, reasoner_dim=128):
         super().__init__()
-        self.fields = FeatureEmbedding(single_card, multi_card, embed)
-        dims, d = [], embed
-        for _ in range(layers):
-            dims.append(AutoIntLayer(d, heads, head_dim))
-            d = heads * head_dim
-        self.attention = nn.ModuleList(dims)
-        self.moe = MixtureOfExperts((len(single_card) + len(multi_card)) * d, hidden, tower, experts)
+        self.user = UserTower(single_card, multi_card, tower=tower, hidden=hidden)
         self.query = projection(reasoner_dim, tower)
         self.intent_ids = nn.Embedding(n_intents, tower)
         self.intent_text = projection(reasoner_dim, tower)
@@ -67,10 +59,7 @@ class QeRec(nn.Module):
             self.intents = self.intent_ids.weight + self.intent_text(self.intent_text_emb)
 
     def forward(self, single, multi, mask, query, cand, cand_mask):
-        x = self.fields(single, multi, mask)
-        for layer in self.attention:
-            x = layer(x)
-        u = self.moe(x.flatten(1))  # [B, T]
+        u = self.user(single, multi, mask)  # [B, T]
         q = self.query(query)  # [B, T]
         b, c = cand.shape
         i = self.intents.index_select(0, cand.reshape(-1)).view(b, c, -1)  # [B, C, T]
@@ -88,22 +77,11 @@ def latency(args):
     n_intents = max(SHAPE["intents"], c)
     model = QeRec(SHAPE["single"], SHAPE["multi"], n_intents).eval()
     model.prepare()
-    single = torch.stack([torch.randint(k, (1,)) for k in SHAPE["single"]], 1)
-    multi = torch.stack([torch.randint(k, (1, 16)) for k in SHAPE["multi"]], 1)
-    mask = (torch.rand(1, len(SHAPE["multi"]), 16) < 0.5).float()
+    single, multi, mask, cand, cand_mask = one_request(c, n_intents)
     query = torch.randn(1, 128)
-    cand = torch.randperm(n_intents)[:c].view(1, c)
-    cand_mask = torch.ones(1, c, dtype=torch.bool)
-    ms = []
-    with torch.inference_mode():
-        for it in range(args.iters + 20):
-            t0 = time.perf_counter()
-            model(single, multi, mask, query, cand, cand_mask).max().item()
-            if it >= 20:
-                ms.append((time.perf_counter() - t0) * 1e3)
-    ms.sort()
+    p50, p99 = p50_p99_ms(lambda: model(single, multi, mask, query, cand, cand_mask), args.iters)
     print(f"name=serve_score_python model=qe-rec intents={c} threads={args.threads} iters={args.iters} "
-          f"p50_ms={ms[len(ms) // 2]:.3f} p99_ms={ms[len(ms) * 99 // 100]:.3f}")
+          f"p50_ms={p50:.3f} p99_ms={p99:.3f}")
 
 
 def main():

@@ -85,9 +85,11 @@ class PairScorer(nn.Module):
         return self.out(h).squeeze(-1)
 
 
-class TwoTower(nn.Module):
-    def __init__(self, single_card, multi_card, n_intents, embed=16, tower=64, hidden=128, layers=2, heads=2,
-                 head_dim=16, experts=4):
+class UserTower(nn.Module):
+    """Field embeddings, AutoInt layers and the mixture of experts: [B, tower]."""
+
+    def __init__(self, single_card, multi_card, embed=16, tower=64, hidden=128, layers=2, heads=2, head_dim=16,
+                 experts=4):
         super().__init__()
         self.fields = FeatureEmbedding(single_card, multi_card, embed)
         dims, d = [], embed
@@ -97,15 +99,24 @@ class TwoTower(nn.Module):
         self.attention = nn.ModuleList(dims)
         n_fields = len(single_card) + len(multi_card)
         self.moe = MixtureOfExperts(n_fields * d, hidden, tower, experts)
+
+    def forward(self, single, multi, mask):
+        x = self.fields(single, multi, mask)
+        for layer in self.attention:
+            x = layer(x)
+        return self.moe(x.flatten(1))
+
+
+class TwoTower(nn.Module):
+    def __init__(self, single_card, multi_card, n_intents, tower=64, hidden=128):
+        super().__init__()
+        self.user = UserTower(single_card, multi_card, tower=tower, hidden=hidden)
         self.intents = nn.Embedding(n_intents, tower)
         nn.init.normal_(self.intents.weight, 0.0, 0.05)
         self.scorer = PairScorer(tower, hidden // 2)
 
     def forward(self, single, multi, mask, cand, cand_mask):
-        x = self.fields(single, multi, mask)
-        for layer in self.attention:
-            x = layer(x)
-        u = self.moe(x.flatten(1))
+        u = self.user(single, multi, mask)
         return self.scorer(u, self.intents.weight, cand).masked_fill(~cand_mask, -1e9)
 
 
@@ -135,27 +146,40 @@ def synthetic(n, shape):
 SHAPE = {"single": [24] * 20 + [14] * 20, "multi": [20, 14, 8, 2050, 2050], "L": 16, "C": 200, "intents": 1360}
 
 
+def one_request(c, n_intents):
+    """Inputs of one request in the default world's feature layout with c candidates among n_intents."""
+    single = torch.stack([torch.randint(k, (1,)) for k in SHAPE["single"]], 1)
+    multi = torch.stack([torch.randint(k, (1, 16)) for k in SHAPE["multi"]], 1)
+    mask = (torch.rand(1, len(SHAPE["multi"]), 16) < 0.5).float()
+    cand = torch.randperm(n_intents)[:c].view(1, c)
+    cand_mask = torch.ones(1, c, dtype=torch.bool)
+    return single, multi, mask, cand, cand_mask
+
+
+def p50_p99_ms(score, iters):
+    """p50 and p99 milliseconds of score() in inference mode over iters calls, after 20 for warm-up; the answer
+    is read, as a server reads it."""
+    ms = []
+    with torch.inference_mode():
+        for i in range(iters + 20):
+            t0 = time.perf_counter()
+            score().max().item()
+            if i >= 20:
+                ms.append((time.perf_counter() - t0) * 1e3)
+    ms.sort()
+    return ms[len(ms) // 2], ms[len(ms) * 99 // 100]
+
+
 def latency(args):
     """Scoring latency of one request (batch 1, eval mode, no autograd), as a Python server would score it."""
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     c = args.latency
     model = TwoTower(SHAPE["single"], SHAPE["multi"], max(SHAPE["intents"], c)).eval()
-    single = torch.stack([torch.randint(k, (1,)) for k in SHAPE["single"]], 1)
-    multi = torch.stack([torch.randint(k, (1, 16)) for k in SHAPE["multi"]], 1)
-    mask = (torch.rand(1, len(SHAPE["multi"]), 16) < 0.5).float()
-    cand = torch.randperm(max(SHAPE["intents"], c))[:c].view(1, c)
-    cand_mask = torch.ones(1, c, dtype=torch.bool)
-    ms = []
-    with torch.inference_mode():
-        for i in range(args.iters + 20):
-            t0 = time.perf_counter()
-            model(single, multi, mask, cand, cand_mask).max().item()
-            if i >= 20:
-                ms.append((time.perf_counter() - t0) * 1e3)
-    ms.sort()
+    single, multi, mask, cand, cand_mask = one_request(c, max(SHAPE["intents"], c))
+    p50, p99 = p50_p99_ms(lambda: model(single, multi, mask, cand, cand_mask), args.iters)
     print(f"name=serve_score_python model=two-tower intents={c} threads={args.threads} iters={args.iters} "
-          f"p50_ms={ms[len(ms) // 2]:.3f} p99_ms={ms[len(ms) * 99 // 100]:.3f}")
+          f"p50_ms={p50:.3f} p99_ms={p99:.3f}")
 
 
 def main():
