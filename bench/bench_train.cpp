@@ -1,8 +1,9 @@
-// Training speed of the two-tower production baseline: samples/s of full training steps (batch gather,
-// forward, ListNet loss, backward, gradient clipping, AdamW) at the default batch size, on synthetic data
-// with the default world's layout. bench/bench_train.sh runs it beside the line-for-line Python reference.
+// Training speed of a ranker: samples/s of full training steps (batch gather, forward, ListNet loss,
+// backward, gradient clipping, AdamW) at the default batch size, on synthetic data with the default world's
+// layout. The two-tower production baseline by default (bench/bench_train.sh runs it beside the line-for-line
+// Python reference); `--model qe-rec` with latent queries and intent texts of the built-in reasoner's width.
 //
-//   build/bench/bench_train [--steps 60] [--batch 256] [--threads 2]
+//   build/bench/bench_train [--model two-tower|qe-rec] [--steps 60] [--batch 256] [--threads 2]
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
@@ -32,7 +33,8 @@ int main(int argc, char** argv) {
   torch::manual_seed(0);
   // The default world's layout: 40 single-valued fields, 5 multi-valued fields padded to 16, ~200 candidates.
   rgalign::RankerConfig cfg;
-  cfg.model = "two-tower";
+  cfg.model = sarg(argc, argv, "--model", "two-tower");
+  if (cfg.model == "qe-rec") cfg.query_dim = cfg.intent_text_dim = 128;
   for (int i = 0; i < 20; ++i) cfg.single_cardinalities.push_back(24);
   for (int i = 0; i < 20; ++i) cfg.single_cardinalities.push_back(14);
   cfg.multi_cardinalities = {20, 14, 8, 2050, 2050};
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
     data.all.cand_mask = torch::ones({n, C}, torch::kBool);
     data.all.labels = torch::zeros({n, C});
     data.all.labels.index_put_({torch::arange(n), torch::randint(C, {n}, torch::kInt64)}, 1.0);
+    if (cfg.query_dim > 0) data.all.query = torch::randn({n, cfg.query_dim});  // [n, E]
   }
   auto model = rgalign::make_ranker(cfg);
   torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(2e-3).weight_decay(1e-4));
@@ -70,7 +73,7 @@ int main(int argc, char** argv) {
   for (int64_t s = 0; s < steps; ++s) step(s);
   const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf(
-      "name=two_tower_train_cpp batch=%ld threads=%d steps=%ld seconds=%.2f samples_per_s=%.0f torch=%s\n",
-      static_cast<long>(batch), threads, static_cast<long>(steps), dt, steps * batch / dt, TORCH_VERSION);
+      "name=%s_train_cpp batch=%ld threads=%d steps=%ld seconds=%.2f samples_per_s=%.0f torch=%s\n",
+      cfg.model == "two-tower" ? "two_tower" : "qe_rec", static_cast<long>(batch), threads, static_cast<long>(steps), dt, steps * batch / dt, TORCH_VERSION);
   return 0;
 }
