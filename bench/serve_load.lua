@@ -34,12 +34,14 @@ function init(args)
   counter = math.random(1, #bodies)
 end
 
--- Milliseconds until this thread's next request slot.
-function delay()
-  if interval_ms == 0 then return 0 end
-  local now = now_ms()
-  next_slot = (next_slot or now) + interval_ms
-  return math.max(0, next_slot - now)
+-- Milliseconds until this thread's next request slot. Defined only with $RATE: wrk sends every request
+-- through a timer when the script has a delay function.
+if interval_ms > 0 then
+  function delay()
+    local now = now_ms()
+    next_slot = (next_slot or now) + interval_ms
+    return math.max(0, next_slot - now)
+  end
 end
 
 request = function()

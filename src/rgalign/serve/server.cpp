@@ -124,8 +124,8 @@ class Server {
   }
 
  private:
-  // Three defaults of the HTTP library cost clients under load (measured with bench/serve_load.sh, 64
-  // connections: 1.8k -> 3.4k requests/s, p50 45 -> 17 ms):
+  // Three defaults of the HTTP library cost clients under load (bench/serve_load.sh, 64 connections: about
+  // 2.0k -> 3.6-4.0k requests/s as fast as answered; at 2,000 requests/s, p50 44 -> 2-5 ms):
   // - a reply is written in two sends, headers then body, and with Nagle's algorithm the body waits for the
   //   client's delayed acknowledgement of the headers, about 40 ms on every request: TCP_NODELAY;
   // - a connection is closed after five requests, so clients reconnect all the time: --keep-alive-requests;
