@@ -7,6 +7,7 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -72,8 +73,10 @@ int main(int argc, char** argv) {
   auto t0 = std::chrono::steady_clock::now();
   for (int64_t s = 0; s < steps; ++s) step(s);
   const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf(
-      "name=%s_train_cpp batch=%ld threads=%d steps=%ld seconds=%.2f samples_per_s=%.0f torch=%s\n",
-      cfg.model == "two-tower" ? "two_tower" : "qe_rec", static_cast<long>(batch), threads, static_cast<long>(steps), dt, steps * batch / dt, TORCH_VERSION);
+  std::string name = cfg.model;  // two-tower -> two_tower_train_cpp
+  std::replace(name.begin(), name.end(), '-', '_');
+  std::printf("name=%s_train_cpp batch=%ld threads=%d steps=%ld seconds=%.2f samples_per_s=%.0f torch=%s\n",
+              name.c_str(), static_cast<long>(batch), threads, static_cast<long>(steps), dt,
+              steps * batch / dt, TORCH_VERSION);
   return 0;
 }

@@ -18,6 +18,8 @@ import torch.nn as nn
 
 from two_tower_reference import SHAPE, UserTower, one_request, p50_p99_ms
 
+REASONER_DIM = 128  # the built-in reasoner's width: latent queries and intent texts
+
 
 def projection(d_in, d_out):
     return nn.Sequential(nn.LayerNorm(d_in), nn.Linear(d_in, d_out), nn.GELU(), nn.Linear(d_out, d_out))
@@ -42,7 +44,7 @@ class MutualAttention(nn.Module):
 
 
 class QeRec(nn.Module):
-    def __init__(self, single_card, multi_card, n_intents, tower=64, hidden=128, reasoner_dim=128):
+    def __init__(self, single_card, multi_card, n_intents, tower=64, hidden=128, reasoner_dim=REASONER_DIM):
         super().__init__()
         self.user = UserTower(single_card, multi_card, tower=tower, hidden=hidden)
         self.query = projection(reasoner_dim, tower)
@@ -78,7 +80,7 @@ def latency(args):
     model = QeRec(SHAPE["single"], SHAPE["multi"], n_intents).eval()
     model.prepare()
     single, multi, mask, cand, cand_mask = one_request(c, n_intents)
-    query = torch.randn(1, 128)
+    query = torch.randn(1, REASONER_DIM)
     p50, p99 = p50_p99_ms(lambda: model(single, multi, mask, query, cand, cand_mask), args.iters)
     print(f"name=serve_score_python model=qe-rec intents={c} threads={args.threads} iters={args.iters} "
           f"p50_ms={p50:.3f} p99_ms={p99:.3f}")

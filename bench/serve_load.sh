@@ -38,9 +38,9 @@ echo $! > "$work/pid"
 for _ in $(seq 600); do [ -s "$work/port" ] && break; sleep 0.2; done
 port=$(cat "$work/port")
 url="http://127.0.0.1:$port/v1/recommend"
-export BODIES="$work/bodies.jsonl" RATE="$rate" THREADS=2
-wrk -t 2 -c "$conns" -d 5s -s bench/serve_load.lua "$url" > /dev/null
-wrk -t 2 -c "$conns" -d "${seconds}s" --latency -s bench/serve_load.lua "$url" | tee "$work/wrk.txt"
+export BODIES="$work/bodies.jsonl" RATE="$rate" THREADS=2  # wrk threads; serve_load.lua paces each
+wrk -t "$THREADS" -c "$conns" -d 5s -s bench/serve_load.lua "$url" > /dev/null
+wrk -t "$THREADS" -c "$conns" -d "${seconds}s" --latency -s bench/serve_load.lua "$url" | tee "$work/wrk.txt"
 metrics=$(curl -s "http://127.0.0.1:$port/metrics")
 hit=$(sed -n 's/^rgalign_latent_cache_hit_ratio \(.*\)/\1/p' <<<"$metrics")
 rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$work/wrk.txt")
