@@ -117,6 +117,17 @@ TEST(StudentSequences, TargetLogProbsAreTheTextAndEndTokensOnly) {
   // Row 1 is padded on the right; its result equals the row alone.
   SeqBatch alone = make_seq_batch({prompts[1]}, {texts[1]}, 2);
   EXPECT_NEAR(target_logprobs(*m, alone)[0].item<double>(), lp[1].item<double>(), 1e-5);
+  // Query pooling: the mean over the text's tokens (6 7), never the prompt's or the end token's; mean
+  // pooling: prompt and text, without the end token.
+  torch::Tensor q, mean;
+  target_logprobs(*m, b, 0, &q, Pooling::kQuery);
+  target_logprobs(*m, b, 0, &mean, Pooling::kMean);
+  EXPECT_LT(torch::max(torch::abs(q[0] - (h[0][3] + h[0][4]) / 2)).item<double>(), 1e-5);
+  EXPECT_LT(torch::max(torch::abs(mean[0] - h[0].narrow(0, 0, 5).mean(0))).item<double>(), 1e-5);
+  // A row without text: its query embedding is the prompt's last token.
+  SeqBatch empty = make_seq_batch({prompts[0]}, {{}}, 2);
+  target_logprobs(*m, empty, 0, &q, Pooling::kQuery);
+  EXPECT_LT(torch::max(torch::abs(q[0] - h[0][2])).item<double>(), 1e-5);
 }
 
 TEST(StudentSequences, GenerationPoolsWithoutASecondPass) {
@@ -134,7 +145,19 @@ TEST(StudentSequences, GenerationPoolsWithoutASecondPass) {
                         torch::arange(T).view({1, T}));  // [1, T, H]
     EXPECT_LT(torch::max(torch::abs(r.pooled_last[b] - h[0][T - 1])).item<double>(), 1e-4);
     EXPECT_LT(torch::max(torch::abs(r.pooled_mean[b] - h[0].mean(0))).item<double>(), 1e-4);
+    const int64_t P = b == 0 ? 3 : 2;  // the generated tokens' mean
+    EXPECT_LT(torch::max(torch::abs(r.pooled_query[b] - h[0].narrow(0, P, T - P).mean(0))).item<double>(),
+              1e-4);
   }
+  // A row that stops at once has no text: its query embedding is the prompt's last state.
+  o.stop_tokens = {r.tokens[0][0]};
+  auto stopped = generate(*m, {{1, 2, 3}}, o);
+  ASSERT_EQ(stopped.tokens[0].size(), 1u);
+  EXPECT_LT(torch::max(torch::abs(stopped.pooled_query[0] - stopped.pooled_last[0])).item<double>(), 1e-6);
+  torch::NoGradGuard g;
+  auto h = m->forward(torch::tensor({1, 2, 3}, torch::kInt64).view({1, 3}),
+                      torch::ones({1, 3}, torch::kInt64), torch::arange(3).view({1, 3}));
+  EXPECT_LT(torch::max(torch::abs(stopped.pooled_query[0] - h[0][2])).item<double>(), 1e-4);
 }
 
 }  // namespace

@@ -116,8 +116,9 @@ TEST(Pooling, MeanOverRealTokensAndL2) {
   EXPECT_TRUE(torch::allclose(mean, torch::tensor({{2.0f, 2.0f}})));
   auto last = pool_hidden(h, mask, Pooling::kLast, true);
   EXPECT_TRUE(torch::allclose(last, torch::tensor({{0.6f, 0.8f}})));
+  EXPECT_EQ(parse_pooling("query"), Pooling::kQuery);
   EXPECT_EQ(test::error_of([] { parse_pooling("max"); }),
-            "--pooling: unknown pooling \"max\" (expected last or mean)");
+            "--pooling: unknown pooling \"max\" (expected last, mean or query)");
 }
 
 TEST(ChatFormat, ChatMlAndLlama3) {

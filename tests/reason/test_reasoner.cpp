@@ -123,6 +123,31 @@ TEST_F(ReasonerTest, GeneratedLatentQueriesAreCachedWithTheirText) {
   EXPECT_EQ(again.computed, 0);
   EXPECT_EQ(again.texts, a.texts);
   EXPECT_TRUE(torch::equal(again.last, a.last));
+  EXPECT_TRUE(torch::equal(again.query, a.query));
+  // Without generation there is no text: the query embedding is the prompt's last token.
+  EXPECT_TRUE(torch::equal(plain.query, plain.last));
+}
+
+TEST_F(ReasonerTest, QueryPoolingIsTheMeanOverTheTextAfterThePrompt) {
+  auto r = Reasoner::load(dir_->file("reasoner"));
+  const std::vector<std::string> prompts = {"Market: SG\n- Latest order status: to receive", "Market: BR"};
+  const std::vector<std::string> texts = {"Where is my parcel?", ""};
+  LatentQueries q = r->embed_continued(prompts, texts, 2);
+  torch::NoGradGuard g;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    std::vector<int64_t> ids = r->prompt_ids(prompts[i]);
+    const auto P = static_cast<int64_t>(ids.size());
+    for (int64_t t : r->text_ids(texts[i])) ids.push_back(t);
+    const auto T = static_cast<int64_t>(ids.size());
+    auto h =
+        r->model().forward(torch::tensor(ids, torch::kInt64).view({1, T}), torch::ones({1, T}, torch::kInt64),
+                           torch::arange(T).view({1, T}))[0];  // [T, H]
+    auto expected = T > P ? h.narrow(0, P, T - P).mean(0) : h[T - 1];
+    EXPECT_TRUE(torch::allclose(q.query[static_cast<int64_t>(i)], expected, 1e-4, 1e-5)) << i;
+    EXPECT_TRUE(torch::allclose(q.last[static_cast<int64_t>(i)], h[T - 1], 1e-4, 1e-5)) << i;
+  }
+  EXPECT_TRUE(torch::equal(q.pooled(Pooling::kQuery), q.query));
+  EXPECT_TRUE(torch::equal(q.pooled(Pooling::kMean), q.mean));
 }
 
 TEST_F(ReasonerTest, ARealCheckpointIsAReasonerToo) {

@@ -34,6 +34,8 @@ TEST(Teachers, ThreeTeachersOfDifferentCompetence) {
   const std::string logistics = ts[0].generate(stuck_parcel(s), s, "SG", 0.0, rng);
   EXPECT_NE(logistics.find("speed up the delivery"), std::string::npos) << logistics;
   EXPECT_NE(logistics.find("stuck at hub"), std::string::npos) << logistics;
+  // The need first, the evidence after: a text cut to the student's latent-query length keeps the need.
+  EXPECT_LT(logistics.find("speed up the delivery"), logistics.find("stuck at hub")) << logistics;
   const std::string payments = ts[1].generate(failed_payment(s), s, "SG", 0.0, rng);
   EXPECT_NE(payments.find("fix a failed payment"), std::string::npos) << payments;
   // The logistics expert does not know what a failed payment means; it does not name that need.
@@ -42,6 +44,7 @@ TEST(Teachers, ThreeTeachersOfDifferentCompetence) {
   // The generalist is verbose.
   const std::string verbose = ts[2].generate(stuck_parcel(s), s, "SG", 0.0, rng);
   EXPECT_GT(verbose.size(), logistics.size());
+  EXPECT_LT(verbose.find("would like to"), verbose.find("recent activity")) << verbose;
 }
 
 TEST(Teachers, SeededAndTemperatureMakesSamplesDiffer) {

@@ -123,6 +123,9 @@ void validate_align_config(const AlignConfig& c, const std::string& w) {
   require(c.reward_model.epochs >= 0, w, "reward_model.epochs", "must be >= 0");
   require(c.reward_model.reward == "listwise" || c.reward_model.reward == "ndcg3", w, "reward_model.reward",
           "must be listwise or ndcg3");
+  require(c.reward_model.pooling == "last" || c.reward_model.pooling == "mean" ||
+              c.reward_model.pooling == "query",
+          w, "reward_model.pooling", "must be last, mean or query");
   require(c.reward_model.intent_id_dropout >= 0 && c.reward_model.intent_id_dropout < 1, w,
           "reward_model.intent_id_dropout", "must be in [0, 1)");
   const TeachersSection& t = c.teachers;

@@ -208,8 +208,13 @@ std::vector<std::string> reward_model_texts(const std::vector<Request>& train, c
   const auto teachers = sim ? sim::default_teachers() : std::vector<sim::SimulatedTeacher>();
   const std::unique_ptr<KbRetrievalTeacher> kb =
       cfg.teachers.kb_retrieval ? std::make_unique<KbRetrievalTeacher>(data.catalog()) : nullptr;
-  // Options: 0 = the base reasoner itself, then the simulated teachers, then KB ranks 1 and 2.
-  const size_t n_options = 1 + teachers.size() + (kb ? 2 : 0);
+  // Options: 0 = the base reasoner itself, then the simulated teachers, then KB ranks 1 and 2, then the
+  // clicked intent (hindsight). Every other source is a function of the features, which the ranker reads
+  // anyway: trained on those alone, it learns to ignore the latent query, and a reward model that ignores the
+  // query rewards every candidate alike. A text that names what the user went on to click is what a user who
+  // typed their question would have written; from it the reward model learns to read a latent query.
+  const size_t n_kb = kb ? 2 : 0, n_hindsight = cfg.reward_model.hindsight_texts ? 1 : 0;
+  const size_t n_options = 1 + teachers.size() + n_kb + n_hindsight;
   std::vector<std::string> texts(train.size());
   std::vector<size_t> option(train.size());
   std::vector<size_t> own;  // requests whose text is the base reasoner's greedy latent query
@@ -223,6 +228,12 @@ std::vector<std::string> reward_model_texts(const std::vector<Request>& train, c
     if (k <= teachers.size()) {
       sim::Rng rng(mix64(cfg.run.seed, fnv1a64(train[i].request_id)));
       texts[i] = teachers[k - 1].generate(train[i].features, data.schema(), train[i].market, 0.0, rng);
+    } else if (k > teachers.size() + n_kb) {
+      for (size_t c = 0; c < train[i].labels.size(); ++c)
+        if (train[i].labels[c] > 0) {
+          texts[i] = KbRetrievalTeacher::latent_query_for(data.catalog().at(train[i].candidates[c]));
+          break;
+        }
     } else {
       auto p = kb->propose(render_features(train[i], data.schema()), train[i].candidates, 2);
       texts[i] = p.empty() ? "" : p[std::min(p.size() - 1, k - 1 - teachers.size())];
@@ -254,7 +265,7 @@ std::vector<RequestCandidates> score_candidates(const std::vector<Request>& rs,
     }
   }
   auto emb = student.embed_continued(messages, texts, cfg.reasoner.batch, "candidate embeddings");
-  auto rewards = rm.score(rs, owner, rm.config().pooling == "mean" ? emb.mean : emb.last,
+  auto rewards = rm.score(rs, owner, emb.pooled(parse_pooling(rm.config().pooling)),
                           parse_reward_kind(cfg.reward_model.reward));
   std::vector<RequestCandidates> out(rs.size());
   size_t k = 0;

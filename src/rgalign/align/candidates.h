@@ -41,8 +41,9 @@ std::vector<std::vector<Candidate>> propose_candidates(const std::vector<Request
 
 // One latent-query text per training request for training the reward model in the form it later scores
 // (prompt + latent-query text): drawn per request (seeded by its id) among the base reasoner's own greedy
-// text, the simulated teachers' greedy texts (simulated worlds) and the KB-retrieval texts, cut like the
-// candidates. The endpoint teacher and sampling are left out: they would cost a call per training request.
+// text, the simulated teachers' greedy texts (simulated worlds), the KB-retrieval texts and, with
+// reward_model.hindsight_texts, the clicked intent's title written as the KB-retrieval teacher writes one,
+// cut like the candidates. The endpoint teacher and sampling are left out: they would cost a call per training request.
 std::vector<std::string> reward_model_texts(const std::vector<Request>& train, const Dataset& data,
                                             const AlignConfig& cfg, Reasoner& base);
 

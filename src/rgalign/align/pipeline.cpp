@@ -170,6 +170,7 @@ class Pipeline {
     t.latent_tokens = cfg_.reasoner.latent_tokens;
     t.epochs = cfg_.reward_model.epochs;
     t.intent_id_dropout = cfg_.reward_model.intent_id_dropout;
+    t.pooling = cfg_.reward_model.pooling;
     return t;
   }
 
@@ -500,12 +501,12 @@ class Pipeline {
     LatentQueries base = embed(base_reasoner(), file("qe-rec", "latent-cache"));
     std::vector<int64_t> owner;
     for (size_t i = 0; i < valid.size(); ++i) owner.push_back(static_cast<int64_t>(i));
-    const bool mean = rm->config().pooling == "mean";
-    auto rewards =
-        rm->score(valid, owner, mean ? mine.mean : mine.last, parse_reward_kind(cfg_.reward_model.reward));
+    const Pooling pooling = parse_pooling(rm->config().pooling);
+    auto rewards = rm->score(valid, owner, mine.pooled(pooling), parse_reward_kind(cfg_.reward_model.reward));
     double sum = 0;
     for (double r : rewards) sum += r;
-    const double drift = (1 - torch::cosine_similarity(mine.last, base.last, 1)).mean().item<double>();
+    const double drift =
+        (1 - torch::cosine_similarity(mine.pooled(pooling), base.pooled(pooling), 1)).mean().item<double>();
     Json examples = Json::array();
     for (size_t i = 0; i < std::min(kExamples, valid.size()); ++i)
       examples.push_back({{"request_id", valid[i].request_id}, {"latent_query", mine.texts[i]}});

@@ -19,11 +19,13 @@ SeqBatch make_seq_batch(const std::vector<std::vector<int64_t>>& prompts,
   b.mask = torch::zeros({B, T}, torch::kInt64);
   b.target = torch::zeros({B, T}, torch::kBool);
   b.emb_index = torch::zeros({B}, torch::kInt64);
+  b.text_mask = torch::zeros({B, T}, torch::kInt64);
   b.positions = torch::arange(T, torch::kInt64).unsqueeze(0).expand({B, T}).contiguous();
   auto* ids = b.ids.data_ptr<int64_t>();
   auto* mask = b.mask.data_ptr<int64_t>();
   auto* target = b.target.data_ptr<bool>();
   auto* emb = b.emb_index.data_ptr<int64_t>();
+  auto* text = b.text_mask.data_ptr<int64_t>();
   for (int64_t i = 0; i < B; ++i) {
     const auto& p = prompts[static_cast<size_t>(i)];
     const auto& t = texts[static_cast<size_t>(i)];
@@ -32,9 +34,11 @@ SeqBatch make_seq_batch(const std::vector<std::vector<int64_t>>& prompts,
     for (int64_t id : p) ids[i * T + pos++] = id;
     for (int64_t id : t) {
       target[i * T + pos] = true;
+      text[i * T + pos] = 1;
       ids[i * T + pos++] = id;
     }
     emb[i] = pos - 1;
+    if (t.empty()) text[i * T + pos - 1] = 1;
     if (end_token >= 0) {
       target[i * T + pos] = true;
       ids[i * T + pos++] = end_token;
@@ -44,7 +48,8 @@ SeqBatch make_seq_batch(const std::vector<std::vector<int64_t>>& prompts,
   return b;
 }
 
-torch::Tensor target_logprobs(Decoder& model, const SeqBatch& b, double neftune_alpha, torch::Tensor* emb) {
+torch::Tensor target_logprobs(Decoder& model, const SeqBatch& b, double neftune_alpha, torch::Tensor* emb,
+                              Pooling pooling) {
   const auto device = model.weight(TensorRole::kTokenEmbedding).device();
   auto ids = b.ids.to(device), mask = b.mask.to(device), pos = b.positions.to(device);
   auto x = model.embed(ids);  // [B, T, H]
@@ -54,9 +59,14 @@ torch::Tensor target_logprobs(Decoder& model, const SeqBatch& b, double neftune_
   auto logits = model.logits(hidden.narrow(1, 0, T - 1)).to(torch::kFloat32);  // [B, T-1, V]
   auto logp = torch::log_softmax(logits, -1).gather(-1, ids.narrow(1, 1, T - 1).unsqueeze(-1)).squeeze(-1);
   auto tmask = b.target.to(device).narrow(1, 1, T - 1).to(logp.scalar_type());  // [B, T-1]
-  if (emb) {
+  if (emb && pooling == Pooling::kLast) {
     auto idx = b.emb_index.to(device).view({-1, 1, 1}).expand({-1, 1, hidden.size(2)});
     *emb = hidden.gather(1, idx).squeeze(1);  // [B, H]
+  } else if (emb) {
+    // mean: every token up to the text's last; query: the text's tokens.
+    auto upto = torch::arange(T, torch::kInt64).unsqueeze(0) <= b.emb_index.unsqueeze(1);  // [B, T]
+    auto span = pooling == Pooling::kMean ? upto.to(torch::kInt64) : b.text_mask;
+    *emb = pool_hidden(hidden, span.to(device), Pooling::kMean, false);  // [B, H]
   }
   return (logp * tmask).sum(1);  // [B]
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "rgalign/llm/decoder.h"
+#include "rgalign/llm/pooling.h"
 
 namespace rgalign {
 
@@ -18,6 +19,7 @@ struct SeqBatch {
   torch::Tensor positions;  // [B, T] int64
   torch::Tensor target;     // [B, T] bool: the token at t is a target (predicted from t - 1)
   torch::Tensor emb_index;  // [B] int64: the text's last token (the prompt's when the text is empty)
+  torch::Tensor text_mask;  // [B, T] int64, 1 = a text token (the prompt's last token when the text is empty)
 };
 
 // prompts[i] + texts[i] + {end_token}; end_token < 0 adds none.
@@ -25,8 +27,9 @@ SeqBatch make_seq_batch(const std::vector<std::vector<int64_t>>& prompts,
                         const std::vector<std::vector<int64_t>>& texts, int64_t end_token);
 
 // Summed log-probability of each row's target tokens: [B]. With `neftune_alpha` > 0 the input embeddings get
-// NEFTune noise (training only). `emb` (optional) receives the final hidden state at emb_index: [B, H].
+// NEFTune noise (training only). `emb` (optional) receives the latent-query embedding of prompt + text,
+// pooled as `pooling` (the end token left out, as Reasoner::embed_continued pools): [B, H].
 torch::Tensor target_logprobs(Decoder& model, const SeqBatch& b, double neftune_alpha = 0,
-                              torch::Tensor* emb = nullptr);
+                              torch::Tensor* emb = nullptr, Pooling pooling = Pooling::kLast);
 
 }  // namespace rgalign

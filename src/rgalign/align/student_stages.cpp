@@ -159,8 +159,9 @@ int64_t end_token_of(Reasoner& s) {
 }
 
 // Mean negative log-likelihood per target token.
-torch::Tensor sft_loss(Decoder& m, const SeqBatch& b, double alpha, torch::Tensor* emb = nullptr) {
-  auto lp = target_logprobs(m, b, alpha, emb);  // [B]
+torch::Tensor sft_loss(Decoder& m, const SeqBatch& b, double alpha, torch::Tensor* emb = nullptr,
+                       Pooling pooling = Pooling::kLast) {
+  auto lp = target_logprobs(m, b, alpha, emb, pooling);  // [B]
   const auto tokens = b.target.sum().item<double>();
   return -lp.sum() / std::max(1.0, tokens);
 }
@@ -241,6 +242,8 @@ StageTrainResult run_rg_cl(Reasoner& student, RewardModel& rm, const StudentData
   const int64_t H = student.hidden_size();
   auto intents = rm.intent_embeddings();  // [I, T]
   const int64_t T = intents.size(1);
+  // The student's latent-query embedding as the RM reads it (its pooling).
+  const Pooling pooling = parse_pooling(rm.config().pooling);
   // The embeddings before RG-CL, for the drift penalty: [N, H].
   auto before = torch::zeros({N, H}, torch::kFloat32);
   {
@@ -253,7 +256,7 @@ StageTrainResult run_rg_cl(Reasoner& student, RewardModel& rm, const StudentData
       target_logprobs(student.model(),
                       batch_of(
                           d, idx, [&](size_t i) { return d.best[i]; }, eos),
-                      0, &emb);
+                      0, &emb, pooling);
       before.narrow(0, s, emb.size(0)).copy_(emb.cpu().to(torch::kFloat32));
     }
   }
@@ -268,7 +271,7 @@ StageTrainResult run_rg_cl(Reasoner& student, RewardModel& rm, const StudentData
     torch::Tensor emb;  // [B, H]
     auto batch = batch_of(
         d, idx, [&](size_t i) { return d.best[i]; }, eos);
-    auto lm = sft_loss(student.model(), batch, 0, &emb);
+    auto lm = sft_loss(student.model(), batch, 0, &emb, pooling);
     auto anchors = projection->forward(emb.to(torch::kFloat32));  // [B, T]
     // Keys per row: the clicked intent, then the request's other candidates, then the other rows' clicked
     // intents (a key equal to the row's clicked intent is masked: it is no negative).

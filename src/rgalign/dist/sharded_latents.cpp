@@ -34,7 +34,7 @@ torch::Tensor sharded_intent_latents(DistGroup& group, Reasoner& reasoner, Laten
   torch::Tensor local = torch::zeros({0, H}, torch::kFloat32);
   if (!mine.empty()) {
     LatentQueries q = reasoner.embed(mine, LatentQueryOptions(), cache, "intent texts (shard)");
-    local = (pooling == Pooling::kLast ? q.last : q.mean).to(torch::kCPU).contiguous();  // [m, H]
+    local = q.pooled(intent_text_pooling(pooling)).to(torch::kCPU).contiguous();  // [m, H]
   }
   const std::string bytes(reinterpret_cast<const char*>(local.data_ptr<float>()),
                           static_cast<size_t>(local.numel()) * sizeof(float));

@@ -87,6 +87,9 @@ int64_t run_embed(const EmbedOptions& opt) {
   if (opt.threads < 1) throw InputError("--threads", "must be at least 1");
   at::set_num_threads(opt.threads);
   const Pooling pooling = parse_pooling(opt.pooling);
+  if (pooling == Pooling::kQuery)
+    throw InputError("--pooling", "query pooling applies to latent queries (a prompt followed by a text)",
+                     "use last or mean for whole texts");
   LoadedModel m = load_model(opt.model, opt.dtype, opt.device);
   const torch::Device dev = parse_device_flag(opt.device);
   const int64_t vocab = m.model->config().vocab_size;

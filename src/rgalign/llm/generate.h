@@ -21,8 +21,9 @@ struct GenerationResult {
   std::vector<std::vector<int64_t>> tokens;  // new tokens per prompt (a stop token, when hit, included)
   torch::Tensor last_hidden;                 // [B, H] final hidden state of each row's last token
   // Pooled over the prompt and the generated tokens without a final stop token, from the states computed
-  // while generating (no second pass): [B, H] the last such token's state and [B, H] their mean.
-  torch::Tensor pooled_last, pooled_mean;
+  // while generating (no second pass): [B, H] the last such token's state and [B, H] their mean; [B, H] the
+  // mean over the generated tokens alone (the prompt's last state for a row that generated none).
+  torch::Tensor pooled_last, pooled_mean, pooled_query;
 };
 
 // Prompts of different lengths are left-padded into one batch; each row decodes until it stops or reaches

@@ -8,7 +8,8 @@ namespace rgalign {
 Pooling parse_pooling(const std::string& name) {
   if (name == "last") return Pooling::kLast;
   if (name == "mean") return Pooling::kMean;
-  throw InputError("--pooling", "unknown pooling \"" + name + "\"", "expected last or mean");
+  if (name == "query") return Pooling::kQuery;
+  throw InputError("--pooling", "unknown pooling \"" + name + "\"", "expected last, mean or query");
 }
 
 torch::Tensor last_real_index(const torch::Tensor& mask) {
@@ -21,6 +22,7 @@ torch::Tensor last_real_index(const torch::Tensor& mask) {
 
 torch::Tensor pool_hidden(const torch::Tensor& hidden, const torch::Tensor& mask, Pooling pooling,
                           bool l2_normalize) {
+  RG_ASSERT(pooling != Pooling::kQuery, "query pooling needs the text's span: pool its mask with kMean");
   torch::Tensor out;
   if (pooling == Pooling::kLast) {
     auto idx = last_real_index(mask);                                                      // [B]

@@ -132,7 +132,7 @@ torch::Tensor attach_latent_inputs(DistGroup& dist, const TrainOptions& opt, con
       std::vector<std::string> prompts, texts = read_latent_texts(opt.latent_texts, train);
       for (const auto& r : train) prompts.push_back(render_prompt(r, data.schema()));
       LatentQueries q = reasoner->embed_continued(prompts, texts, 32, "latent queries (train, given texts)");
-      train_t.all.query = pooling == Pooling::kLast ? q.last : q.mean;
+      train_t.all.query = q.pooled(pooling);
     }
     valid_t.all.query = request_latents(*reasoner, &cache, valid, data.schema(), pooling, opt.latent_tokens,
                                         "latent queries (valid)");

@@ -36,7 +36,7 @@ struct TrainOptions {
   std::string score = "mlp";  // mlp | dot
   int min_count = 2;
   // qe-rec.
-  std::string pooling = "last";  // last | mean
+  std::string pooling = "last";  // last | mean | query (llm/pooling.h)
   bool no_query_tower = false;
   bool no_intent_text = false;
   double intent_id_dropout = 0.5;
@@ -79,7 +79,9 @@ struct TrainOptions {
     v("experts", experts, "mixture-of-experts size (two-tower)");
     v("score", score, "pair scorer: mlp|dot (two-tower)");
     v("min-count", min_count, "categorical values seen fewer times in train share the OOV id");
-    v("pooling", pooling, "latent-query embedding: last|mean token pooling (qe-rec)");
+    v("pooling", pooling,
+      "latent-query embedding (qe-rec): last token | mean over prompt and text | query: mean over the "
+      "latent-query text's own tokens (intent texts: their mean)");
     v("no-query-tower", no_query_tower, "ablation: QE-Rec without the query tower");
     v("no-intent-text", no_intent_text, "ablation: QE-Rec intent tower without the intent text");
     v("intent-id-dropout", intent_id_dropout,

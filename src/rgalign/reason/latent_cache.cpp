@@ -16,7 +16,7 @@ namespace rgalign {
 namespace fs = std::filesystem;
 
 namespace {
-constexpr int kCacheVersion = 1;
+constexpr int kCacheVersion = 2;  // 2: the query-pooled vector joined last and mean
 }
 
 std::string latent_key(const std::string& checkpoint_hash, int max_new_tokens, const std::string& prompt) {
@@ -36,8 +36,10 @@ LatentCache::LatentCache(std::string dir, int64_t dim) : dir_(std::move(dir)), d
       !index.contains("shards") || !index["shards"].is_array())
     throw InputError(index_path, "not a latent cache index (needs version, dim, shards)");
   if (index["version"] != kCacheVersion)
-    throw InputError(index_path, "cache version " + index["version"].dump() + ", expected " +
-                                     std::to_string(kCacheVersion));
+    throw InputError(
+        index_path,
+        "cache version " + index["version"].dump() + ", expected " + std::to_string(kCacheVersion),
+        "delete the cache directory: its entries are computed again as they are needed");
   if (index["dim"] != dim_)
     throw InputError(
         index_path,
@@ -64,10 +66,12 @@ void LatentCache::load_shard(const std::string& name) {
   auto f = SafetensorsFile::open(path);
   const TensorView& last = f->at("last");
   const TensorView& mean = f->at("mean");
-  for (const TensorView* t : {&last, &mean})
+  const TensorView& query = f->at("query");
+  for (const TensorView* t : {&last, &mean, &query})
     if (t->dtype != DType::kF32 || t->shape.size() != 2 || t->shape[1] != dim_)
       throw InputError(path, "tensor \"" + t->name + "\" must be F32 [n, " + std::to_string(dim_) + "]");
-  if (last.shape[0] != mean.shape[0]) throw InputError(path, "\"last\" and \"mean\" differ in rows");
+  if (last.shape[0] != mean.shape[0] || last.shape[0] != query.shape[0])
+    throw InputError(path, "\"last\", \"mean\" and \"query\" differ in rows");
   const auto meta = f->metadata();
   if (!meta.count("keys") || !meta.count("texts")) throw InputError(path, "metadata needs keys and texts");
   Json keys = parse_json(meta.at("keys"), path + " metadata keys");
@@ -78,6 +82,7 @@ void LatentCache::load_shard(const std::string& name) {
     throw InputError(path, "metadata keys and texts must be arrays of " + std::to_string(n) + " entries");
   const auto* lp = reinterpret_cast<const float*>(last.data);
   const auto* mp = reinterpret_cast<const float*>(mean.data);
+  const auto* qp = reinterpret_cast<const float*>(query.data);
   for (int64_t i = 0; i < n; ++i) {
     if (!keys[static_cast<size_t>(i)].is_string() || !texts[static_cast<size_t>(i)].is_string())
       throw InputError(path, "metadata keys and texts must hold strings");
@@ -86,12 +91,14 @@ void LatentCache::load_shard(const std::string& name) {
     rows_[key] = static_cast<int64_t>(texts_.size());
     last_.insert(last_.end(), lp + i * dim_, lp + (i + 1) * dim_);
     mean_.insert(mean_.end(), mp + i * dim_, mp + (i + 1) * dim_);
+    query_.insert(query_.end(), qp + i * dim_, qp + (i + 1) * dim_);
     texts_.push_back(texts[static_cast<size_t>(i)].get<std::string>());
   }
   shards_.push_back(name);
 }
 
-bool LatentCache::lookup(const std::string& key, float* last, float* mean, std::string* text) const {
+bool LatentCache::lookup(const std::string& key, float* last, float* mean, float* query,
+                         std::string* text) const {
   auto it = rows_.find(key);
   if (it == rows_.end()) {
     ++misses_;
@@ -101,15 +108,18 @@ bool LatentCache::lookup(const std::string& key, float* last, float* mean, std::
   const int64_t r = it->second;
   if (last) std::memcpy(last, last_.data() + r * dim_, sizeof(float) * static_cast<size_t>(dim_));
   if (mean) std::memcpy(mean, mean_.data() + r * dim_, sizeof(float) * static_cast<size_t>(dim_));
+  if (query) std::memcpy(query, query_.data() + r * dim_, sizeof(float) * static_cast<size_t>(dim_));
   if (text) *text = texts_[static_cast<size_t>(r)];
   return true;
 }
 
-void LatentCache::put(const std::string& key, const float* last, const float* mean, const std::string& text) {
+void LatentCache::put(const std::string& key, const float* last, const float* mean, const float* query,
+                      const std::string& text) {
   if (rows_.count(key)) return;
   rows_[key] = static_cast<int64_t>(texts_.size());
   last_.insert(last_.end(), last, last + dim_);
   mean_.insert(mean_.end(), mean, mean + dim_);
+  query_.insert(query_.end(), query, query + dim_);
   texts_.push_back(text);
 }
 
@@ -129,6 +139,7 @@ void LatentCache::flush() {
   const size_t bytes = sizeof(float) * static_cast<size_t>(n * dim_);
   w.add("last", DType::kF32, {n, dim_}, last_.data() + flushed_rows_ * dim_, bytes);
   w.add("mean", DType::kF32, {n, dim_}, mean_.data() + flushed_rows_ * dim_, bytes);
+  w.add("query", DType::kF32, {n, dim_}, query_.data() + flushed_rows_ * dim_, bytes);
   w.set_metadata("keys", jkeys.dump());
   w.set_metadata("texts", jtexts.dump(-1, ' ', false, Json::error_handler_t::replace));
   char name[32];
@@ -154,6 +165,7 @@ std::string LatentCache::pending_bytes() const {
   const size_t bytes = sizeof(float) * static_cast<size_t>(n * dim_);
   out.append(reinterpret_cast<const char*>(last_.data() + flushed_rows_ * dim_), bytes);
   out.append(reinterpret_cast<const char*>(mean_.data() + flushed_rows_ * dim_), bytes);
+  out.append(reinterpret_cast<const char*>(query_.data() + flushed_rows_ * dim_), bytes);
   return out;
 }
 
@@ -167,15 +179,17 @@ void LatentCache::put_bytes(const std::string& bytes) {
   const auto keys = head.at("keys").get<std::vector<std::string>>();
   const auto texts = head.at("texts").get<std::vector<std::string>>();
   const size_t n = keys.size(), row_bytes = sizeof(float) * static_cast<size_t>(dim_);
-  RG_ASSERT(texts.size() == n && bytes.size() == sizeof head_n + head_n + 2 * n * row_bytes,
+  RG_ASSERT(texts.size() == n && bytes.size() == sizeof head_n + head_n + 3 * n * row_bytes,
             "latent-cache entries of another size");
   const char* last = bytes.data() + sizeof head_n + head_n;
   const char* mean = last + n * row_bytes;
-  std::vector<float> l(static_cast<size_t>(dim_)), m(static_cast<size_t>(dim_));
+  const char* query = mean + n * row_bytes;
+  std::vector<float> l(static_cast<size_t>(dim_)), m(static_cast<size_t>(dim_)), q(static_cast<size_t>(dim_));
   for (size_t i = 0; i < n; ++i) {
     std::memcpy(l.data(), last + i * row_bytes, row_bytes);
     std::memcpy(m.data(), mean + i * row_bytes, row_bytes);
-    put(keys[i], l.data(), m.data(), texts[i]);
+    std::memcpy(q.data(), query + i * row_bytes, row_bytes);
+    put(keys[i], l.data(), m.data(), q.data(), texts[i]);
   }
 }
 

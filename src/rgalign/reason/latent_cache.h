@@ -1,9 +1,9 @@
-// The latent-query cache: pooled reasoner embeddings (last-token and mean, both from one forward pass) and
-// the generated latent-query text, keyed by latent_key(): a hash of the reasoner's checkpoint hash, the
-// generation settings and the exact prompt. Repeated contexts cost nothing; a changed checkpoint changes
-// every key, so it never serves stale vectors.
+// The latent-query cache: pooled reasoner embeddings (last-token, mean and query pooling, all from one
+// forward pass; llm/pooling.h) and the generated latent-query text, keyed by latent_key(): a hash of the
+// reasoner's checkpoint hash, the generation settings and the exact prompt. Repeated contexts cost nothing; a
+// changed checkpoint changes every key, so it never serves stale vectors.
 //
-// On disk: shard-NNNNN.safetensors ("last" [n, H], "mean" [n, H] float32; metadata "keys" and "texts", JSON
+// On disk: shard-NNNNN.safetensors ("last", "mean", "query" [n, H] float32; metadata "keys" and "texts", JSON
 // arrays) and index.json ({"version", "dim", "shards": [...]}), each written atomically. A shard is written
 // before the index names it, so a killed run loses at most the entries of its last unflushed shard.
 #pragma once
@@ -30,11 +30,12 @@ class LatentCache {
   int64_t dim() const { return dim_; }
   int64_t size() const { return static_cast<int64_t>(rows_.size()); }
   bool contains(const std::string& key) const { return rows_.count(key) > 0; }
-  // Copies the entry into last/mean (dim floats each; either may be null) and text (may be null); false on a
-  // miss.
-  bool lookup(const std::string& key, float* last, float* mean, std::string* text) const;
+  // Copies the entry into last/mean/query (dim floats each; any may be null) and text (may be null); false on
+  // a miss.
+  bool lookup(const std::string& key, float* last, float* mean, float* query, std::string* text) const;
   // Adds an entry (held in memory, then written with the next shard). A key already present is left as is.
-  void put(const std::string& key, const float* last, const float* mean, const std::string& text);
+  void put(const std::string& key, const float* last, const float* mean, const float* query,
+           const std::string& text);
   // Writes the entries added since the last flush as a new shard and updates the index. A cache that is not
   // writable keeps them pending instead.
   void flush();
@@ -54,8 +55,8 @@ class LatentCache {
   std::string dir_;
   int64_t dim_;
   std::vector<std::string> shards_;
-  std::unordered_map<std::string, int64_t> rows_;  // key -> row in last_/mean_/texts_
-  std::vector<float> last_, mean_;
+  std::unordered_map<std::string, int64_t> rows_;  // key -> row in last_/mean_/query_/texts_
+  std::vector<float> last_, mean_, query_;
   std::vector<std::string> texts_;
   int64_t flushed_rows_ = 0;
   bool writable_ = true;

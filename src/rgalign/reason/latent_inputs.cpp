@@ -20,7 +20,11 @@ torch::Tensor request_latents(Reasoner& reasoner, LatentCache* cache, const std:
   LatentQueryOptions o;
   o.max_new_tokens = latent_tokens;
   LatentQueries q = reasoner.embed(prompts, o, cache, label);
-  return pooling == Pooling::kLast ? q.last : q.mean;
+  return q.pooled(pooling);
+}
+
+Pooling intent_text_pooling(Pooling pooling) {
+  return pooling == Pooling::kQuery ? Pooling::kMean : pooling;
 }
 
 std::vector<std::string> intent_texts(const IntentCatalog& catalog) {
@@ -33,7 +37,7 @@ std::vector<std::string> intent_texts(const IntentCatalog& catalog) {
 torch::Tensor intent_latents(Reasoner& reasoner, LatentCache* cache, const IntentCatalog& catalog,
                              Pooling pooling) {
   LatentQueries q = reasoner.embed(intent_texts(catalog), LatentQueryOptions(), cache, "intent texts");
-  return pooling == Pooling::kLast ? q.last : q.mean;
+  return q.pooled(intent_text_pooling(pooling));
 }
 
 }  // namespace rgalign

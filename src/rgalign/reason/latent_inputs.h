@@ -24,7 +24,12 @@ torch::Tensor request_latents(Reasoner& reasoner, LatentCache* cache, const std:
                               const std::string& label);
 // intent_text() of every intent, in catalogue order.
 std::vector<std::string> intent_texts(const IntentCatalog& catalog);
-// [I, H]: each intent's text (title and description) embedded without generation, pooled as asked.
+// How an intent's text is pooled when latent queries are pooled with `pooling`: the same, except that query
+// pooling (the mean over a latent query's own text) takes the mean over the intent's text, all of which is
+// text.
+Pooling intent_text_pooling(Pooling pooling);
+// [I, H]: each intent's text (title and description) embedded without generation, pooled as
+// intent_text_pooling(pooling).
 torch::Tensor intent_latents(Reasoner& reasoner, LatentCache* cache, const IntentCatalog& catalog,
                              Pooling pooling);
 

@@ -96,12 +96,15 @@ LatentQueries Reasoner::embed_continued(const std::vector<std::string>& messages
   LatentQueries out;
   out.last = torch::zeros({N, H}, torch::kFloat32);
   out.mean = torch::zeros({N, H}, torch::kFloat32);
+  out.query = torch::zeros({N, H}, torch::kFloat32);
   out.texts = texts;
   std::vector<std::vector<int64_t>> ids(messages.size());
+  std::vector<int64_t> text_len(messages.size());
   std::vector<size_t> order(messages.size());
   parallel_items(messages.size(), [&](size_t i) {
     ids[i] = prompt_ids(messages[i]);
     const auto t = text_ids(texts[i]);
+    text_len[i] = static_cast<int64_t>(t.size());
     ids[i].insert(ids[i].end(), t.begin(), t.end());
   });
   std::iota(order.begin(), order.end(), size_t{0});
@@ -127,6 +130,17 @@ LatentQueries Reasoner::embed_continued(const std::vector<std::string>& messages
     out.mean.index_copy_(
         0, sel,
         pool_hidden(hidden, mask.to(device_), Pooling::kMean, false).to(torch::kCPU, torch::kFloat32));
+    // Query pooling: rows are left-padded, so each row's text is its last text_len positions (its last
+    // token alone when it has no text).
+    const int64_t T = tid.size(1);
+    auto span = torch::zeros({static_cast<int64_t>(b.size()), T}, torch::kInt64);  // [b, T]
+    for (size_t k = start; k < end; ++k)
+      span[static_cast<int64_t>(k - start)]
+          .narrow(0, T - std::max<int64_t>(1, text_len[order[k]]), std::max<int64_t>(1, text_len[order[k]]))
+          .fill_(1);
+    out.query.index_copy_(
+        0, sel,
+        pool_hidden(hidden, span.to(device_), Pooling::kMean, false).to(torch::kCPU, torch::kFloat32));
     out.computed += static_cast<int64_t>(b.size());
     if (progress) progress->advance(b.size());
   }
@@ -147,9 +161,11 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
   LatentQueries out;
   out.last = torch::zeros({N, H}, torch::kFloat32);
   out.mean = torch::zeros({N, H}, torch::kFloat32);
+  out.query = torch::zeros({N, H}, torch::kFloat32);
   out.texts.assign(messages.size(), "");
   float* lp = out.last.data_ptr<float>();
   float* mp = out.mean.data_ptr<float>();
+  float* qp = out.query.data_ptr<float>();
 
   // Cache hits are copied; the first occurrence of each missing key is computed, repeats copy it after.
   std::vector<std::string> keys(messages.size());
@@ -160,7 +176,7 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
     texts[i] = format(messages[i]);
     keys[i] = latent_key(hash_, opt.max_new_tokens, texts[i]);
     if (cache && cache->lookup(keys[i], lp + static_cast<int64_t>(i) * H, mp + static_cast<int64_t>(i) * H,
-                               &out.texts[i])) {
+                               qp + static_cast<int64_t>(i) * H, &out.texts[i])) {
       ++out.cached;
     } else if (first.emplace(keys[i], i).second) {
       todo.push_back(i);
@@ -194,7 +210,8 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
   auto store = [&]() {
     if (!cache) return;
     for (size_t i : pending)
-      cache->put(keys[i], lp + static_cast<int64_t>(i) * H, mp + static_cast<int64_t>(i) * H, out.texts[i]);
+      cache->put(keys[i], lp + static_cast<int64_t>(i) * H, mp + static_cast<int64_t>(i) * H,
+                 qp + static_cast<int64_t>(i) * H, out.texts[i]);
     cache->flush();
     pending.clear();
   };
@@ -205,7 +222,7 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
     const size_t end = std::min(todo.size(), start + static_cast<size_t>(opt.batch));
     std::vector<std::vector<int64_t>> batch;
     for (size_t k = start; k < end; ++k) batch.push_back(ids[todo[k]]);
-    torch::Tensor last, mean;  // [b, H]
+    torch::Tensor last, mean, query;  // [b, H]
     if (opt.max_new_tokens > 0) {
       // The states computed while generating give both poolings over prompt + latent-query text.
       GenerationOptions g;
@@ -220,6 +237,7 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
       }
       last = gen.pooled_last;
       mean = gen.pooled_mean;
+      query = gen.pooled_query;
     } else {
       torch::Tensor tid, mask, pos;
       pad_left(batch, tid, mask, pos);
@@ -227,15 +245,19 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
       auto hidden = model_->forward(tid.to(device_), mask, pos.to(device_));  // [b, T, H]
       last = pool_hidden(hidden, mask, Pooling::kLast, false);
       mean = pool_hidden(hidden, mask, Pooling::kMean, false);
+      query = last;  // no text: the prompt's last token
     }
     last = last.to(torch::kCPU, torch::kFloat32).contiguous();
     mean = mean.to(torch::kCPU, torch::kFloat32).contiguous();
+    query = query.to(torch::kCPU, torch::kFloat32).contiguous();
     for (size_t k = 0; k < batch.size(); ++k) {
       const size_t i = todo[start + k];
       const float* l = last.data_ptr<float>() + static_cast<int64_t>(k) * H;
       const float* m = mean.data_ptr<float>() + static_cast<int64_t>(k) * H;
+      const float* q = query.data_ptr<float>() + static_cast<int64_t>(k) * H;
       std::copy(l, l + H, lp + static_cast<int64_t>(i) * H);
       std::copy(m, m + H, mp + static_cast<int64_t>(i) * H);
+      std::copy(q, q + H, qp + static_cast<int64_t>(i) * H);
       pending.push_back(i);
     }
     out.computed += static_cast<int64_t>(batch.size());
@@ -248,6 +270,7 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
     const size_t src = first.at(keys[i]);
     out.last[static_cast<int64_t>(i)] = out.last[static_cast<int64_t>(src)];
     out.mean[static_cast<int64_t>(i)] = out.mean[static_cast<int64_t>(src)];
+    out.query[static_cast<int64_t>(i)] = out.query[static_cast<int64_t>(src)];
     out.texts[i] = out.texts[src];
     ++out.cached;
   }

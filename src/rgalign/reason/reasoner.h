@@ -25,7 +25,11 @@ struct LatentQueryOptions {
 };
 
 struct LatentQueries {
-  torch::Tensor last, mean;          // [N, H] float32
+  torch::Tensor last, mean, query;  // [N, H] float32 each: last-token, mean and query pooling
+  // The embeddings of `pooling` (llm/pooling.h).
+  const torch::Tensor& pooled(Pooling pooling) const {
+    return pooling == Pooling::kLast ? last : pooling == Pooling::kMean ? mean : query;
+  }
   std::vector<std::string> texts;    // generated latent-query text per prompt ("" without generation)
   int64_t computed = 0, cached = 0;  // how many came from the model and from the cache
 };

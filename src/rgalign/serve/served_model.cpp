@@ -95,11 +95,12 @@ std::optional<Latent> ServedModel::cached_latent(const std::string& prompt) {
   const int64_t E = reasoner_->hidden_size();
   Latent l;
   l.vec.resize(static_cast<size_t>(E));
-  std::vector<float> other(static_cast<size_t>(E));
   const std::string key = latent_key(reasoner_->checkpoint_hash(), latent_tokens_, reasoner_->format(prompt));
-  const bool last = pooling_ == "last";
+  const Pooling pooling = parse_pooling(pooling_);
+  float* v = l.vec.data();
   std::lock_guard<std::mutex> lock(precomputed_mu_);
-  if (!precomputed_->lookup(key, last ? l.vec.data() : other.data(), last ? other.data() : l.vec.data(),
+  if (!precomputed_->lookup(key, pooling == Pooling::kLast ? v : nullptr,
+                            pooling == Pooling::kMean ? v : nullptr, pooling == Pooling::kQuery ? v : nullptr,
                             &l.text))
     return std::nullopt;
   lru_->put(prompt, l);
@@ -115,7 +116,7 @@ std::vector<Latent> ServedModel::compute_latents(const std::vector<std::string>&
   o.max_new_tokens = latent_tokens_;
   o.batch = static_cast<int>(std::max<size_t>(1, prompts.size()));
   LatentQueries q = reasoner_->embed(prompts, o, nullptr);
-  const torch::Tensor t = (pooling_ == "last" ? q.last : q.mean).contiguous();
+  const torch::Tensor t = q.pooled(parse_pooling(pooling_)).contiguous();
   const int64_t E = t.size(1);
   std::vector<Latent> out(prompts.size());
   for (size_t i = 0; i < prompts.size(); ++i) {

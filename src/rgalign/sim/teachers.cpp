@@ -95,20 +95,18 @@ std::string SimulatedTeacher::generate(const std::vector<FeatureValue>& features
   std::string seen;
   for (size_t i = 0; i < facts.size(); ++i) seen += (i == 0 ? "" : " and ") + facts[i];
 
+  // The need comes first and the evidence after it, as an answer to "what does the user want to ask?" would:
+  // a latent query is cut to the tokens the student generates, and what is cut must be the least useful part.
   if (p_.verbose) {
     const std::string second = market_wording(cs[ranked[1].second].need_phrase, m);
-    std::string s = seen.empty() ? "Nothing unusual stands out in this user's recent activity"
-                                 : "Looking at this user's recent activity, " + seen;
-    return s + ". Taking everything into account, it seems likely that the user would like to " + need +
-           ", although they might also want to " + second + ".";
+    const std::string s = "It seems likely that the user would like to " + need +
+                          ", although they might also want to " + second + ".";
+    return s + (seen.empty() ? " Nothing unusual stands out in this user's recent activity."
+                             : " Looking at this user's recent activity, " + seen + ".");
   }
-  static const char* kOpeners[] = {"The user probably wants to ",
-                                   "Likely need: ", "They most likely want to "};
-  std::string opener = kOpeners[rng.below(3)];
-  if (seen.empty()) return opener + need + ".";
-  seen[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(seen[0])));
-  return seen + "; " + (opener == "Likely need: " ? opener : std::string("the user probably wants to ")) +
-         need + ".";
+  static const char* kOpeners[] = {"The user probably wants to ", "Likely need: ", "They most likely want to "};
+  const std::string opener = kOpeners[rng.below(3)];
+  return opener + need + (seen.empty() ? "." : ", since " + seen + ".");
 }
 
 std::vector<SimulatedTeacher> default_teachers() {
