@@ -54,8 +54,8 @@ struct RewardModelSection {
   int epochs = 0;                   // QE-Rec training epochs (0 = model default)
   std::string reward = "listwise";  // listwise: RM probability of the clicked intent | ndcg3
   double intent_id_dropout = 0.5;   // QE-Rec's cold-start id dropout, in the RM and calibration's fine-tunes
-  std::string pooling = "last";    // latent-query embedding the RM reads: last | mean | query
-  bool hindsight_texts = false;      // some RM training texts name the clicked intent (as a typed question)
+  std::string pooling = "last";     // latent-query embedding the RM reads: last | mean | query
+  bool hindsight_texts = false;     // some RM training texts name the clicked intent (as a typed question)
 
   template <class V>
   void visit(V&& v) {

@@ -43,7 +43,8 @@ std::vector<std::vector<Candidate>> propose_candidates(const std::vector<Request
 // (prompt + latent-query text): drawn per request (seeded by its id) among the base reasoner's own greedy
 // text, the simulated teachers' greedy texts (simulated worlds), the KB-retrieval texts and, with
 // reward_model.hindsight_texts, the clicked intent's title written as the KB-retrieval teacher writes one,
-// cut like the candidates. The endpoint teacher and sampling are left out: they would cost a call per training request.
+// cut like the candidates. The endpoint teacher and sampling are left out: they would cost a call per
+// training request.
 std::vector<std::string> reward_model_texts(const std::vector<Request>& train, const Dataset& data,
                                             const AlignConfig& cfg, Reasoner& base);
 

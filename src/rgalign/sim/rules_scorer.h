@@ -18,7 +18,7 @@ namespace rgalign::sim {
 class RulesScorer : public Scorer {
  public:
   // Rebuilds the world's Knowledge Base from `data`'s world.json; throws InputError naming the file when the
-  // directory is not a simulated world or its intents differ from the rebuilt ones.
+  // directory is not a simulated world or its intents differ from the rebuilt ones. `data` must outlive it.
   explicit RulesScorer(const Dataset& data);
   std::string model_name() const override { return "world-rules"; }
   void score(const Request& r, std::vector<float>& out) const override;

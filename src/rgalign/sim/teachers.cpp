@@ -104,7 +104,8 @@ std::string SimulatedTeacher::generate(const std::vector<FeatureValue>& features
     return s + (seen.empty() ? " Nothing unusual stands out in this user's recent activity."
                              : " Looking at this user's recent activity, " + seen + ".");
   }
-  static const char* kOpeners[] = {"The user probably wants to ", "Likely need: ", "They most likely want to "};
+  static const char* kOpeners[] = {"The user probably wants to ",
+                                   "Likely need: ", "They most likely want to "};
   const std::string opener = kOpeners[rng.below(3)];
   return opener + need + (seen.empty() ? "." : ", since " + seen + ".");
 }
