@@ -106,8 +106,8 @@ int main(int argc, char** argv) {
     cfg.reward_model.hindsight_texts = false;  // "mix": features-only sources ("clicked" is the label's)
     const auto requests = read_requests(data.split_path(eo.split), data.schema(), data.catalog(),
                                         BadInputPolicy::kStrict, nullptr, {});
-    LoadedRanker probe = load_ranker_run(run_dir, data);
-    auto reasoner = Reasoner::load(probe.config.reasoner);
+    const LoadedRanker run = load_ranker_run(run_dir, data);  // scored with every source's texts
+    auto reasoner = Reasoner::load(run.config.reasoner);
     const std::vector<sim::SimulatedTeacher> teachers = sim::default_teachers();
     const KbRetrievalTeacher kb(data.catalog());
     std::stringstream list(sarg(argc, argv, "--teachers",
@@ -154,7 +154,7 @@ int main(int argc, char** argv) {
         });
       std::unordered_map<std::string, std::string> by_id;
       for (size_t i = 0; i < requests.size(); ++i) by_id[requests[i].request_id] = texts[i];
-      GivenTextScorer scorer(load_ranker_run(run_dir, data), *reasoner, data.schema(), by_id);
+      GivenTextScorer scorer(run, *reasoner, data.schema(), by_id);
       print_line(source, evaluate_split(scorer, data, eo));
     }
     return 0;

@@ -70,8 +70,7 @@ GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>
   auto mf = mask.to(hidden.scalar_type()).unsqueeze(-1);             // [B, T, 1]
   auto pooled_sum = (hidden * mf).sum(1);                            // [B, H]
   auto pooled_n = mf.sum(1);                                         // [B, 1]
-  auto query_sum = torch::zeros_like(pooled_sum);                    // [B, H]
-  auto query_n = torch::zeros_like(pooled_n);                        // [B, 1]
+  const auto prompt_sum = pooled_sum, prompt_n = pooled_n;           // the generated tokens add the rest
   std::vector<bool> done(static_cast<size_t>(B), false);
   auto next_pos = positions.select(1, T - 1) + 1;  // [B]
   for (int step = 0; step < opt.max_new_tokens; ++step) {
@@ -103,14 +102,14 @@ GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>
     r.pooled_last = torch::where(keep > 0, hs, r.pooled_last);
     pooled_sum = pooled_sum + hs * keep;
     pooled_n = pooled_n + keep;
-    query_sum = query_sum + hs * keep;
-    query_n = query_n + keep;
     if (std::all_of(done.begin(), done.end(), [](bool d) { return d; })) break;
     next_pos = next_pos + 1;
   }
   r.pooled_mean = pooled_sum / pooled_n.clamp_min(1);
   const auto prompt_last = pool_hidden(hidden, mask, Pooling::kLast, false);  // [B, H]
-  r.pooled_query = torch::where(query_n > 0, query_sum / query_n.clamp_min(1), prompt_last);
+  const auto query_n = pooled_n - prompt_n;                                   // [B, 1]
+  const auto query_mean = (pooled_sum - prompt_sum) / query_n.clamp_min(1);   // [B, H]
+  r.pooled_query = torch::where(query_n > 0, query_mean, prompt_last);
   return r;
 }
 
