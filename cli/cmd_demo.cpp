@@ -30,7 +30,10 @@ struct DemoOptions {
   }
 };
 
-// The pipeline configuration of `demo --quick`: every stage runs, each on a small budget.
+// `demo --quick`: a 1,200-user world and every stage on a small budget (one closed-loop round), so that the
+// whole demo fits in 5 minutes on 2 cores.
+constexpr int kQuickUsers = 1200;
+
 AlignConfig quick_config() {
   AlignConfig c;
   c.run.baseline_epochs = 2;
@@ -40,6 +43,7 @@ AlignConfig quick_config() {
   c.reasoner.latent_tokens = 16;
   c.reward_model.epochs = 2;
   c.teachers.requests = 400;
+  c.calibration.rounds = 1;
   c.calibration.epochs = 1;
   return c;
 }
@@ -58,7 +62,7 @@ Runner add_demo(CLI::App& app) {
     sim::WorldOptions world;
     world.out = (fs::path(opt->out) / "data").string();
     world.seed = opt->seed;
-    if (opt->quick) world.users = 1500;
+    if (opt->quick) world.users = kQuickUsers;
     spdlog::info("demo: simulate the world into {}", world.out);
     sim::generate_world(world);
     Dataset data = Dataset::open(world.out);

@@ -37,6 +37,7 @@ TEST(RewardModelTexts, HindsightTextsNameTheClickedIntent) {
   auto base = Reasoner::load(dir.file("reasoner"));
   AlignConfig cfg;
   cfg.reasoner.latent_tokens = 24;
+  cfg.reward_model.hindsight_texts = false;
   const auto plain = reward_model_texts(train, data, cfg, *base);
   cfg.reward_model.hindsight_texts = true;
   const auto hindsight = reward_model_texts(train, data, cfg, *base);

@@ -229,6 +229,32 @@ TEST(Rankers, QeRecAblationsDropTheirTowers) {
             0u);
 }
 
+TEST(Rankers, QeRecTiedTextProjectionMapsAnIntentTextAndAnEqualQueryAlike) {
+  // With one projection for the latent query and the intent texts, a query embedding equal to an intent's
+  // text embedding lands exactly on that intent's text part of the tower; untied, it does not.
+  torch::manual_seed(11);
+  RankerConfig cfg = tiny_qe_rec();
+  cfg.tie_text_projection = true;
+  auto tied = std::make_shared<QeRecRanker>(cfg);
+  auto untied = std::make_shared<QeRecRanker>(tiny_qe_rec());
+  EXPECT_EQ(tied->parameters().size() + 6, untied->parameters().size());  // no separate intent-text weights
+  auto text = torch::randn({10, 6});                                      // [I, E]
+  torch::NoGradGuard g;
+  for (auto* m : {tied.get(), untied.get()}) {
+    m->set_intent_text(text);
+    m->eval();
+  }
+  auto text_part = [](QeRecRanker& m) { return m.intent_tower() - m.named_parameters()["intents.weight"]; };
+  EXPECT_TRUE(torch::allclose(tied->query_tower(text.slice(0, 3, 5)), text_part(*tied).slice(0, 3, 5)));
+  EXPECT_FALSE(torch::allclose(untied->query_tower(text.slice(0, 3, 5)), text_part(*untied).slice(0, 3, 5)));
+
+  Json j = cfg.to_json();
+  EXPECT_TRUE(RankerConfig::from_json(j, "model_config.json").tie_text_projection);
+  j["intent_text_dim"] = 0;
+  EXPECT_EQ(test::error_of([&] { RankerConfig::from_json(j, "model_config.json"); }),
+            "model_config.json: tie_text_projection needs a query tower and intent texts of the same size");
+}
+
 TEST(Rankers, QeRecFusedInferenceEqualsTheModulePath) {
   // Serving and evaluation run the pair stage fused (no gradients, CPU); training runs the modules. Both
   // must be the same function: with and without the query tower, a tower width that is not a multiple of the

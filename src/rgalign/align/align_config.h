@@ -54,8 +54,9 @@ struct RewardModelSection {
   int epochs = 0;                   // QE-Rec training epochs (0 = model default)
   std::string reward = "listwise";  // listwise: RM probability of the clicked intent | ndcg3
   double intent_id_dropout = 0.5;   // QE-Rec's cold-start id dropout, in the RM and calibration's fine-tunes
-  std::string pooling = "last";     // latent-query embedding the RM reads: last | mean | query
-  bool hindsight_texts = false;     // some RM training texts name the clicked intent (as a typed question)
+  std::string pooling = "query";    // latent-query embedding the RM reads: last | mean | query
+  bool hindsight_texts = true;      // some RM training texts name the clicked intent (as a typed question)
+  bool tie_text_projection = false;  // one projection for latent queries and intent texts
 
   template <class V>
   void visit(V&& v) {
@@ -64,6 +65,8 @@ struct RewardModelSection {
     v("hindsight_texts", hindsight_texts,
       "one of the RM's training-text sources is the clicked intent's title, as a user who typed the question "
       "would have written it, so that the RM learns to read latent-query texts");
+    v("tie_text_projection", tie_text_projection,
+      "one projection for the latent query and the intent texts (QE-Rec --tie-text-projection)");
     v("reward", reward, "listwise | ndcg3");
     v("intent_id_dropout", intent_id_dropout,
       "share of intents trained without their id embedding at each step (QE-Rec --intent-id-dropout)");

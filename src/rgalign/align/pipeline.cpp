@@ -171,6 +171,7 @@ class Pipeline {
     t.epochs = cfg_.reward_model.epochs;
     t.intent_id_dropout = cfg_.reward_model.intent_id_dropout;
     t.pooling = cfg_.reward_model.pooling;
+    t.tie_text_projection = cfg_.reward_model.tie_text_projection;
     return t;
   }
 

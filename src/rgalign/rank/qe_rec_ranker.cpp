@@ -29,7 +29,10 @@ QeRecRanker::QeRecRanker(const RankerConfig& cfg)
   else
     torch::nn::init::normal_(intents_->weight, /*mean=*/0.0, /*std=*/0.05);
   if (use_intent_text_) {
-    intent_text_ = register_module("intent_text", projection(cfg.intent_text_dim, T));
+    TORCH_CHECK(!cfg.tie_text_projection || (use_query_ && cfg.query_dim == cfg.intent_text_dim),
+                "a tied text projection needs a query tower and intent texts of the same size");
+    intent_text_ =
+        cfg.tie_text_projection ? query_ : register_module("intent_text", projection(cfg.intent_text_dim, T));
     intent_text_emb_ = register_buffer("intent_text_emb", torch::zeros({cfg.n_intents, cfg.intent_text_dim}));
   }
   attention_ = register_module("attention", MutualAttention(T));

@@ -31,6 +31,7 @@ Json RankerConfig::to_json() const {
           {"reasoner_hash", reasoner_hash},
           {"pooling", pooling},
           {"intent_id_dropout", intent_id_dropout},
+          {"tie_text_projection", tie_text_projection},
           {"latent_tokens", latent_tokens},
           {"latent_cache", latent_cache}};
 }
@@ -66,6 +67,12 @@ RankerConfig RankerConfig::from_json(const Json& j, const std::string& where) {
       c.intent_id_dropout = require_finite_number(j["intent_id_dropout"], "intent_id_dropout", where);
     if (!(c.intent_id_dropout >= 0 && c.intent_id_dropout < 1))
       throw InputError(where, "intent_id_dropout must be in [0, 1)");
+    if (j.contains("tie_text_projection")) {
+      if (!j["tie_text_projection"].is_boolean()) throw InputError(where, "tie_text_projection must be a boolean");
+      c.tie_text_projection = j["tie_text_projection"].get<bool>();
+    }
+    if (c.tie_text_projection && (c.query_dim < 1 || c.query_dim != c.intent_text_dim))
+      throw InputError(where, "tie_text_projection needs a query tower and intent texts of the same size");
     if (c.query_dim < 0 || c.intent_text_dim < 0 || c.latent_tokens < 0)
       throw InputError(where, "query_dim, intent_text_dim and latent_tokens must be >= 0");
   }

@@ -36,6 +36,9 @@ struct RankerConfig {
   // Training only: share of intents whose id embedding is left out at each step, so that the intent text
   // alone must rank them, as it must for an intent never seen in training (ids then start at zero).
   double intent_id_dropout = 0;
+  // qe-rec: one projection for the latent query and the intent texts (both are the reasoner's embeddings), so
+  // that a query naming an intent lands where that intent's text does before any training.
+  bool tie_text_projection = false;
   int64_t latent_tokens = 0;  // generated latent-query tokens per prompt
   std::string latent_cache;   // cache directory
 

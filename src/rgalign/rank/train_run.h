@@ -40,6 +40,7 @@ struct TrainOptions {
   bool no_query_tower = false;
   bool no_intent_text = false;
   double intent_id_dropout = 0.5;
+  bool tie_text_projection = false;
   int latent_tokens = 0;  // generated latent-query tokens per prompt (0 = embed the prompt alone)
   std::string cache;      // latent cache directory (default <reasoner>/latent-cache)
   std::string init;       // run directory whose weights (and encoder) start the training: fine-tuning
@@ -87,6 +88,9 @@ struct TrainOptions {
     v("intent-id-dropout", intent_id_dropout,
       "qe-rec: share of intents trained without their id embedding at each step, so that the intent "
       "text learns to rank intents never seen in training (0 = off; ids then start at random, not 0)");
+    v("tie-text-projection", tie_text_projection,
+      "qe-rec: one projection for the latent query and the intent texts, so that a query naming an intent "
+      "starts out matching that intent");
     v("latent-tokens", latent_tokens, "latent-query tokens the reasoner generates per prompt (0 = none)");
     v("cache", cache, "latent-query cache directory (default <reasoner>/latent-cache)");
     v("init", init, "fine-tune: start from this run's weights and encoder (same model and sizes)");
