@@ -51,11 +51,11 @@ struct ReasonerSection {
 };
 
 struct RewardModelSection {
-  int epochs = 0;                   // QE-Rec training epochs (0 = model default)
-  std::string reward = "listwise";  // listwise: RM probability of the clicked intent | ndcg3
-  double intent_id_dropout = 0.5;   // QE-Rec's cold-start id dropout, in the RM and calibration's fine-tunes
-  std::string pooling = "query";    // latent-query embedding the RM reads: last | mean | query
-  bool hindsight_texts = true;      // some RM training texts name the clicked intent (as a typed question)
+  int epochs = 0;                    // QE-Rec training epochs (0 = model default)
+  std::string reward = "listwise";   // listwise: RM probability of the clicked intent | ndcg3
+  double intent_id_dropout = 0.5;    // QE-Rec's cold-start id dropout, in the RM and calibration's fine-tunes
+  std::string pooling = "query";     // latent-query embedding the RM reads: last | mean | query
+  bool hindsight_texts = true;       // some RM training texts name the clicked intent (as a typed question)
   bool tie_text_projection = false;  // one projection for latent queries and intent texts
 
   template <class V>

@@ -4,7 +4,9 @@
 // a representation). The three tower outputs of each (request, candidate) pair meet in mutual attention, then
 // an MLP head over [u, q, i, u * i, q * i] gives the logit.
 //
-// Ablations through the config: query_dim 0 drops the query tower, intent_text_dim 0 the intent text.
+// Ablations through the config: query_dim 0 drops the query tower, intent_text_dim 0 the intent text;
+// tie_text_projection gives the latent query and the intent texts one projection (then `intent_text_` is
+// `query_`, registered once).
 #pragma once
 
 #include "rgalign/rank/derived_cache.h"

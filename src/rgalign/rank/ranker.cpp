@@ -68,7 +68,8 @@ RankerConfig RankerConfig::from_json(const Json& j, const std::string& where) {
     if (!(c.intent_id_dropout >= 0 && c.intent_id_dropout < 1))
       throw InputError(where, "intent_id_dropout must be in [0, 1)");
     if (j.contains("tie_text_projection")) {
-      if (!j["tie_text_projection"].is_boolean()) throw InputError(where, "tie_text_projection must be a boolean");
+      if (!j["tie_text_projection"].is_boolean())
+        throw InputError(where, "tie_text_projection must be a boolean");
       c.tie_text_projection = j["tie_text_projection"].get<bool>();
     }
     if (c.tie_text_projection && (c.query_dim < 1 || c.query_dim != c.intent_text_dim))
