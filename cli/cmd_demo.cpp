@@ -38,11 +38,11 @@ AlignConfig quick_config() {
   AlignConfig c;
   c.run.baseline_epochs = 2;
   c.run.eval_bootstrap = 300;
-  c.reasoner.pretrain_steps = 100;
+  c.reasoner.pretrain_steps = 60;
   c.reasoner.pretrain_prompts = 1500;
   c.reasoner.latent_tokens = 16;
   c.reward_model.epochs = 2;
-  c.teachers.requests = 400;
+  c.teachers.requests = 300;
   c.calibration.rounds = 1;
   c.calibration.epochs = 1;
   return c;
