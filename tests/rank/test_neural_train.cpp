@@ -199,6 +199,10 @@ TEST_F(NeuralTrain, BadOptionsAreNamed) {
   o = options("two-tower", "bad");
   o.kl_weight = 0.5;
   EXPECT_EQ(test::error_of([&] { run_training(o); }), "--kl-weight: needs --reference RUN");
+  o = options("two-tower", "bad");
+  o.tie_text_projection = true;
+  EXPECT_EQ(test::error_of([&] { run_training(o); }),
+            "--tie-text-projection: needs a qe-rec model with its query tower and intent text");
 }
 
 TEST_F(NeuralTrain, KlTermTowardsAReferenceRun) {

@@ -253,6 +253,9 @@ TEST(Rankers, QeRecTiedTextProjectionMapsAnIntentTextAndAnEqualQueryAlike) {
   j["intent_text_dim"] = 0;
   EXPECT_EQ(test::error_of([&] { RankerConfig::from_json(j, "model_config.json"); }),
             "model_config.json: tie_text_projection needs a query tower and intent texts of the same size");
+  j["tie_text_projection"] = "yes";
+  EXPECT_EQ(test::error_of([&] { RankerConfig::from_json(j, "model_config.json"); }),
+            "model_config.json: tie_text_projection must be a boolean");
 }
 
 TEST(Rankers, QeRecFusedInferenceEqualsTheModulePath) {
