@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "rgalign/common/atomic_file.h"
 #include "rgalign/common/json_util.h"
 #include "support/test_support.h"
 
@@ -93,21 +94,34 @@ TEST_F(AlignCli, KilledMidStageResumesToTheSameMetrics) {
         "rga-sft/reasoner/model.safetensors", "rga-calibrated/round-1/ranker/model.safetensors"})
     EXPECT_TRUE(fs::exists(full + "/" + f)) << f;
   // Calibration keeps a round only while validation GAUC improves on every round before it, round 0 (the
-  // aligned reasoner with the reward model as it is) included.
+  // aligned reasoner with the reward model as it is) and the reward model with the base reasoner included.
   const Json cal = read_json_file(full + "/rga-calibrated/step.json");
   ASSERT_GE(cal["rounds"].size(), 2u);
   EXPECT_EQ(cal["rounds"][0]["round"], 0);
-  int kept = 0;
+  std::string kept = "round-0";
   double best = cal["rounds"][0]["valid_gauc"].get<double>();
+  const double rm_valid = cal["reward_model_valid_gauc"].get<double>();
+  if (rm_valid > best) {
+    best = rm_valid;
+    kept = "reward-model";
+  }
   for (size_t i = 1; i < cal["rounds"].size(); ++i) {
     const double v = cal["rounds"][i]["valid_gauc"].get<double>();
     if (v <= best) break;
     best = v;
-    kept = cal["rounds"][i]["round"].get<int>();
+    kept = "round-" + std::to_string(cal["rounds"][i]["round"].get<int>());
   }
+  EXPECT_EQ(cal["kept"], kept);
+  // The reward model's figure is its own validation GAUC, as `rgalign eval` scores it.
+  auto rm_eval = run_rgalign("eval --run " + full + "/qe-rec --data " + dir_->file("data") +
+                             " --split valid --bootstrap 0 --out " + dir_->file("rm-valid.json"));
+  ASSERT_EQ(rm_eval.exit_code, 0) << rm_eval.output;
+  EXPECT_NEAR(rm_valid, read_json_file(dir_->file("rm-valid.json"))["gauc"].get<double>(), 1e-9);
+  EXPECT_EQ(ra["calibration_kept"], kept);
   const std::string ranker = cal["ranker"].get<std::string>();
-  const std::string expected = "round-" + std::to_string(kept) + "/ranker";
+  const std::string expected = kept == "reward-model" ? "/qe-rec" : kept + "/ranker";
   EXPECT_EQ(ranker.substr(ranker.size() - std::min(ranker.size(), expected.size())), expected) << ranker;
+  EXPECT_NE(read_file(full + "/report.md").find("Kept: " + kept + "."), std::string::npos);
 
   // The same run, killed while RG-SFT trains, then resumed.
   FILE* p = ::popen((std::string(RGALIGN_BINARY) + " " + align_args(killed) + " > " +

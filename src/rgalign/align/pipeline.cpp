@@ -427,7 +427,10 @@ class Pipeline {
   // ranker from the reward model's weights; each further round first runs RG-CL against the ranker of the
   // round before (closing the loop), then regenerates and fine-tunes again. A round is kept only if its
   // validation GAUC beats every round before it, round 0 included, so calibration never serves a ranker that
-  // is worse on validation than not calibrating; the best round is the stage's ranker.
+  // is worse on validation than not calibrating; the best round is the stage's ranker. The reward model with
+  // the base reasoner (the qe-rec stage) competes too: when it beats every round on validation it is the
+  // stage's ranker ("kept": "reward-model"), so the pipeline never serves an alignment that validation says
+  // is worse than none.
   void calibrate() {
     const std::string cache = file("rga-calibrated", "latent-cache");
     std::string reasoner_dir = reasoner_before("rga-calibrated");
@@ -441,10 +444,24 @@ class Pipeline {
       frozen_ranker(reasoner_dir, cache, ranker0);
       write_json_file((fs::path(round0) / "valid.json").string(), {{"valid_gauc", valid_gauc(ranker0)}});
     });
+    const std::string rm_valid_file = file("rga-calibrated", "reward-model-valid.json");
+    root("the reward model on validation", [&] {
+      write_json_file(rm_valid_file, {{"valid_gauc", valid_gauc(dir("qe-rec"))}});
+    });
+    const double rm_valid = read_json_file(rm_valid_file)["valid_gauc"].get<double>();
     double best = read_json_file((fs::path(round0) / "valid.json").string())["valid_gauc"].get<double>();
-    std::string best_ranker = ranker0, best_reasoner = reasoner_dir;
-    spdlog::info("calibration round 0 (no fine-tuning): validation GAUC {:.4f}", best);
+    std::string best_ranker = ranker0, best_reasoner = reasoner_dir, kept = "round-0";
+    spdlog::info(
+        "calibration round 0 (no fine-tuning): validation GAUC {:.4f}; the reward model with the base "
+        "reasoner: {:.4f}",
+        best, rm_valid);
     Json rounds = Json::array({{{"round", 0}, {"valid_gauc", best}, {"reasoner", reasoner_dir}}});
+    if (rm_valid > best) {
+      best = rm_valid;
+      best_ranker = dir("qe-rec");
+      best_reasoner = base_reasoner();
+      kept = "reward-model";
+    }
     for (int round = 1; round <= cfg_.calibration.rounds; ++round) {
       const std::string rdir = file("rga-calibrated", "round-" + std::to_string(round));
       root("calibration round " + std::to_string(round), [&] { make_dirs(rdir); });
@@ -473,11 +490,17 @@ class Pipeline {
       best = v;
       best_ranker = t.out;
       best_reasoner = reasoner_dir;
+      kept = "round-" + std::to_string(round);
       ranker = t.out;
     }
+    spdlog::info("calibration keeps {} (validation GAUC {:.4f})", kept, best);
     root("evaluating calibration", [&] {
       evaluate_test(best_ranker, dir("rga-calibrated"));
-      Json step = {{"rounds", rounds}, {"ranker", best_ranker}, {"reasoner", best_reasoner}};
+      Json step = {{"rounds", rounds},
+                   {"reward_model_valid_gauc", rm_valid},
+                   {"kept", kept},
+                   {"ranker", best_ranker},
+                   {"reasoner", best_reasoner}};
       step["monitor"] = monitor(best_reasoner, cache);
       write_json_file(file("rga-calibrated", "step.json"), step);
     });
@@ -556,8 +579,13 @@ class Pipeline {
     extra["reward_model"] = {{"valid_gauc", read_json_file(file("qe-rec", "step.json"))["valid_gauc"]},
                              {"reward", cfg_.reward_model.reward}};
     extra["teachers"] = read_json_file(file("candidates", "step.json"));
-    if (done("rga-calibrated"))
-      extra["calibration"] = read_json_file(file("rga-calibrated", "step.json"))["rounds"];
+    if (done("rga-calibrated")) {
+      const Json cal = read_json_file(file("rga-calibrated", "step.json"));
+      extra["calibration"] = cal["rounds"];
+      if (cal.contains("kept")) extra["calibration_kept"] = cal["kept"];
+      if (cal.contains("reward_model_valid_gauc"))
+        extra["calibration_reward_model_valid_gauc"] = cal["reward_model_valid_gauc"];
+    }
     extra["curves"] = curves;
     write_report(run_, "rgalign align", stages, extra, cfg_.run.baseline, align_markdown(stages, extra));
     Json report = read_json_file((fs::path(run_) / "report.json").string());
@@ -589,6 +617,22 @@ class Pipeline {
                     static_cast<long long>(t["candidates"].get<int64_t>()), t["win_rate"].get<double>(),
                     t["mean_reward"].get<double>());
       md += "| " + name + " | " + buf + " |\n";
+    }
+    if (extra.contains("calibration_kept")) {
+      md +=
+          "\n## Calibration\n\nValidation GAUC of each candidate for the final ranker; the best is kept.\n\n"
+          "| candidate | validation GAUC |\n|---|---|\n";
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "%.4f", extra["calibration_reward_model_valid_gauc"].get<double>());
+      md += std::string("| reward model (base reasoner) | ") + buf + " |\n";
+      for (const auto& r : extra["calibration"]) {
+        const int round = r["round"].get<int>();
+        std::snprintf(buf, sizeof buf, "%.4f", r["valid_gauc"].get<double>());
+        md += "| round " + std::to_string(round) +
+              (round == 0 ? " (aligned reasoner, reward model as it is)" : " (fine-tuned)") + " | " + buf +
+              " |\n";
+      }
+      md += "\nKept: " + extra["calibration_kept"].get<std::string>() + ".\n";
     }
     return md;
   }
