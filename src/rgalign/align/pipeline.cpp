@@ -422,6 +422,14 @@ class Pipeline {
     fs::rename(tmp, to);
   }
 
+  // A ranker's validation GAUC, scored on rank 0 into `path` and read from there by every rank.
+  double shared_valid_gauc(const std::string& ranker, const std::string& path) {
+    root("scoring " + ranker + " on validation", [&] {
+      write_json_file(path, {{"valid_gauc", valid_gauc(ranker)}});
+    });
+    return read_json_file(path)["valid_gauc"].get<double>();
+  }
+
   // Closed-loop calibration. Round 0 is the aligned reasoner with the reward model as it is (the last student
   // stage's ranker). Round 1 regenerates every latent query with the aligned reasoner and fine-tunes the
   // ranker from the reward model's weights; each further round first runs RG-CL against the ranker of the
@@ -442,26 +450,22 @@ class Pipeline {
       // week's latent queries, written when its stage was evaluated, are not generated again.
       seed_latent_cache(latent_cache_before("rga-calibrated"), cache);
       frozen_ranker(reasoner_dir, cache, ranker0);
-      write_json_file((fs::path(round0) / "valid.json").string(), {{"valid_gauc", valid_gauc(ranker0)}});
     });
-    const std::string rm_valid_file = file("rga-calibrated", "reward-model-valid.json");
-    root("the reward model on validation", [&] {
-      write_json_file(rm_valid_file, {{"valid_gauc", valid_gauc(dir("qe-rec"))}});
-    });
-    const double rm_valid = read_json_file(rm_valid_file)["valid_gauc"].get<double>();
-    double best = read_json_file((fs::path(round0) / "valid.json").string())["valid_gauc"].get<double>();
-    std::string best_ranker = ranker0, best_reasoner = reasoner_dir, kept = "round-0";
+    // The candidate kept so far; a later one replaces it only by beating it on validation.
+    struct Kept {
+      std::string name, ranker, reasoner;
+      double valid_gauc;
+    };
+    Kept kept{"round-0", ranker0, reasoner_dir,
+              shared_valid_gauc(ranker0, (fs::path(round0) / "valid.json").string())};
+    const double rm_valid =
+        shared_valid_gauc(dir("qe-rec"), file("rga-calibrated", "reward-model-valid.json"));
     spdlog::info(
         "calibration round 0 (no fine-tuning): validation GAUC {:.4f}; the reward model with the base "
         "reasoner: {:.4f}",
-        best, rm_valid);
-    Json rounds = Json::array({{{"round", 0}, {"valid_gauc", best}, {"reasoner", reasoner_dir}}});
-    if (rm_valid > best) {
-      best = rm_valid;
-      best_ranker = dir("qe-rec");
-      best_reasoner = base_reasoner();
-      kept = "reward-model";
-    }
+        kept.valid_gauc, rm_valid);
+    Json rounds = Json::array({{{"round", 0}, {"valid_gauc", kept.valid_gauc}, {"reasoner", reasoner_dir}}});
+    if (rm_valid > kept.valid_gauc) kept = {"reward-model", dir("qe-rec"), base_reasoner(), rm_valid};
     for (int round = 1; round <= cfg_.calibration.rounds; ++round) {
       const std::string rdir = file("rga-calibrated", "round-" + std::to_string(round));
       root("calibration round " + std::to_string(round), [&] { make_dirs(rdir); });
@@ -484,24 +488,22 @@ class Pipeline {
       t.lr = cfg_.calibration.lr;
       run_training(t);
       const double v = best_valid_gauc(t.out);
-      spdlog::info("calibration round {}: validation GAUC {:.4f} (best so far {:.4f})", round, v, best);
+      spdlog::info("calibration round {}: validation GAUC {:.4f} (best so far {:.4f})", round, v,
+                   kept.valid_gauc);
       rounds.push_back({{"round", round}, {"valid_gauc", v}, {"reasoner", reasoner_dir}});
-      if (v <= best) break;
-      best = v;
-      best_ranker = t.out;
-      best_reasoner = reasoner_dir;
-      kept = "round-" + std::to_string(round);
+      if (v <= kept.valid_gauc) break;
+      kept = {"round-" + std::to_string(round), t.out, reasoner_dir, v};
       ranker = t.out;
     }
-    spdlog::info("calibration keeps {} (validation GAUC {:.4f})", kept, best);
+    spdlog::info("calibration keeps {} (validation GAUC {:.4f})", kept.name, kept.valid_gauc);
     root("evaluating calibration", [&] {
-      evaluate_test(best_ranker, dir("rga-calibrated"));
+      evaluate_test(kept.ranker, dir("rga-calibrated"));
       Json step = {{"rounds", rounds},
                    {"reward_model_valid_gauc", rm_valid},
-                   {"kept", kept},
-                   {"ranker", best_ranker},
-                   {"reasoner", best_reasoner}};
-      step["monitor"] = monitor(best_reasoner, cache);
+                   {"kept", kept.name},
+                   {"ranker", kept.ranker},
+                   {"reasoner", kept.reasoner}};
+      step["monitor"] = monitor(kept.reasoner, cache);
       write_json_file(file("rga-calibrated", "step.json"), step);
     });
   }
