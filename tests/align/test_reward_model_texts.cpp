@@ -1,5 +1,6 @@
 // The reward model's training texts: one per training request, drawn among the base reasoner, the teachers
-// and, with hindsight texts, the clicked intent's title; the same draw every time.
+// and, with hindsight texts, the clicked intent's title; the same draw every time. The student's own
+// candidates: sampled ones are dropped when empty, the greedy one is kept as it is.
 #include <gtest/gtest.h>
 
 #include <torch/torch.h>
@@ -7,6 +8,7 @@
 #include "rgalign/align/bm25.h"
 #include "rgalign/align/candidates.h"
 #include "rgalign/data/dataset.h"
+#include "rgalign/data/prompt.h"
 #include "rgalign/reason/reasoner.h"
 #include "support/test_support.h"
 #include "support/tiny_reasoner.h"
@@ -48,6 +50,52 @@ TEST(RewardModelTexts, HindsightTextsNameTheClickedIntent) {
   const size_t without = naming_the_click(train, plain, data.catalog());
   const size_t with = naming_the_click(train, hindsight, data.catalog());
   EXPECT_GT(with, without + train.size() / 14) << with << " vs " << without << " of " << train.size();
+}
+
+TEST(StudentCandidates, GreedyTextIsKeptEvenWhenEmptySampledEmptyTextsAreNot) {
+  test::TempDir dir;
+  test::write_small_world(dir.file("data"), 60, 4);
+  run_reasoner_pretrain(test::tiny_reasoner_options(dir.file("data"), dir.file("reasoner")));
+  const Dataset data = Dataset::open(dir.file("data"));
+  auto train = read_requests(data.split_path("train"), data.schema(), data.catalog(), BadInputPolicy::kStrict,
+                             nullptr, {});
+  const std::vector<Request> rs = pick_requests(train, 24);
+  ASSERT_EQ(rs.size(), 24u);
+  auto student = Reasoner::load(dir.file("reasoner"));
+  AlignConfig cfg;
+  cfg.reasoner.latent_tokens = 6;
+  cfg.teachers.simulated = false;
+  cfg.teachers.kb_retrieval = false;
+  cfg.teachers.self_sampling = false;
+  cfg.teachers.self_greedy = true;
+  std::vector<std::string> prompts;
+  for (const auto& r : rs) prompts.push_back(render_prompt(r, data.schema()));
+  const auto greedy = sample_latent_queries(*student, prompts, 1, 6, 0.0, 0, cfg.run.seed, cfg.reasoner.batch);
+
+  // Greedy only: one candidate per request, the student's greedy text cut like every candidate, empty or not.
+  auto only = propose_candidates(rs, data, cfg, *student, dir.file("run"));
+  ASSERT_EQ(only.size(), rs.size());
+  for (size_t i = 0; i < rs.size(); ++i) {
+    ASSERT_EQ(only[i].size(), 1u) << i;
+    EXPECT_EQ(only[i][0].teacher, kSelfGreedyTeacher);
+    std::string expected = greedy[i][0];
+    fit_text(*student, expected, 6);
+    EXPECT_EQ(only[i][0].text, expected) << i;
+  }
+
+  // An empty greedy text (what a reasoner that stops at once writes) survives the filter that drops empty
+  // sampled texts: make every sample empty by allowing no new tokens.
+  cfg.reasoner.latent_tokens = 0;
+  cfg.teachers.self_sampling = true;
+  auto empty = propose_candidates(rs, data, cfg, *student, dir.file("run"));
+  for (size_t i = 0; i < rs.size(); ++i) {
+    ASSERT_EQ(empty[i].size(), 1u) << i;
+    EXPECT_EQ(empty[i][0].teacher, kSelfGreedyTeacher);
+    EXPECT_EQ(empty[i][0].text, "");
+  }
+  cfg.teachers.self_greedy = false;
+  auto none = propose_candidates(rs, data, cfg, *student, dir.file("run"));
+  for (size_t i = 0; i < rs.size(); ++i) EXPECT_TRUE(none[i].empty()) << i;
 }
 
 }  // namespace

@@ -84,6 +84,7 @@ struct TeachersSection {
   int self_samples = 2;
   double self_temperature = 1.0;
   int self_top_k = 40;
+  bool self_greedy = false;  // the student's own greedy latent query, kept even when empty
   // Any OpenAI-compatible chat-completions endpoint (off while base_url is empty).
   std::string openai_base_url;
   std::string openai_model;
@@ -109,6 +110,8 @@ struct TeachersSection {
     v("self_samples", self_samples, "student samples per request");
     v("self_temperature", self_temperature, "student sampling temperature");
     v("self_top_k", self_top_k, "student sampling top-k (0 = off)");
+    v("self_greedy", self_greedy,
+      "the student's own greedy latent query as a candidate, kept even when empty (writing nothing can win)");
     v("openai_base_url", openai_base_url, "OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1");
     v("openai_model", openai_model, "model name sent to the endpoint");
     v("openai_api_key_env", openai_api_key_env, "environment variable holding the API key");

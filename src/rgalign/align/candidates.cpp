@@ -25,6 +25,7 @@ namespace fs = std::filesystem;
 
 const char* const kKbTeacher = "kb-retrieval";
 const char* const kSelfTeacher = "self";
+const char* const kSelfGreedyTeacher = "self-greedy";
 
 namespace {
 
@@ -40,16 +41,6 @@ std::string one_line(const std::string& s) {
   const size_t a = out.find_first_not_of(' ');
   if (a == std::string::npos) return "";
   return out.substr(a, out.find_last_not_of(' ') - a + 1);
-}
-
-// One line, at most `tokens` tokens of the student's tokenizer; true when it was cut.
-bool fit_text(Reasoner& student, std::string& text, int tokens) {
-  text = one_line(text);
-  auto ids = student.text_ids(text);
-  if (static_cast<int>(ids.size()) <= tokens) return false;
-  ids.resize(static_cast<size_t>(tokens));
-  text = one_line(student.tokenizer().decode(ids));
-  return true;
 }
 
 bool simulated_world(const Dataset& data) {
@@ -100,6 +91,15 @@ void add_openai(const std::vector<Request>& rs, const Dataset& data, const Teach
 }
 
 }  // namespace
+
+bool fit_text(Reasoner& student, std::string& text, int tokens) {
+  text = one_line(text);
+  auto ids = student.text_ids(text);
+  if (static_cast<int>(ids.size()) <= tokens) return false;
+  ids.resize(static_cast<size_t>(tokens));
+  text = one_line(student.tokenizer().decode(ids));
+  return true;
+}
 
 std::vector<Request> pick_requests(const std::vector<Request>& all, int64_t n) {
   std::vector<const Request*> clicked;
@@ -167,24 +167,33 @@ std::vector<std::vector<Candidate>> propose_candidates(const std::vector<Request
         out[i].push_back({kKbTeacher, std::move(text), 0});
     });
   }
-  if (t.self_sampling) {
+  if (t.self_sampling || t.self_greedy) {
     std::vector<std::string> prompts;
     for (const auto& r : rs) prompts.push_back(render_prompt(r, data.schema()));
-    auto samples = sample_latent_queries(student, prompts, t.self_samples, cfg.reasoner.latent_tokens,
-                                         t.self_temperature, t.self_top_k, cfg.run.seed, cfg.reasoner.batch);
-    for (size_t i = 0; i < rs.size(); ++i)
-      for (auto& s : samples[i]) out[i].push_back({kSelfTeacher, std::move(s), 0});
+    if (t.self_sampling) {
+      auto samples = sample_latent_queries(student, prompts, t.self_samples, cfg.reasoner.latent_tokens,
+                                           t.self_temperature, t.self_top_k, cfg.run.seed, cfg.reasoner.batch);
+      for (size_t i = 0; i < rs.size(); ++i)
+        for (auto& s : samples[i]) out[i].push_back({kSelfTeacher, std::move(s), 0});
+    }
+    if (t.self_greedy) {
+      auto greedy = sample_latent_queries(student, prompts, 1, cfg.reasoner.latent_tokens, 0.0, 0, cfg.run.seed,
+                                          cfg.reasoner.batch);
+      for (size_t i = 0; i < rs.size(); ++i) out[i].push_back({kSelfGreedyTeacher, std::move(greedy[i][0]), 0});
+    }
   }
   if (!t.openai_base_url.empty()) add_openai(rs, data, t, run_dir, out);
 
-  // One line each, cut to the latent-query length the student generates, empty and repeated texts dropped.
+  // One line each, cut to the latent-query length the student generates, empty and repeated texts dropped
+  // (the student's greedy text stays when empty).
   std::vector<int64_t> dropped_of(out.size(), 0), cut_of(out.size(), 0);
   parallel_items(out.size(), [&](size_t i) {
     std::vector<Candidate> kept;
     std::set<std::string> seen;
     for (auto& c : out[i]) {
       cut_of[i] += fit_text(student, c.text, cfg.reasoner.latent_tokens) ? 1 : 0;
-      if (c.text.empty() || !seen.insert(c.text).second) {
+      const bool empty_dropped = c.text.empty() && c.teacher != kSelfGreedyTeacher;
+      if (empty_dropped || !seen.insert(c.text).second) {
         ++dropped_of[i];
         continue;
       }

@@ -29,11 +29,19 @@ struct RequestCandidates {
 // Teacher names as they appear in the candidates and the report.
 extern const char* const kKbTeacher;    // "kb-retrieval"
 extern const char* const kSelfTeacher;  // "self"
+extern const char* const kSelfGreedyTeacher;  // "self-greedy"
+
+// `text` made one line of at most `tokens` tokens of the student's tokenizer (how every candidate is cut);
+// true when it was cut.
+bool fit_text(Reasoner& student, std::string& text, int tokens);
 
 // Evenly spaced requests with at least one click, at most `n`.
 std::vector<Request> pick_requests(const std::vector<Request>& all, int64_t n);
 
-// Texts from every enabled teacher per request (not yet scored). `run_dir` holds the endpoint's response
+// Texts from every enabled teacher per request (not yet scored), one line each, cut to the latent-query
+// length; empty and repeated texts are dropped, except the student's greedy text (teachers.self_greedy),
+// which stays even when empty: it is what the student writes now, and "keep writing it" (nothing, for a base
+// reasoner that stops at once) must be able to win the best-of-N. `run_dir` holds the endpoint's response
 // cache unless the config names one.
 std::vector<std::vector<Candidate>> propose_candidates(const std::vector<Request>& requests,
                                                        const Dataset& data, const AlignConfig& cfg,
