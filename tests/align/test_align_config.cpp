@@ -56,6 +56,13 @@ TEST(AlignConfig, WrongTypesAndValuesAreErrors) {
               parse_align_config("teachers: {openai_base_url: http://x}\n", "p.yaml");
             }).find("teachers.openai_model"),
             std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse_align_config("teachers: {self_greedy_margin: 0.05}\n", "p.yaml");
+            }).find("needs teachers.self_greedy: true"),
+            std::string::npos);
+  EXPECT_EQ(parse_align_config("teachers: {self_greedy: true, self_greedy_margin: 0.05}\n", "p.yaml")
+                .teachers.self_greedy_margin,
+            0.05);
   EXPECT_NE(error_of([] { parse_align_config("sft: {epochs: [\n", "p.yaml"); }).find("invalid YAML"),
             std::string::npos);
 }

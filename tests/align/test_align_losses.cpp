@@ -49,6 +49,25 @@ TEST(Reward, BestOfNPicksBestAndWorstAndTheMargin) {
   EXPECT_EQ(best_of_n({}, 0.0).best, -1);
 }
 
+TEST(Reward, BestOfNKeepsTheIncumbentUnlessAnotherGainsEnough) {
+  // Incumbent 0 (reward 0.10): 0.13 gains 0.03, below 0.05, so the incumbent stays the best; the pair is
+  // judged against it (0.10 - 0.02 = 0.08 >= 0.05).
+  BestOfN kept = best_of_n({0.10, 0.13, 0.02}, 0.05, 0, 0.05);
+  EXPECT_EQ(kept.best, 0);
+  EXPECT_EQ(kept.worst, 2);
+  EXPECT_TRUE(kept.pair);
+  EXPECT_FALSE(best_of_n({0.10, 0.13, 0.07}, 0.05, 0, 0.05).pair);  // 0.10 - 0.07 below the margin
+  // A gain of 0.06 is enough: the other candidate is the best.
+  EXPECT_EQ(best_of_n({0.10, 0.16, 0.02}, 0.05, 0, 0.05).best, 1);
+  // The incumbent anywhere in the list; no gain asked (0) = the plain best of N.
+  EXPECT_EQ(best_of_n({0.13, 0.02, 0.10}, 0.05, 2, 0.05).best, 2);
+  EXPECT_EQ(best_of_n({0.13, 0.02, 0.10}, 0.05, 2, 0.0).best, 0);
+  // The incumbent is the worst and nothing gains enough: best = worst, no pair.
+  BestOfN alone = best_of_n({0.02, 0.05}, 0.01, 0, 0.05);
+  EXPECT_EQ(alone.best, 0);
+  EXPECT_FALSE(alone.pair);
+}
+
 TEST(AlignLosses, DpoMatchesTheFormula) {
   auto pw = torch::tensor({-4.0, -2.0}), pl = torch::tensor({-6.0, -1.0});
   auto rw = torch::tensor({-5.0, -2.0}), rl = torch::tensor({-5.0, -2.0});

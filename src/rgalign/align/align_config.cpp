@@ -135,6 +135,9 @@ void validate_align_config(const AlignConfig& c, const std::string& w) {
   require(t.simulated_temperature >= 0 && t.self_temperature >= 0 && t.openai_temperature >= 0, w,
           "teachers.*_temperature", "must be >= 0");
   require(t.self_top_k >= 0, w, "teachers.self_top_k", "must be >= 0");
+  require(t.self_greedy_margin >= 0, w, "teachers.self_greedy_margin", "must be >= 0");
+  require(t.self_greedy_margin == 0 || t.self_greedy, w, "teachers.self_greedy_margin",
+          "needs teachers.self_greedy: true (the margin is over the student's greedy candidate)");
   require(t.openai_timeout_s > 0, w, "teachers.openai_timeout_s", "must be positive");
   require(t.openai_retries >= 0, w, "teachers.openai_retries", "must be >= 0");
   require(t.openai_backoff_s >= 0, w, "teachers.openai_backoff_s", "must be >= 0");

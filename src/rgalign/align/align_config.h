@@ -85,6 +85,7 @@ struct TeachersSection {
   double self_temperature = 1.0;
   int self_top_k = 40;
   bool self_greedy = false;  // the student's own greedy latent query, kept even when empty
+  double self_greedy_margin = 0;  // reward another candidate needs above it to be the best of N
   // Any OpenAI-compatible chat-completions endpoint (off while base_url is empty).
   std::string openai_base_url;
   std::string openai_model;
@@ -112,6 +113,9 @@ struct TeachersSection {
     v("self_top_k", self_top_k, "student sampling top-k (0 = off)");
     v("self_greedy", self_greedy,
       "the student's own greedy latent query as a candidate, kept even when empty (writing nothing can win)");
+    v("self_greedy_margin", self_greedy_margin,
+      "reward another candidate needs above the student's greedy one to be the best of N (RG-SFT target, DPO "
+      "chosen)");
     v("openai_base_url", openai_base_url, "OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1");
     v("openai_model", openai_model, "model name sent to the endpoint");
     v("openai_api_key_env", openai_api_key_env, "environment variable holding the API key");

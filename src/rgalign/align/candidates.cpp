@@ -179,7 +179,9 @@ std::vector<std::vector<Candidate>> propose_candidates(const std::vector<Request
     if (t.self_greedy) {
       auto greedy = sample_latent_queries(student, prompts, 1, cfg.reasoner.latent_tokens, 0.0, 0, cfg.run.seed,
                                           cfg.reasoner.batch);
-      for (size_t i = 0; i < rs.size(); ++i) out[i].push_back({kSelfGreedyTeacher, std::move(greedy[i][0]), 0});
+      // First, so that it is never the copy dropped as a repeat and wins ties.
+      for (size_t i = 0; i < rs.size(); ++i)
+        out[i].insert(out[i].begin(), {kSelfGreedyTeacher, std::move(greedy[i][0]), 0});
     }
   }
   if (!t.openai_base_url.empty()) add_openai(rs, data, t, run_dir, out);
@@ -280,12 +282,14 @@ std::vector<RequestCandidates> score_candidates(const std::vector<Request>& rs,
   size_t k = 0;
   for (size_t i = 0; i < rs.size(); ++i) {
     std::vector<double> r;
+    int incumbent = -1;
     for (auto& c : proposed[i]) {
+      if (c.teacher == kSelfGreedyTeacher) incumbent = static_cast<int>(r.size());
       c.reward = rewards[k++];
       r.push_back(c.reward);
     }
     out[i].candidates = std::move(proposed[i]);
-    out[i].pick = best_of_n(r, cfg.dpo.margin);
+    out[i].pick = best_of_n(r, cfg.dpo.margin, incumbent, cfg.teachers.self_greedy_margin);
   }
   return out;
 }

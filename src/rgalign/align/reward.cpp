@@ -42,12 +42,16 @@ torch::Tensor rewards_from_logits(const torch::Tensor& logits, const torch::Tens
   return out;
 }
 
-BestOfN best_of_n(const std::vector<double>& rewards, double margin) {
+BestOfN best_of_n(const std::vector<double>& rewards, double margin, int incumbent, double min_gain) {
+  RG_ASSERT(incumbent < static_cast<int>(rewards.size()), "the incumbent is one of the candidates");
   BestOfN b;
   for (size_t i = 0; i < rewards.size(); ++i) {
     if (b.best < 0 || rewards[i] > rewards[static_cast<size_t>(b.best)]) b.best = static_cast<int>(i);
     if (b.worst < 0 || rewards[i] < rewards[static_cast<size_t>(b.worst)]) b.worst = static_cast<int>(i);
   }
+  if (incumbent >= 0 &&
+      rewards[static_cast<size_t>(b.best)] - rewards[static_cast<size_t>(incumbent)] < min_gain)
+    b.best = incumbent;
   b.pair = b.best >= 0 && b.best != b.worst &&
            rewards[static_cast<size_t>(b.best)] - rewards[static_cast<size_t>(b.worst)] >= margin;
   return b;

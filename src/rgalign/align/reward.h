@@ -26,12 +26,14 @@ torch::Tensor rewards_from_logits(const torch::Tensor& logits, const torch::Tens
                                   const torch::Tensor& mask, RewardKind kind);
 
 // Best-of-N over one request's candidate rewards: the best and worst index (first on ties) and whether their
-// reward margin reaches `margin` (a DPO pair).
+// reward margin reaches `margin` (a DPO pair). With an incumbent (the index of what the student writes now,
+// or -1), another candidate is the best only when its reward exceeds the incumbent's by at least `min_gain`;
+// otherwise the incumbent is, and the pair is judged against it.
 struct BestOfN {
   int best = -1, worst = -1;
   bool pair = false;
 };
-BestOfN best_of_n(const std::vector<double>& rewards, double margin);
+BestOfN best_of_n(const std::vector<double>& rewards, double margin, int incumbent = -1, double min_gain = 0);
 
 class RewardModel {
  public:
