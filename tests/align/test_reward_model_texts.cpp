@@ -28,23 +28,37 @@ size_t naming_the_click(const std::vector<Request>& rs, const std::vector<std::s
   return n;
 }
 
-TEST(RewardModelTexts, HindsightTextsNameTheClickedIntent) {
+// A small simulated world with a tiny pretrained reasoner, and its training split.
+struct TinyAlignWorld {
   test::TempDir dir;
-  test::write_small_world(dir.file("data"), 120, 4);
-  run_reasoner_pretrain(test::tiny_reasoner_options(dir.file("data"), dir.file("reasoner")));
-  const Dataset data = Dataset::open(dir.file("data"));
-  auto train = read_requests(data.split_path("train"), data.schema(), data.catalog(), BadInputPolicy::kStrict,
-                             nullptr, {});
+  std::unique_ptr<Dataset> data;
+  std::vector<Request> train;
+  std::unique_ptr<Reasoner> reasoner;
+
+  explicit TinyAlignWorld(int users) {
+    test::write_small_world(dir.file("data"), users, 4);
+    run_reasoner_pretrain(test::tiny_reasoner_options(dir.file("data"), dir.file("reasoner")));
+    data = std::make_unique<Dataset>(Dataset::open(dir.file("data")));
+    train = read_requests(data->split_path("train"), data->schema(), data->catalog(), BadInputPolicy::kStrict,
+                          nullptr, {});
+    reasoner = Reasoner::load(dir.file("reasoner"));
+  }
+};
+
+TEST(RewardModelTexts, HindsightTextsNameTheClickedIntent) {
+  TinyAlignWorld w(120);
+  const Dataset& data = *w.data;
+  const auto& train = w.train;
   ASSERT_GT(train.size(), 100u);
-  auto base = Reasoner::load(dir.file("reasoner"));
+  Reasoner& base = *w.reasoner;
   AlignConfig cfg;
   cfg.reasoner.latent_tokens = 24;
   cfg.reward_model.hindsight_texts = false;
-  const auto plain = reward_model_texts(train, data, cfg, *base);
+  const auto plain = reward_model_texts(train, data, cfg, base);
   cfg.reward_model.hindsight_texts = true;
-  const auto hindsight = reward_model_texts(train, data, cfg, *base);
+  const auto hindsight = reward_model_texts(train, data, cfg, base);
   ASSERT_EQ(hindsight.size(), train.size());
-  EXPECT_EQ(hindsight, reward_model_texts(train, data, cfg, *base));  // seeded per request
+  EXPECT_EQ(hindsight, reward_model_texts(train, data, cfg, base));  // seeded per request
   // One source in 1 + 3 teachers + 2 KB ranks + 1: about a seventh of the requests, on top of the KB
   // teacher's own hits.
   const size_t without = naming_the_click(train, plain, data.catalog());
@@ -53,15 +67,11 @@ TEST(RewardModelTexts, HindsightTextsNameTheClickedIntent) {
 }
 
 TEST(StudentCandidates, GreedyTextIsKeptEvenWhenEmptySampledEmptyTextsAreNot) {
-  test::TempDir dir;
-  test::write_small_world(dir.file("data"), 60, 4);
-  run_reasoner_pretrain(test::tiny_reasoner_options(dir.file("data"), dir.file("reasoner")));
-  const Dataset data = Dataset::open(dir.file("data"));
-  auto train = read_requests(data.split_path("train"), data.schema(), data.catalog(), BadInputPolicy::kStrict,
-                             nullptr, {});
-  const std::vector<Request> rs = pick_requests(train, 24);
+  TinyAlignWorld w(60);
+  const Dataset& data = *w.data;
+  const std::vector<Request> rs = pick_requests(w.train, 24);
   ASSERT_EQ(rs.size(), 24u);
-  auto student = Reasoner::load(dir.file("reasoner"));
+  Reasoner& student = *w.reasoner;
   AlignConfig cfg;
   cfg.reasoner.latent_tokens = 6;
   cfg.teachers.simulated = false;
@@ -70,16 +80,16 @@ TEST(StudentCandidates, GreedyTextIsKeptEvenWhenEmptySampledEmptyTextsAreNot) {
   cfg.teachers.self_greedy = true;
   std::vector<std::string> prompts;
   for (const auto& r : rs) prompts.push_back(render_prompt(r, data.schema()));
-  const auto greedy = sample_latent_queries(*student, prompts, 1, 6, 0.0, 0, cfg.run.seed, cfg.reasoner.batch);
+  const auto greedy = sample_latent_queries(student, prompts, 1, 6, 0.0, 0, cfg.run.seed, cfg.reasoner.batch);
 
   // Greedy only: one candidate per request, the student's greedy text cut like every candidate, empty or not.
-  auto only = propose_candidates(rs, data, cfg, *student, dir.file("run"));
+  auto only = propose_candidates(rs, data, cfg, student, w.dir.file("run"));
   ASSERT_EQ(only.size(), rs.size());
   for (size_t i = 0; i < rs.size(); ++i) {
     ASSERT_EQ(only[i].size(), 1u) << i;
     EXPECT_EQ(only[i][0].teacher, kSelfGreedyTeacher);
     std::string expected = greedy[i][0];
-    fit_text(*student, expected, 6);
+    fit_text(student, expected, 6);
     EXPECT_EQ(only[i][0].text, expected) << i;
   }
 
@@ -87,14 +97,14 @@ TEST(StudentCandidates, GreedyTextIsKeptEvenWhenEmptySampledEmptyTextsAreNot) {
   // sampled texts: make every sample empty by allowing no new tokens.
   cfg.reasoner.latent_tokens = 0;
   cfg.teachers.self_sampling = true;
-  auto empty = propose_candidates(rs, data, cfg, *student, dir.file("run"));
+  auto empty = propose_candidates(rs, data, cfg, student, w.dir.file("run"));
   for (size_t i = 0; i < rs.size(); ++i) {
     ASSERT_EQ(empty[i].size(), 1u) << i;
     EXPECT_EQ(empty[i][0].teacher, kSelfGreedyTeacher);
     EXPECT_EQ(empty[i][0].text, "");
   }
   cfg.teachers.self_greedy = false;
-  auto none = propose_candidates(rs, data, cfg, *student, dir.file("run"));
+  auto none = propose_candidates(rs, data, cfg, student, w.dir.file("run"));
   for (size_t i = 0; i < rs.size(); ++i) EXPECT_TRUE(none[i].empty()) << i;
 }
 
