@@ -145,8 +145,8 @@ void validate_align_config(const AlignConfig& c, const std::string& w) {
   require(t.openai_max_tokens >= 1, w, "teachers.openai_max_tokens", "must be at least 1");
   require(t.openai_base_url.empty() || !t.openai_model.empty(), w, "teachers.openai_model",
           "must be set when teachers.openai_base_url is");
-  require(t.simulated || t.kb_retrieval || t.self_sampling || t.self_greedy || !t.openai_base_url.empty(), w, "teachers",
-          "enable at least one teacher");
+  require(t.simulated || t.kb_retrieval || t.self_sampling || t.self_greedy || !t.openai_base_url.empty(), w,
+          "teachers", "enable at least one teacher");
   require(c.sft.epochs >= 1 && c.sft.batch >= 1 && c.sft.lr > 0, w, "sft.epochs/batch/lr",
           "must be positive");
   require(c.sft.neftune_alpha >= 0, w, "sft.neftune_alpha", "must be >= 0");

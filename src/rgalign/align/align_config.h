@@ -84,7 +84,7 @@ struct TeachersSection {
   int self_samples = 2;
   double self_temperature = 1.0;
   int self_top_k = 40;
-  bool self_greedy = false;  // the student's own greedy latent query, kept even when empty
+  bool self_greedy = false;       // the student's own greedy latent query, kept even when empty
   double self_greedy_margin = 0;  // reward another candidate needs above it to be the best of N
   // Any OpenAI-compatible chat-completions endpoint (off while base_url is empty).
   std::string openai_base_url;

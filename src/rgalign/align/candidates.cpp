@@ -171,14 +171,15 @@ std::vector<std::vector<Candidate>> propose_candidates(const std::vector<Request
     std::vector<std::string> prompts;
     for (const auto& r : rs) prompts.push_back(render_prompt(r, data.schema()));
     if (t.self_sampling) {
-      auto samples = sample_latent_queries(student, prompts, t.self_samples, cfg.reasoner.latent_tokens,
-                                           t.self_temperature, t.self_top_k, cfg.run.seed, cfg.reasoner.batch);
+      auto samples =
+          sample_latent_queries(student, prompts, t.self_samples, cfg.reasoner.latent_tokens,
+                                t.self_temperature, t.self_top_k, cfg.run.seed, cfg.reasoner.batch);
       for (size_t i = 0; i < rs.size(); ++i)
         for (auto& s : samples[i]) out[i].push_back({kSelfTeacher, std::move(s), 0});
     }
     if (t.self_greedy) {
-      auto greedy = sample_latent_queries(student, prompts, 1, cfg.reasoner.latent_tokens, 0.0, 0, cfg.run.seed,
-                                          cfg.reasoner.batch);
+      auto greedy = sample_latent_queries(student, prompts, 1, cfg.reasoner.latent_tokens, 0.0, 0,
+                                          cfg.run.seed, cfg.reasoner.batch);
       // First, so that it is never the copy dropped as a repeat and wins ties.
       for (size_t i = 0; i < rs.size(); ++i)
         out[i].insert(out[i].begin(), {kSelfGreedyTeacher, std::move(greedy[i][0]), 0});

@@ -27,8 +27,8 @@ struct RequestCandidates {
 };
 
 // Teacher names as they appear in the candidates and the report.
-extern const char* const kKbTeacher;    // "kb-retrieval"
-extern const char* const kSelfTeacher;  // "self"
+extern const char* const kKbTeacher;          // "kb-retrieval"
+extern const char* const kSelfTeacher;        // "self"
 extern const char* const kSelfGreedyTeacher;  // "self-greedy"
 
 // `text` made one line of at most `tokens` tokens of the student's tokenizer (how every candidate is cut);
