@@ -43,7 +43,7 @@ class AlignCli : public ::testing::Test {
                          "sft: {epochs: 1, batch: 8}\n"
                          "dpo: {batch: 8, margin: 0.0}\n"
                          "rgcl: {batch: 8}\n"
-                         "calibration: {rounds: 2, epochs: 1}\n");
+                         "calibration: {rounds: 2, epochs: 1, control: true}\n");
   }
   static void TearDownTestSuite() { delete dir_; }
   static std::string align_args(const std::string& run) {
@@ -122,6 +122,26 @@ TEST_F(AlignCli, KilledMidStageResumesToTheSameMetrics) {
   const std::string expected = kept == "reward-model" ? "/qe-rec" : kept + "/ranker";
   EXPECT_EQ(ranker.substr(ranker.size() - std::min(ranker.size(), expected.size())), expected) << ranker;
   EXPECT_NE(read_file(full + "/report.md").find("Kept: " + kept + "."), std::string::npos);
+  // The control: the reward model fine-tuned as a round is, but on the base reasoner's latent queries.
+  ASSERT_TRUE(cal.contains("control"));
+  const Json& control = cal["control"];
+  const std::string control_ranker = full + "/rga-calibrated/control/ranker";
+  EXPECT_EQ(read_json_file(control_ranker + "/model_config.json")["reasoner_hash"],
+            read_json_file(full + "/qe-rec/model_config.json")["reasoner_hash"]);
+  EXPECT_TRUE(fs::exists(control_ranker + "/metrics.jsonl"));
+  auto control_eval = run_rgalign("eval --run " + control_ranker + " --data " + dir_->file("data") +
+                                  " --split valid --bootstrap 0 --out " + dir_->file("control-valid.json"));
+  ASSERT_EQ(control_eval.exit_code, 0) << control_eval.output;
+  EXPECT_NEAR(control["valid_gauc"].get<double>(),
+              read_json_file(dir_->file("control-valid.json"))["gauc"].get<double>(), 1e-9);
+  // Its difference is the final stage's test GAUC minus the control's, on the same requests.
+  const double final_gauc = read_json_file(full + "/rga-calibrated/metrics_test.json")["gauc"].get<double>();
+  EXPECT_NEAR(control["final_minus_control"]["gauc"]["diff"].get<double>(),
+              final_gauc - control["test"]["gauc"].get<double>(), 1e-9);
+  EXPECT_TRUE(control["final_minus_control"]["recall@3"]["ci95"].is_array());
+  EXPECT_EQ(ra["calibration_control"], control);
+  EXPECT_NE(read_file(full + "/report.md").find("Final stage minus the control on the test week: GAUC"),
+            std::string::npos);
 
   // The same run, killed while RG-SFT trains, then resumed.
   FILE* p = ::popen((std::string(RGALIGN_BINARY) + " " + align_args(killed) + " > " +
@@ -156,6 +176,7 @@ TEST_F(AlignCli, KilledMidStageResumesToTheSameMetrics) {
       EXPECT_EQ(rb["stages"][i]["monitor"].dump(), ra["stages"][i]["monitor"].dump())
           << ra["stages"][i]["name"];
   }
+  EXPECT_EQ(rb["calibration_control"].dump(), ra["calibration_control"].dump());
 }
 
 }  // namespace

@@ -189,12 +189,16 @@ struct CalibrationSection {
   int rounds = 2;
   int epochs = 2;
   double lr = 5e-4;
+  bool control = false;
 
   template <class V>
   void visit(V&& v) {
     v("rounds", rounds, "closed-loop rounds at most (stops when validation GAUC stops improving)");
     v("epochs", epochs, "ranker fine-tuning epochs per round");
     v("lr", lr, "ranker fine-tuning learning rate");
+    v("control", control,
+      "also fine-tune the reward model the same way on the base reasoner's own latent queries and report the "
+      "final stage's difference to it (what the alignment adds beyond the fine-tune)");
   }
 };
 
