@@ -58,7 +58,14 @@ Json sample_report() {
       {"teachers",
        {{"kb-retrieval", {{"candidates", 10}, {"wins", 4}, {"win_rate", 0.4}, {"mean_reward", 0.05}}},
         {"self", {{"candidates", 10}, {"wins", 6}, {"win_rate", 0.6}, {"mean_reward", 0.04}}}}}};
-  return {{"title", "rgalign align"}, {"stages", stages}, {"curves", curves}, {"teachers", teachers}};
+  Json control = {{"valid_gauc", 0.835},
+                  {"test", {{"gauc", 0.838}, {"recall@3", 0.332}}},
+                  {"final_minus_control", paired}};
+  return {{"title", "rgalign align"},
+          {"stages", stages},
+          {"curves", curves},
+          {"teachers", teachers},
+          {"calibration_control", control}};
 }
 
 TEST(ReportHtml, HoldsTheChartsAndEscapesText) {
@@ -68,6 +75,8 @@ TEST(ReportHtml, HoldsTheChartsAndEscapesText) {
   EXPECT_NE(h.find("rga-sft: training loss"), std::string::npos);
   EXPECT_NE(h.find("Reward of the student"), std::string::npos);
   EXPECT_NE(h.find("Teacher win rates"), std::string::npos);
+  EXPECT_NE(h.find("Calibration control"), std::string::npos);
+  EXPECT_NE(h.find("the final stage minus it: GAUC <span class='up'>+0.0060</span>"), std::string::npos);
   EXPECT_NE(h.find("before &lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
   EXPECT_EQ(h.find("<script"), std::string::npos);
   EXPECT_NE(h.find("track my parcel &amp; refund"), std::string::npos);

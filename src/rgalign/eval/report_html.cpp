@@ -244,7 +244,17 @@ std::string report_html(const Json& report) {
          "</td><td>-</td><td>" + fmt("%.4f", number(o, "recall@3")) + "</td><td>" +
          fmt("%.4f", number(o, "ndcg@3")) + "</td><td></td><td></td><td></td></tr>";
   }
-  h += "</table><div class='charts'>" + interval_chart(stages, "gauc", "GAUC per stage (95% interval)") +
+  h += "</table>";
+  if (report.contains("calibration_control") && report["calibration_control"].is_object()) {
+    const Json& c = report["calibration_control"];
+    const Json none;
+    const Json& d = c.contains("final_minus_control") ? c["final_minus_control"] : none;
+    h += "<p>Calibration control (the reward model fine-tuned as a calibration round is, on the base "
+         "reasoner's own latent queries: no alignment): GAUC " +
+         fmt("%.4f", number(c.value("test", Json()), "gauc")) + "; the final stage minus it: GAUC " +
+         cell_diff(d, "gauc") + ", Recall@3 " + cell_diff(d, "recall@3") + ".</p>";
+  }
+  h += "<div class='charts'>" + interval_chart(stages, "gauc", "GAUC per stage (95% interval)") +
        interval_chart(stages, "recall@3", "Recall@3 per stage (95% interval)") + "</div>";
 
   if (report.contains("curves") && report["curves"].is_object()) {
