@@ -63,6 +63,11 @@ TEST(AlignConfig, WrongTypesAndValuesAreErrors) {
   EXPECT_EQ(parse_align_config("teachers: {self_greedy: true, self_greedy_margin: 0.05}\n", "p.yaml")
                 .teachers.self_greedy_margin,
             0.05);
+  EXPECT_NE(error_of([] {
+              parse_align_config("calibration: {rounds: 0, control: true}\n", "p.yaml");
+            }).find("calibration.control"),
+            std::string::npos);
+  EXPECT_TRUE(parse_align_config("calibration: {rounds: 1, control: true}\n", "p.yaml").calibration.control);
   EXPECT_NE(error_of([] { parse_align_config("sft: {epochs: [\n", "p.yaml"); }).find("invalid YAML"),
             std::string::npos);
 }

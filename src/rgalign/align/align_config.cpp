@@ -163,6 +163,8 @@ void validate_align_config(const AlignConfig& c, const std::string& w) {
           "must be >= 0");
   require(c.calibration.rounds >= 0, w, "calibration.rounds", "must be >= 0");
   require(c.calibration.epochs >= 1 && c.calibration.lr > 0, w, "calibration.epochs/lr", "must be positive");
+  require(!c.calibration.control || c.calibration.rounds >= 1, w, "calibration.control",
+          "needs calibration.rounds >= 1 (with no rounds there is no calibration step to control)");
 }
 
 }  // namespace rgalign
