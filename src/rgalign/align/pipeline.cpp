@@ -189,7 +189,8 @@ class Pipeline {
   }
 
   // Scores the test split with a ranker run: test_predictions.jsonl and metrics_test.json in the step dir.
-  void evaluate_test(const std::string& ranker, const std::string& step_dir) {
+  // Returns the metrics it wrote.
+  Json evaluate_test(const std::string& ranker, const std::string& step_dir) {
     EvalSplitOptions eo;
     eo.preds_out = (fs::path(step_dir) / "test_predictions.jsonl").string();
     eo.policy = policy();
@@ -197,8 +198,10 @@ class Pipeline {
     eo.metrics.threads = cfg_.run.threads;
     auto scorer = load_scorer(ranker, data_);
     MetricSet m = evaluate_split(*scorer, data_, eo);
-    write_json_file((fs::path(step_dir) / "metrics_test.json").string(), metrics_to_json(m));
+    Json metrics = metrics_to_json(m);
+    write_json_file((fs::path(step_dir) / "metrics_test.json").string(), metrics);
     spdlog::info("test: GAUC {:.4f}, Recall@3 {:.4f}", m.gauc, m.recall_at[1]);
+    return metrics;
   }
 
   std::string base_reasoner() const {
@@ -430,6 +433,19 @@ class Pipeline {
     return read_json_file(path)["valid_gauc"].get<double>();
   }
 
+  // A calibration fine-tune: the ranker `init` trained on for `calibration.epochs` at `calibration.lr` on the
+  // latent queries of `reasoner`. The intent tower reads the intent-text embeddings it was trained on (the
+  // reward model's, which every stage is evaluated with); only the latent queries change.
+  TrainOptions calibration_fine_tune(const std::string& init, const std::string& reasoner,
+                                     const std::string& cache, const std::string& out) const {
+    TrainOptions t = qe_rec_options(reasoner, cache, out);
+    t.init = init;
+    t.keep_intent_text = true;
+    t.epochs = cfg_.calibration.epochs;
+    t.lr = cfg_.calibration.lr;
+    return t;
+  }
+
   // Closed-loop calibration. Round 0 is the aligned reasoner with the reward model as it is (the last student
   // stage's ranker). Round 1 regenerates every latent query with the aligned reasoner and fine-tunes the
   // ranker from the reward model's weights; each further round first runs RG-CL against the ranker of the
@@ -479,13 +495,8 @@ class Pipeline {
              [&] { save_student(*student, reasoner_dir, (fs::path(rdir) / "reasoner").string()); });
         reasoner_dir = (fs::path(rdir) / "reasoner").string();
       }
-      TrainOptions t = qe_rec_options(reasoner_dir, cache, (fs::path(rdir) / "ranker").string());
-      t.init = ranker;
-      // The intent tower reads the intent-text embeddings it was trained on (the reward model's, which every
-      // stage is evaluated with); only the latent queries are regenerated.
-      t.keep_intent_text = true;
-      t.epochs = cfg_.calibration.epochs;
-      t.lr = cfg_.calibration.lr;
+      TrainOptions t =
+          calibration_fine_tune(ranker, reasoner_dir, cache, (fs::path(rdir) / "ranker").string());
       run_training(t);
       const double v = best_valid_gauc(t.out);
       spdlog::info("calibration round {}: validation GAUC {:.4f} (best so far {:.4f})", round, v,
@@ -523,20 +534,16 @@ class Pipeline {
       make_dirs(cdir);
       seed_latent_cache(file("qe-rec", "latent-cache"), cache);
     });
-    TrainOptions t = qe_rec_options(base_reasoner(), cache, (fs::path(cdir) / "ranker").string());
-    t.init = dir("qe-rec");
-    t.keep_intent_text = true;
-    t.epochs = cfg_.calibration.epochs;
-    t.lr = cfg_.calibration.lr;
+    TrainOptions t =
+        calibration_fine_tune(dir("qe-rec"), base_reasoner(), cache, (fs::path(cdir) / "ranker").string());
     run_training(t);
     const std::string path = (fs::path(cdir) / "control.json").string();
     root("evaluating the calibration control", [&] {
-      evaluate_test(t.out, cdir);
+      const Json test = evaluate_test(t.out, cdir);
       const auto control = read_predictions((fs::path(cdir) / "test_predictions.jsonl").string(),
                                             BadInputPolicy::kStrict, nullptr);
       const auto final_stage = read_predictions(file("rga-calibrated", "test_predictions.jsonl"),
                                                 BadInputPolicy::kStrict, nullptr);
-      const Json test = read_json_file((fs::path(cdir) / "metrics_test.json").string());
       write_json_file(path,
                       {{"valid_gauc", best_valid_gauc(t.out)},
                        {"test", {{"gauc", test["gauc"]}, {"recall@3", test["recall@3"]}}},
@@ -690,13 +697,7 @@ class Pipeline {
 
   // The calibration control's lines in report.md: its validation GAUC and the final stage minus it.
   static std::string control_markdown(const Json& control) {
-    const auto diff = [&](const char* metric) {
-      const Json& d = control["final_minus_control"][metric];
-      char buf[96];
-      std::snprintf(buf, sizeof buf, "%+.4f [%+.4f, %+.4f]", d["diff"].get<double>(),
-                    d["ci95"][0].get<double>(), d["ci95"][1].get<double>());
-      return std::string(buf);
-    };
+    const auto diff = [&](const char* metric) { return signed_diff(control["final_minus_control"][metric]); };
     char valid[32];
     std::snprintf(valid, sizeof valid, "%.4f", control["valid_gauc"].get<double>());
     return std::string(

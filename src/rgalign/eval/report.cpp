@@ -28,14 +28,6 @@ std::string with_ci(const Json& m, const char* key) {
   return s;
 }
 
-std::string signed_diff(const Json& d) {
-  if (!d.is_object() || !d.contains("diff") || !d["diff"].is_number()) return "-";
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%+.4f [%+.4f, %+.4f]", d["diff"].get<double>(), d["ci95"][0].get<double>(),
-                d["ci95"][1].get<double>());
-  return buf;
-}
-
 const Json* stage_metrics(const std::vector<ReportStage>& stages, const std::string& model) {
   for (const auto& s : stages)
     if (s.model == model) return &s.metrics;
@@ -64,6 +56,14 @@ std::string error_rate_reduction(const Json& stage, const Json& base) {
 }
 
 }  // namespace
+
+std::string signed_diff(const Json& d) {
+  if (!d.is_object() || !d.contains("diff") || !d["diff"].is_number()) return "-";
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%+.4f [%+.4f, %+.4f]", d["diff"].get<double>(), d["ci95"][0].get<double>(),
+                d["ci95"][1].get<double>());
+  return buf;
+}
 
 std::string report_markdown(const std::string& title, const std::vector<ReportStage>& stages,
                             const std::string& baseline_model) {

@@ -25,6 +25,8 @@ struct ReportStage {
 void write_report(const std::string& dir, const std::string& title, const std::vector<ReportStage>& stages,
                   const Json& extra = Json::object(), const std::string& baseline_model = "",
                   const std::string& appendix = "");
+// One paired difference {"diff", "ci95"} as "+0.0012 [+0.0003, +0.0021]"; "-" when there is none.
+std::string signed_diff(const Json& d);
 std::string report_markdown(const std::string& title, const std::vector<ReportStage>& stages,
                             const std::string& baseline_model = "");
 
