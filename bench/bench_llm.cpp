@@ -9,7 +9,8 @@
 // --generate: latent-query generation with the built-in reasoner's default shape (Llama, hidden 128, 2
 // layers, 4 heads, 2 KV heads, vocab 4,000): B left-padded prompts of lengths spread over [L/2, L], N greedy
 // tokens each with no stop token; reports prompts/s of the generation and, in the same run, of the prompts'
-// prefill alone (the floor), so the decoding steps' share of the time can be read off.
+// prefill alone (the floor), so the decoding steps' share of the time can be read off; first with the fused
+// CPU attention (llm/attention_kernel.h), then with the module path, and the ratio of the two.
 //
 //   build/bench/bench_llm [--threads 2] [--batch 8] [--seq 256] [--reps 3]
 //   build/bench/bench_llm --generate 1 [--threads 2] [--batch 32] [--seq 256] [--new-tokens 24] [--reps 5]
@@ -104,6 +105,7 @@ int generate_bench(int threads, int64_t B, int64_t L, int64_t new_tokens, int64_
   g.max_new_tokens = static_cast<int>(new_tokens);
   torch::Tensor ids, mask, pos;
   rgalign::pad_left(prompts, ids, mask, pos);
+  double fused_gen_s = 0;
   auto best_of = [&](auto&& fn) {
     fn();  // warm-up
     double best = 1e9;
@@ -114,13 +116,24 @@ int generate_bench(int threads, int64_t B, int64_t L, int64_t new_tokens, int64_
     }
     return best;
   };
-  const double gen_s = best_of([&] { rgalign::generate(dec, prompts, g); });
-  const double prefill_s = best_of([&] { dec.forward(ids, mask, pos); });
-  std::printf(
-      "name=llm_generate_cpu threads=%d batch=%ld seq=%ld new_tokens=%ld generate_prompts_per_s=%.0f "
-      "prefill_prompts_per_s=%.0f decode_share=%.2f\n",
-      threads, static_cast<long>(B), static_cast<long>(L), static_cast<long>(new_tokens),
-      static_cast<double>(B) / gen_s, static_cast<double>(B) / prefill_s, 1.0 - prefill_s / gen_s);
+  for (const bool fused : {true, false}) {
+    dec.set_fused_attention(fused);
+    const double gen_s = best_of([&] { rgalign::generate(dec, prompts, g); });
+    const double prefill_s = best_of([&] {
+      c10::InferenceMode guard;
+      dec.forward(ids, mask, pos);
+    });
+    std::printf(
+        "name=llm_generate_cpu attention=%s threads=%d batch=%ld seq=%ld new_tokens=%ld "
+        "generate_prompts_per_s=%.0f prefill_prompts_per_s=%.0f decode_share=%.2f\n",
+        fused ? "fused" : "modules", threads, static_cast<long>(B), static_cast<long>(L),
+        static_cast<long>(new_tokens), static_cast<double>(B) / gen_s, static_cast<double>(B) / prefill_s,
+        1.0 - prefill_s / gen_s);
+    if (fused) fused_gen_s = gen_s;
+    else
+      std::printf("name=llm_generate_fused_speedup threads=%d batch=%ld seq=%ld generate_ratio=%.2f\n", threads,
+                  static_cast<long>(B), static_cast<long>(L), gen_s / fused_gen_s);
+  }
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "rgalign/common/atomic_file.h"
 #include "rgalign/common/error.h"
 #include "rgalign/common/json_util.h"
+#include "rgalign/llm/attention_kernel.h"
 #include "rgalign/llm/safetensors.h"
 #include "rgalign/llm/safetensors_torch.h"
 
@@ -234,7 +235,8 @@ torch::Tensor grouped_attention(const torch::Tensor& q, const torch::Tensor& k, 
 }  // namespace
 
 torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch::Tensor& cos,
-                                 const torch::Tensor& sin, const torch::Tensor& allowed, KvCache* cache) {
+                                 const torch::Tensor& sin, const torch::Tensor& allowed,
+                                 const torch::Tensor& mask, KvCache* cache) {
   const int64_t B = x.size(0), T = x.size(1), nh = cfg_.num_attention_heads, nkv = cfg_.num_key_value_heads,
                 hd = cfg_.head_dim;
   auto q = project(x, TensorRole::kAttnQ, l, TensorRole::kAttnQBias).view({B, T, nh, hd});  // [B, T, nh, hd]
@@ -260,8 +262,11 @@ torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch:
     k = append_to_cache(cache->k[static_cast<size_t>(l)], k, cache->len, cache->capacity);  // [B, nkv, S, hd]
     v = append_to_cache(cache->v[static_cast<size_t>(l)], v, cache->len, cache->capacity);
   }
-  const int64_t S = k.size(2);
   torch::Tensor out;
+  if (!allowed.defined()) {  // the fused CPU kernel (forward_embeds chose it)
+    out = causal_attention_fused(q, k, v, mask);                         // [B, T, nh*hd]
+    return project(out, TensorRole::kAttnOut, l, TensorRole::kAttnOut);  // [B, T, H]
+  }
 #if TORCH_VERSION_MAJOR >= 2
   if (nkv != nh) {  // grouped-query attention: each kv head serves nh / nkv query heads
     k = k.repeat_interleave(nh / nkv, /*dim=*/1);  // [B, nh, S, hd]
@@ -294,16 +299,20 @@ torch::Tensor Decoder::forward_embeds(torch::Tensor x, const torch::Tensor& mask
   // Allowed keys: real (mask) and not after the query (causal over the cached and new positions). A padding
   // query may have no real key at all (left padding); it attends to itself so that no row is empty and no NaN
   // appears. Its output is never used.
-  auto qi = torch::arange(S - T, S, torch::TensorOptions().device(x.device())).view({T, 1});
-  auto ki = torch::arange(0, S, torch::TensorOptions().device(x.device())).view({1, S});
-  auto allowed = (ki <= qi)
-                     .view({1, 1, T, S})
-                     .logical_and(mask.unsqueeze(1).unsqueeze(1).to(torch::kBool))
-                     .logical_or((ki == qi).view({1, 1, T, S}));  // [B, 1, T, S]
+  // The fused CPU kernel applies the same rule from the mask itself; the module path builds it.
+  torch::Tensor allowed;
+  if (!(fused_attention_ && fused_attention_applies(x))) {
+    auto qi = torch::arange(S - T, S, torch::TensorOptions().device(x.device())).view({T, 1});
+    auto ki = torch::arange(0, S, torch::TensorOptions().device(x.device())).view({1, S});
+    allowed = (ki <= qi)
+                  .view({1, 1, T, S})
+                  .logical_and(mask.unsqueeze(1).unsqueeze(1).to(torch::kBool))
+                  .logical_or((ki == qi).view({1, 1, T, S}));  // [B, 1, T, S]
+  }
   if (hidden_states) hidden_states->push_back(x);
   for (int64_t l = 0; l < cfg_.num_hidden_layers; ++l) {
     auto h = rms_norm(x, weight(TensorRole::kAttnNorm, l), cfg_.rms_norm_eps);
-    x = x + attention(h, l, cos, sin, allowed, cache);
+    x = x + attention(h, l, cos, sin, allowed, mask, cache);
     h = rms_norm(x, weight(TensorRole::kFfnNorm, l), cfg_.rms_norm_eps);
     auto gate = project(h, TensorRole::kFfnGate, l, TensorRole::kFfnGate);                   // [B, T, I]
     auto up = project(h, TensorRole::kFfnUp, l, TensorRole::kFfnUp);                         // [B, T, I]

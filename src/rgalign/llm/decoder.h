@@ -70,6 +70,9 @@ class Decoder : public torch::nn::Module {
   // in the plain Hugging Face layout.
   void merge_lora();
   bool has_lora() const { return !lora_.empty(); }
+  // Without gradients on the CPU in float32, attention runs the fused kernel (llm/attention_kernel.h); false
+  // keeps the module path everywhere (tests and benchmarks compare the two).
+  void set_fused_attention(bool on) { fused_attention_ = on; }
   std::vector<torch::Tensor> lora_parameters() const;
 
  private:
@@ -79,9 +82,11 @@ class Decoder : public torch::nn::Module {
   torch::Tensor project(const torch::Tensor& x, TensorRole role, int64_t layer, TensorRole bias_role) const;
   torch::Tensor& slot(TensorRole role, int64_t layer);
   void create_slot(TensorRole role, int64_t layer, torch::Tensor value);
-  // allowed [B, 1, T, S]: which keys each query may attend to.
+  // allowed [B, 1, T, S]: which keys each query may attend to; undefined: the fused CPU kernel applies the
+  // same rule from mask [B, S].
   torch::Tensor attention(const torch::Tensor& x, int64_t layer, const torch::Tensor& cos,
-                          const torch::Tensor& sin, const torch::Tensor& allowed, KvCache* cache);
+                          const torch::Tensor& sin, const torch::Tensor& allowed, const torch::Tensor& mask,
+                          KvCache* cache);
   std::pair<torch::Tensor, torch::Tensor> rope(const torch::Tensor& positions) const;
 
   LlmConfig cfg_;
@@ -90,6 +95,7 @@ class Decoder : public torch::nn::Module {
   std::map<std::pair<int, int64_t>, Adapter> lora_;           // (role, layer) -> adapter
   double lora_scale_ = 0.0;
   double lora_dropout_ = 0.0;
+  bool fused_attention_ = true;
 };
 
 // RMSNorm as Hugging Face computes it: in float32, then back to the input dtype. x [..., D], w [D].

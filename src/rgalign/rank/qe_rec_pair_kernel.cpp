@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "rgalign/rank/cpu_math.h"
+#include "rgalign/common/cpu_math.h"
 
 namespace rgalign {
 

@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "rgalign/common/error.h"
-#include "rgalign/rank/cpu_math.h"
+#include "rgalign/common/cpu_math.h"
 
 namespace rgalign {
 

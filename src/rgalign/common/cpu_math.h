@@ -1,5 +1,5 @@
-// Small float32 vector helpers for the fused CPU inference kernels (qe_rec_pair_kernel, user_tower_kernel),
-// and the way those kernels are built twice: for CPUs with AVX2 and FMA, and for any x86-64.
+// Small float32 vector helpers for the fused CPU kernels (QE-Rec's pair stage, the user tower, the decoder's
+// attention), and the way those kernels are built twice: for CPUs with AVX2 and FMA, and for any x86-64.
 //
 // A kernel's body is an RG_KERNEL_INLINE function; RG_AVX2_FMA marks a wrapper that calls it, so the body and
 // these helpers (always inlined) are compiled for AVX2 + FMA there; cpu::has_avx2_fma() picks the wrapper at

@@ -1,0 +1,24 @@
+// The decoder's causal grouped-query attention for inference on the CPU in float32, fused: each query row's
+// scores, softmax and weighted sum of values are computed in one small buffer, over the keys it may see only.
+// The module path builds [B, heads, T, S] score tensors and runs them through a batched matrix product that
+// libtorch's CPU build splits into one small BLAS call per (row, head), a mask pass and a softmax pass; it also
+// scores the masked half of a causal prefill. Generating latent queries with the built-in reasoner spends
+// most of its time there. Same function as the module path (a test holds them to 1e-5); training keeps the
+// module path for autograd.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace rgalign {
+
+// Whether the fused kernel runs for these tensors: float32 on the CPU with gradients off.
+bool fused_attention_applies(const torch::Tensor& q);
+
+// q [B, nh, T, hd], k and v [B, nkv, S, hd] (nh a multiple of nkv; any strides, hd contiguous), key_mask [B,
+// S] (nonzero = a real position). Query t sits at position S - T + t and attends, with scale 1 / sqrt(hd), to
+// every real key at or before it, and always to itself (a padding query then has a key and no NaN appears).
+// Query head h reads kv head h / (nh / nkv). Returns [B, T, nh * hd].
+torch::Tensor causal_attention_fused(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                     const torch::Tensor& key_mask);
+
+}  // namespace rgalign
