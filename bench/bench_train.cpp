@@ -3,7 +3,11 @@
 // layout. The two-tower production baseline by default (bench/bench_train.sh runs it beside the line-for-line
 // Python reference); `--model qe-rec` with latent queries and intent texts of the built-in reasoner's width.
 //
+// `--field-attention both` runs the same steps with AutoInt's fused field attention (rank/field_attention.h)
+// and with the module path, in one process, and prints both lines and their ratio.
+//
 //   build/bench/bench_train [--model two-tower|qe-rec] [--steps 60] [--batch 256] [--threads 2]
+//                           [--field-attention fused|modules|both]
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
@@ -16,6 +20,7 @@
 
 #include "rgalign/common/allocator.h"
 #include "rgalign/rank/encoded_data.h"
+#include "rgalign/rank/field_attention.h"
 #include "rgalign/rank/losses.h"
 #include "rgalign/rank/ranker.h"
 
@@ -56,27 +61,44 @@ int main(int argc, char** argv) {
     data.all.labels.index_put_({torch::arange(n), torch::randint(C, {n}, torch::kInt64)}, 1.0);
     if (cfg.query_dim > 0) data.all.query = torch::randn({n, cfg.query_dim});  // [n, E]
   }
-  auto model = rgalign::make_ranker(cfg);
-  torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(2e-3).weight_decay(1e-4));
-  auto perm = torch::randperm(n, torch::kInt64);
-  auto step = [&](int64_t s) {
-    const int64_t start = (s * batch) % (n - batch);
-    rgalign::RankBatch b = data.take(perm.narrow(0, start, batch));
-    opt.zero_grad();
-    auto loss = rgalign::listnet_loss(model->forward(b), b.labels, b.cand_mask);
-    loss.backward();
-    torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
-    opt.step();
-    return loss.item<double>();
+  auto run = [&](bool fused) {
+    rgalign::set_field_attention_fused(fused);
+    torch::manual_seed(1);
+    auto model = rgalign::make_ranker(cfg);
+    torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(2e-3).weight_decay(1e-4));
+    auto perm = torch::randperm(n, torch::kInt64);
+    auto step = [&](int64_t s) {
+      const int64_t start = (s * batch) % (n - batch);
+      rgalign::RankBatch b = data.take(perm.narrow(0, start, batch));
+      opt.zero_grad();
+      auto loss = rgalign::listnet_loss(model->forward(b), b.labels, b.cand_mask);
+      loss.backward();
+      torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
+      opt.step();
+      return loss.item<double>();
+    };
+    for (int64_t s = 0; s < 5; ++s) step(s);  // warm-up
+    auto t0 = std::chrono::steady_clock::now();
+    for (int64_t s = 0; s < steps; ++s) step(s);
+    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::string name = cfg.model;  // two-tower -> two_tower_train_cpp
+    std::replace(name.begin(), name.end(), '-', '_');
+    std::printf(
+        "name=%s_train_cpp field_attention=%s batch=%ld threads=%d steps=%ld seconds=%.2f samples_per_s=%.0f "
+        "torch=%s\n",
+        name.c_str(), fused ? "fused" : "modules", static_cast<long>(batch), threads, static_cast<long>(steps), dt,
+        steps * batch / dt, TORCH_VERSION);
+    return steps * batch / dt;
   };
-  for (int64_t s = 0; s < 5; ++s) step(s);  // warm-up
-  auto t0 = std::chrono::steady_clock::now();
-  for (int64_t s = 0; s < steps; ++s) step(s);
-  const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::string name = cfg.model;  // two-tower -> two_tower_train_cpp
-  std::replace(name.begin(), name.end(), '-', '_');
-  std::printf("name=%s_train_cpp batch=%ld threads=%d steps=%ld seconds=%.2f samples_per_s=%.0f torch=%s\n",
-              name.c_str(), static_cast<long>(batch), threads, static_cast<long>(steps), dt,
-              steps * batch / dt, TORCH_VERSION);
+  const std::string mode = sarg(argc, argv, "--field-attention", "fused");
+  if (mode != "fused" && mode != "modules" && mode != "both") {
+    std::fprintf(stderr, "--field-attention: fused, modules or both\n");
+    return 2;
+  }
+  const double fused = mode == "modules" ? 0 : run(true);
+  const double modules = mode == "fused" ? 0 : run(false);
+  if (mode == "both")
+    std::printf("name=field_attention_train_speedup model=%s batch=%ld threads=%d fused_over_modules=%.2f\n",
+                cfg.model.c_str(), static_cast<long>(batch), threads, fused / modules);
   return 0;
 }
