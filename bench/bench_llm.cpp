@@ -12,8 +12,11 @@
 // prefill alone (the floor), so the decoding steps' share of the time can be read off; first with the fused
 // CPU attention (llm/attention_kernel.h), then with the module path, and the ratio of the two.
 //
+// --train: a student training step (loss and backward) at the same shape, see train_bench.
+//
 //   build/bench/bench_llm [--threads 2] [--batch 8] [--seq 256] [--reps 3]
 //   build/bench/bench_llm --generate 1 [--threads 2] [--batch 32] [--seq 256] [--new-tokens 24] [--reps 5]
+//   build/bench/bench_llm --train 1 [--threads 2] [--batch 16] [--seq 210] [--new-tokens 24] [--reps 5]
 //   build/bench/bench_llm --device cuda --batch 64 --seq 256
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
@@ -24,6 +27,7 @@
 
 #include "bench_args.h"
 
+#include "rgalign/align/sequences.h"
 #include "rgalign/common/allocator.h"
 #include "rgalign/llm/decoder.h"
 #include "rgalign/llm/embedder.h"
@@ -129,11 +133,64 @@ int generate_bench(int threads, int64_t B, int64_t L, int64_t new_tokens, int64_
         fused ? "fused" : "modules", threads, static_cast<long>(B), static_cast<long>(L),
         static_cast<long>(new_tokens), static_cast<double>(B) / gen_s, static_cast<double>(B) / prefill_s,
         1.0 - prefill_s / gen_s);
-    if (fused) fused_gen_s = gen_s;
+    if (fused)
+      fused_gen_s = gen_s;
     else
-      std::printf("name=llm_generate_fused_speedup threads=%d batch=%ld seq=%ld generate_ratio=%.2f\n", threads,
-                  static_cast<long>(B), static_cast<long>(L), gen_s / fused_gen_s);
+      std::printf("name=llm_generate_fused_speedup threads=%d batch=%ld seq=%ld generate_ratio=%.2f\n",
+                  threads, static_cast<long>(B), static_cast<long>(L), gen_s / fused_gen_s);
   }
+  return 0;
+}
+
+// One student training step (RG-SFT's loss, backward) at the built-in reasoner's shape: B sequences of an
+// L-token prompt, an N-token latent query and the end token. Logits at the target positions only (what the
+// alignment stages run) against the LM head over every position with the others masked out, in one process.
+int train_bench(int threads, int64_t B, int64_t L, int64_t N, int64_t reps) {
+  const rgalign::ReasonerPretrainOptions defaults;
+  const rgalign::LlmConfig c = rgalign::builtin_reasoner_config(defaults, defaults.vocab_size);
+  rgalign::Decoder dec(c, 0);
+  std::vector<std::vector<int64_t>> prompts, texts;
+  for (int64_t b = 0; b < B; ++b) {
+    std::vector<int64_t> p(static_cast<size_t>(L - b % 8)), t(static_cast<size_t>(N));
+    for (size_t i = 0; i < p.size(); ++i)
+      p[i] = 3 + (b * 31 + static_cast<int64_t>(i) * 17) % (c.vocab_size - 3);
+    for (size_t i = 0; i < t.size(); ++i)
+      t[i] = 3 + (b * 7 + static_cast<int64_t>(i) * 13) % (c.vocab_size - 3);
+    prompts.push_back(std::move(p));
+    texts.push_back(std::move(t));
+  }
+  const rgalign::SeqBatch batch = rgalign::make_seq_batch(prompts, texts, /*end_token=*/2);
+  const int64_t T = batch.ids.size(1);
+  auto targets_only = [&] {
+    rgalign::target_logprobs(dec, batch).sum().backward();
+    dec.zero_grad();
+  };
+  auto all_positions = [&] {
+    auto h = dec.forward(batch.ids, batch.mask, batch.positions);          // [B, T, H]
+    auto logp = torch::log_softmax(dec.logits(h.narrow(1, 0, T - 1)), -1)  // [B, T-1, V]
+                    .gather(-1, batch.ids.narrow(1, 1, T - 1).unsqueeze(-1))
+                    .squeeze(-1);  // [B, T-1]
+    (logp * batch.target.narrow(1, 1, T - 1).to(torch::kFloat32)).sum().backward();
+    dec.zero_grad();
+  };
+  auto best_of = [&](auto&& fn) {
+    fn();  // warm-up
+    double best = 1e9;
+    for (int64_t r = 0; r < reps; ++r) {
+      auto t0 = Clock::now();
+      fn();
+      best = std::min(best, since(t0));
+    }
+    return best;
+  };
+  const double targets_s = best_of(targets_only), all_s = best_of(all_positions);
+  for (const auto& [name, s] :
+       {std::pair<const char*, double>{"targets", targets_s}, {"all_positions", all_s}})
+    std::printf(
+        "name=llm_student_step_cpu lm_head=%s threads=%d batch=%ld seq=%ld target_tokens=%ld ms=%.1f\n", name,
+        threads, static_cast<long>(B), static_cast<long>(T), static_cast<long>(N + 1), s * 1e3);
+  std::printf("name=llm_student_step_speedup threads=%d batch=%ld seq=%ld targets_over_all_positions=%.2f\n",
+              threads, static_cast<long>(B), static_cast<long>(T), all_s / targets_s);
   return 0;
 }
 
@@ -150,6 +207,9 @@ int main(int argc, char** argv) {
   }
   const int threads = static_cast<int>(arg(argc, argv, "--threads", 2));
   at::set_num_threads(threads);
+  if (arg(argc, argv, "--train", 0) != 0)
+    return train_bench(threads, arg(argc, argv, "--batch", 16), arg(argc, argv, "--seq", 210),
+                       arg(argc, argv, "--new-tokens", 24), arg(argc, argv, "--reps", 5));
   c10::InferenceMode guard;
   if (arg(argc, argv, "--generate", 0) != 0)
     return generate_bench(threads, arg(argc, argv, "--batch", 32), arg(argc, argv, "--seq", 256),

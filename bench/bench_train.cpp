@@ -86,8 +86,8 @@ int main(int argc, char** argv) {
     std::printf(
         "name=%s_train_cpp field_attention=%s batch=%ld threads=%d steps=%ld seconds=%.2f samples_per_s=%.0f "
         "torch=%s\n",
-        name.c_str(), fused ? "fused" : "modules", static_cast<long>(batch), threads, static_cast<long>(steps), dt,
-        steps * batch / dt, TORCH_VERSION);
+        name.c_str(), fused ? "fused" : "modules", static_cast<long>(batch), threads,
+        static_cast<long>(steps), dt, steps * batch / dt, TORCH_VERSION);
     return steps * batch / dt;
   };
   const std::string mode = sarg(argc, argv, "--field-attention", "fused");

@@ -149,6 +149,34 @@ TEST(StudentSequences, TargetLogProbsAreTheTextAndEndTokensOnly) {
   EXPECT_LT(torch::max(torch::abs(q[0] - h[0][2])).item<double>(), 1e-5);
 }
 
+TEST(StudentSequences, TargetLogProbsGradientsEqualTheAllPositionsLmHead) {
+  // Logits are computed at the target positions only; values and gradients are those of the LM head over
+  // every position with the others masked out.
+  auto m = tiny_decoder();
+  SeqBatch b = make_seq_batch({{1, 2, 3, 4}, {5, 6}, {7}}, {{8, 9}, {10, 11, 12}, {}}, 2);
+  auto grads = [&] {
+    std::vector<torch::Tensor> g;
+    for (const auto& p : m->parameters()) g.push_back(p.grad().clone());
+    m->zero_grad();
+    return g;
+  };
+  auto lp = target_logprobs(*m, b);  // [3]
+  (lp * torch::tensor({1.0f, -2.0f, 0.5f})).sum().backward();
+  const auto got = grads();
+  const int64_t T = b.ids.size(1);
+  auto h = m->forward(b.ids, b.mask, b.positions);                      // [3, T, H]
+  auto logp = torch::log_softmax(m->logits(h.narrow(1, 0, T - 1)), -1)  // [3, T-1, V]
+                  .gather(-1, b.ids.narrow(1, 1, T - 1).unsqueeze(-1))
+                  .squeeze(-1);                                                  // [3, T-1]
+  auto want = (logp * b.target.narrow(1, 1, T - 1).to(torch::kFloat32)).sum(1);  // [3]
+  EXPECT_LT(torch::max(torch::abs(lp.detach() - want.detach())).item<double>(), 1e-5);
+  (want * torch::tensor({1.0f, -2.0f, 0.5f})).sum().backward();
+  const auto expected = grads();
+  ASSERT_EQ(got.size(), expected.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    EXPECT_LT(torch::max(torch::abs(got[i] - expected[i])).item<double>(), 1e-5) << i;
+}
+
 TEST(StudentSequences, GenerationPoolsWithoutASecondPass) {
   auto m = tiny_decoder();
   m->eval();

@@ -29,7 +29,9 @@ std::shared_ptr<Decoder> attention_test_model() {
   return std::make_shared<Decoder>(c, 3);
 }
 
-float attention_max_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<float>(); }
+float attention_max_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a - b).abs().max().item<float>();
+}
 
 TEST(AttentionKernel, MatchesTheDefinitionWithHolesInTheMask) {
   torch::manual_seed(5);
@@ -83,13 +85,15 @@ TEST(AttentionKernel, DecoderPrefillAndCachedStepsMatchTheModulePath) {
   const auto fused = run(true), modules = run(false);
   for (size_t i = 0; i < fused.size(); ++i) EXPECT_LT(attention_max_diff(fused[i], modules[i]), 1e-5f) << i;
   // Real tokens of a left-padded row read only real keys: row 1's last state equals its unpadded run.
-  auto alone = m->forward(torch::tensor({{10, 11}}), torch::ones({1, 2}, torch::kInt64), torch::tensor({{0, 1}}));
+  auto alone =
+      m->forward(torch::tensor({{10, 11}}), torch::ones({1, 2}, torch::kInt64), torch::tensor({{0, 1}}));
   EXPECT_LT(attention_max_diff(alone[0][1], fused[0][1][ids.size(1) - 1]), 1e-5f);
 }
 
 TEST(AttentionKernel, TrainingKeepsTheModulePathAndItsGradients) {
   auto m = attention_test_model();
-  auto ids = torch::tensor({{3, 4, 5}}), mask = torch::ones({1, 3}, torch::kInt64), pos = torch::tensor({{0, 1, 2}});
+  auto ids = torch::tensor({{3, 4, 5}}), mask = torch::ones({1, 3}, torch::kInt64),
+       pos = torch::tensor({{0, 1, 2}});
   ASSERT_FALSE(fused_attention_applies(m->embed(ids)));  // gradients on
   auto out = m->forward(ids, mask, pos);
   out.sum().backward();

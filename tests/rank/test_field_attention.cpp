@@ -19,7 +19,9 @@ torch::Tensor field_attention_reference(const torch::Tensor& qkv, int64_t H, int
   return torch::matmul(att, parts[2]).transpose(1, 2).reshape({B, F, H * d});
 }
 
-float field_max_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<float>(); }
+float field_max_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a - b).abs().max().item<float>();
+}
 
 TEST(FieldAttention, ValuesAndGradientsMatchTheModulePath) {
   // Sizes off the vector width (tails) and the production tower's (45 fields, 2 heads of 16).
@@ -35,6 +37,8 @@ TEST(FieldAttention, ValuesAndGradientsMatchTheModulePath) {
     (reference * weights).sum().backward();
     EXPECT_LT(field_max_diff(a.grad(), r.grad()), 1e-5f) << F;
     EXPECT_GT(a.grad().abs().sum().item<float>(), 0.f);
+    c10::InferenceMode guard;  // evaluation and serving: no graph, nothing saved
+    EXPECT_LT(field_max_diff(field_attention_fused(base, H, d), reference.detach()), 1e-5f) << F;
   }
 }
 

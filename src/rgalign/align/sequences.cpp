@@ -55,10 +55,14 @@ torch::Tensor target_logprobs(Decoder& model, const SeqBatch& b, double neftune_
   auto x = model.embed(ids);  // [B, T, H]
   if (neftune_alpha > 0 && model.is_training()) x = neftune_noise(x, mask, neftune_alpha);
   auto hidden = model.forward_embeds(x, mask, pos);  // [B, T, H]
-  const int64_t T = ids.size(1);
-  auto logits = model.logits(hidden.narrow(1, 0, T - 1)).to(torch::kFloat32);  // [B, T-1, V]
-  auto logp = torch::log_softmax(logits, -1).gather(-1, ids.narrow(1, 1, T - 1).unsqueeze(-1)).squeeze(-1);
-  auto tmask = b.target.to(device).narrow(1, 1, T - 1).to(logp.scalar_type());  // [B, T-1]
+  const int64_t B = ids.size(0), T = ids.size(1);
+  // Logits only where the next token is a target: a latent query is a tenth of its sequence, and the LM head
+  // over every position ([B, T-1, V]) was the larger part of a training step's arithmetic.
+  const auto where = b.target.narrow(1, 1, T - 1).nonzero();  // [N, 2]: row, position
+  const auto rows = where.select(1, 0).to(device), cols = where.select(1, 1).to(device);  // [N] each
+  auto logits = model.logits(hidden.index({rows, cols})).to(torch::kFloat32);             // [N, V]
+  auto next = ids.index({rows, cols + 1});                                                // [N]
+  auto logp = torch::log_softmax(logits, -1).gather(-1, next.unsqueeze(-1)).squeeze(-1);  // [N]
   if (emb && pooling == Pooling::kLast) {
     auto idx = b.emb_index.to(device).view({-1, 1, 1}).expand({-1, 1, hidden.size(2)});
     *emb = hidden.gather(1, idx).squeeze(1);  // [B, H]
@@ -68,7 +72,7 @@ torch::Tensor target_logprobs(Decoder& model, const SeqBatch& b, double neftune_
     auto span = pooling == Pooling::kMean ? upto.to(torch::kInt64) : b.text_mask;
     *emb = pool_hidden(hidden, span.to(device), Pooling::kMean, false);  // [B, H]
   }
-  return (logp * tmask).sum(1);  // [B]
+  return torch::zeros({B}, logp.options()).index_add(0, rows, logp);  // [B]
 }
 
 }  // namespace rgalign

@@ -36,7 +36,7 @@ RG_KERNEL_INLINE void attend_head_body(const AttentionContext& c, int64_t b, int
   const float* vb = c.v + b * c.v_b + (h / c.group) * c.v_h;
   const float* keep = c.key_keep + b * c.S;
   for (int64_t t = 0; t < c.T; ++t) {
-    const int64_t last = c.S - c.T + t;            // the query's own position
+    const int64_t last = c.S - c.T + t;             // the query's own position
     const int64_t lo = std::min(c.first[b], last);  // keys before lo are padding: never seen
     const int64_t n = last - lo + 1;
     const float* qr = c.q + b * c.q_b + h * c.q_h + t * c.q_t;
@@ -79,7 +79,8 @@ torch::Tensor causal_attention_fused(const torch::Tensor& q_in, const torch::Ten
   // Only the head dimension must be contiguous; the other strides are read as they are.
   auto rows = [](const torch::Tensor& x) { return x.stride(3) == 1 ? x : x.contiguous(); };
   const auto q = rows(q_in), k = rows(k_in), v = rows(v_in);
-  const auto keep = key_mask.to(torch::kCPU, torch::kFloat32).ne(0).to(torch::kFloat32).contiguous();  // [B, S]
+  const auto keep =
+      key_mask.to(torch::kCPU, torch::kFloat32).ne(0).to(torch::kFloat32).contiguous();  // [B, S]
   std::vector<int64_t> first(static_cast<size_t>(B), S);
   const float* kp = keep.data_ptr<float>();
   for (int64_t b = 0; b < B; ++b)
@@ -89,11 +90,22 @@ torch::Tensor causal_attention_fused(const torch::Tensor& q_in, const torch::Ten
         break;
       }
   auto out = torch::empty({B, T, nh * hd}, q.options());  // [B, T, nh*hd]
-  AttentionContext c{q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), out.data_ptr<float>(),
-                     kp, first.data(), T, S, nh, hd, nh / nkv,
-                     q.stride(0), q.stride(1), q.stride(2), k.stride(0), k.stride(1), k.stride(2),
-                     v.stride(0), v.stride(1), v.stride(2),
-                     static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)))};
+  AttentionContext c;
+  c.q = q.data_ptr<float>();
+  c.k = k.data_ptr<float>();
+  c.v = v.data_ptr<float>();
+  c.out = out.data_ptr<float>();
+  c.key_keep = kp;
+  c.first = first.data();
+  c.T = T;
+  c.S = S;
+  c.nh = nh;
+  c.hd = hd;
+  c.group = nh / nkv;
+  c.q_b = q.stride(0), c.q_h = q.stride(1), c.q_t = q.stride(2);
+  c.k_b = k.stride(0), c.k_h = k.stride(1), c.k_s = k.stride(2);
+  c.v_b = v.stride(0), c.v_h = v.stride(1), c.v_s = v.stride(2);
+  c.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
   const bool avx2 = cpu::has_avx2_fma();
   at::parallel_for(0, B * nh, 1, [&](int64_t begin, int64_t end) {
     std::vector<float> scores(static_cast<size_t>(S));

@@ -263,8 +263,8 @@ torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch:
     v = append_to_cache(cache->v[static_cast<size_t>(l)], v, cache->len, cache->capacity);
   }
   torch::Tensor out;
-  if (!allowed.defined()) {  // the fused CPU kernel (forward_embeds chose it)
-    out = causal_attention_fused(q, k, v, mask);                         // [B, T, nh*hd]
+  if (!allowed.defined()) {                       // the fused CPU kernel (forward_embeds chose it)
+    out = causal_attention_fused(q, k, v, mask);  // [B, T, nh*hd]
     return project(out, TensorRole::kAttnOut, l, TensorRole::kAttnOut);  // [B, T, H]
   }
 #if TORCH_VERSION_MAJOR >= 2

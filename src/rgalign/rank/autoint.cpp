@@ -28,8 +28,9 @@ torch::Tensor AutoIntLayerImpl::forward(const torch::Tensor& x) {
   } else {
     auto qkv = packed.view({B, F, 3, heads_, head_dim_}).permute({2, 0, 3, 1, 4});  // [3, B, H, F, d]
     auto q = qkv[0], k = qkv[1], v = qkv[2];                                        // [B, H, F, d]
-    auto att = torch::softmax(
-        torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_dim_)), /*dim=*/-1);  // [B, H, F, F]
+    auto att =
+        torch::softmax(torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_dim_)),
+                       /*dim=*/-1);                                                   // [B, H, F, F]
     out = torch::matmul(att, v).transpose(1, 2).reshape({B, F, heads_ * head_dim_});  // [B, F, H*d]
   }
   return torch::relu(out + residual_(x));  // [B, F, H*d]

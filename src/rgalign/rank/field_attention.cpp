@@ -18,15 +18,26 @@ namespace {
 std::atomic<bool> g_fused{true};
 
 struct FieldContext {
-  int64_t F, H, d;
-  float scale;
-  const float* qkv;  // [B, F, 3 H d]
-  float* att;        // [B, H, F, F] softmax weights
-  float* out;        // [B, F, H d]
-  const float* grad_out;  // backward: [B, F, H d]
-  float* grad_qkv;        // backward: [B, F, 3 H d]
+  int64_t F = 0, H = 0, d = 0;
+  float scale = 1;
+  const float* qkv = nullptr;                // [B, F, 3 H d]
+  float* att = nullptr;                      // [B, H, F, F] softmax weights
+  float* out = nullptr;                      // forward: [B, F, H d]
+  const float* grad_out = nullptr;           // backward: [B, F, H d]
+  float* grad_qkv = nullptr;                 // backward: [B, F, 3 H d]
   int64_t row() const { return 3 * H * d; }  // one field's q, k, v
 };
+
+FieldContext context(const torch::Tensor& qkv, int64_t H, int64_t d, const torch::Tensor& att) {
+  FieldContext c;
+  c.F = qkv.size(1);
+  c.H = H;
+  c.d = d;
+  c.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
+  c.qkv = qkv.data_ptr<float>();
+  c.att = att.data_ptr<float>();
+  return c;
+}
 
 // Head h's keys or values of request b transposed into t [d, F], so that a query's F scores are one vector
 // times a matrix along contiguous rows (vec_mat), not F short dot products.
@@ -53,8 +64,8 @@ RG_KERNEL_INLINE void field_forward_body(const FieldContext& c, int64_t b, int64
 
 // Backward for request b, head h: with a = softmax(s), s = q k^T scale, out = a v:
 // dv_j = sum_i a_ij g_i; da_ij = g_i . v_j; ds_ij = a_ij (da_ij - sum_j' a_ij' da_ij');
-// dq_i = scale sum_j ds_ij k_j; dk_j = scale sum_i ds_ij q_i. dk and dv are summed transposed ([d, F], vectors
-// along the fields). Scratch: vt, dkt, dvt [d * F] each, ds [F].
+// dq_i = scale sum_j ds_ij k_j; dk_j = scale sum_i ds_ij q_i. dk and dv are summed transposed ([d, F],
+// vectors along the fields). Scratch: vt, dkt, dvt [d * F] each, ds [F].
 RG_KERNEL_INLINE void field_backward_body(const FieldContext& c, int64_t b, int64_t h, float* vt, float* dkt,
                                           float* dvt, float* ds) {
   const int64_t F = c.F, d = c.d, W = c.row(), Hd = c.H * d;
@@ -90,7 +101,9 @@ RG_KERNEL_INLINE void field_backward_body(const FieldContext& c, int64_t b, int6
 RG_AVX2_FMA void field_forward_avx2(const FieldContext& c, int64_t b, int64_t h, float* kt) {
   field_forward_body(c, b, h, kt);
 }
-void field_forward_base(const FieldContext& c, int64_t b, int64_t h, float* kt) { field_forward_body(c, b, h, kt); }
+void field_forward_base(const FieldContext& c, int64_t b, int64_t h, float* kt) {
+  field_forward_body(c, b, h, kt);
+}
 RG_AVX2_FMA void field_backward_avx2(const FieldContext& c, int64_t b, int64_t h, float* vt, float* dkt,
                                      float* dvt, float* ds) {
   field_backward_body(c, b, h, vt, dkt, dvt, ds);
@@ -111,8 +124,8 @@ class FieldAttentionFunction : public torch::autograd::Function<FieldAttentionFu
     const int64_t B = qkv.size(0), F = qkv.size(1);
     auto out = torch::empty({B, F, H * d}, qkv.options());  // [B, F, H d]
     auto att = torch::empty({B, H, F, F}, qkv.options());   // [B, H, F, F]
-    FieldContext c{F, H, d, static_cast<float>(1.0 / std::sqrt(static_cast<double>(d))), qkv.data_ptr<float>(),
-                   att.data_ptr<float>(), out.data_ptr<float>(), nullptr, nullptr};
+    FieldContext c = context(qkv, H, d, att);
+    c.out = out.data_ptr<float>();
     const bool avx2 = cpu::has_avx2_fma();
     at::parallel_for(0, B * H, kPairsPerTask, [&](int64_t begin, int64_t end) {
       std::vector<float> kt(static_cast<size_t>(d * F));
@@ -133,11 +146,13 @@ class FieldAttentionFunction : public torch::autograd::Function<FieldAttentionFu
     const int64_t B = qkv.size(0), F = qkv.size(1);
     const auto g = grads[0].to(torch::kFloat32).contiguous();  // [B, F, H d]
     auto grad_qkv = torch::empty_like(qkv);                    // [B, F, 3 H d], every element written
-    FieldContext c{F, H, d, static_cast<float>(1.0 / std::sqrt(static_cast<double>(d))), qkv.data_ptr<float>(),
-                   att.data_ptr<float>(), nullptr, g.data_ptr<float>(), grad_qkv.data_ptr<float>()};
+    FieldContext c = context(qkv, H, d, att);
+    c.grad_out = g.data_ptr<float>();
+    c.grad_qkv = grad_qkv.data_ptr<float>();
     const bool avx2 = cpu::has_avx2_fma();
     at::parallel_for(0, B * H, kPairsPerTask, [&](int64_t begin, int64_t end) {
-      std::vector<float> vt(static_cast<size_t>(d * F)), dkt(vt.size()), dvt(vt.size()), ds(static_cast<size_t>(F));
+      std::vector<float> vt(static_cast<size_t>(d * F)), dkt(vt.size()), dvt(vt.size()),
+          ds(static_cast<size_t>(F));
       for (int64_t i = begin; i < end; ++i)
         (avx2 ? field_backward_avx2 : field_backward_base)(c, i / H, i % H, vt.data(), dkt.data(), dvt.data(),
                                                            ds.data());
@@ -152,7 +167,9 @@ bool field_attention_fused_applies(const torch::Tensor& qkv) {
   return g_fused.load() && qkv.device().is_cpu() && qkv.scalar_type() == torch::kFloat32;
 }
 
-void set_field_attention_fused(bool on) { g_fused.store(on); }
+void set_field_attention_fused(bool on) {
+  g_fused.store(on);
+}
 
 torch::Tensor field_attention_fused(const torch::Tensor& qkv, int64_t heads, int64_t head_dim) {
   RG_ASSERT(qkv.dim() == 3 && heads > 0 && head_dim > 0 && qkv.size(2) == 3 * heads * head_dim,
