@@ -45,6 +45,19 @@ double since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+// The best of `reps` timed calls of fn after one warm-up call, in seconds.
+template <typename Fn>
+double best_seconds(int64_t reps, Fn&& fn) {
+  fn();
+  double best = 1e9;
+  for (int64_t r = 0; r < reps; ++r) {
+    auto t0 = Clock::now();
+    fn();
+    best = std::min(best, since(t0));
+  }
+  return best;
+}
+
 }  // namespace
 
 // Qwen3-0.6B's shape with random bf16 weights; rows left-padded to lengths spread over [L/2, L].
@@ -110,20 +123,10 @@ int generate_bench(int threads, int64_t B, int64_t L, int64_t new_tokens, int64_
   torch::Tensor ids, mask, pos;
   rgalign::pad_left(prompts, ids, mask, pos);
   double fused_gen_s = 0;
-  auto best_of = [&](auto&& fn) {
-    fn();  // warm-up
-    double best = 1e9;
-    for (int64_t r = 0; r < reps; ++r) {
-      auto t0 = Clock::now();
-      fn();
-      best = std::min(best, since(t0));
-    }
-    return best;
-  };
   for (const bool fused : {true, false}) {
     dec.set_fused_attention(fused);
-    const double gen_s = best_of([&] { rgalign::generate(dec, prompts, g); });
-    const double prefill_s = best_of([&] {
+    const double gen_s = best_seconds(reps, [&] { rgalign::generate(dec, prompts, g); });
+    const double prefill_s = best_seconds(reps, [&] {
       c10::InferenceMode guard;
       dec.forward(ids, mask, pos);
     });
@@ -173,17 +176,7 @@ int train_bench(int threads, int64_t B, int64_t L, int64_t N, int64_t reps) {
     (logp * batch.target.narrow(1, 1, T - 1).to(torch::kFloat32)).sum().backward();
     dec.zero_grad();
   };
-  auto best_of = [&](auto&& fn) {
-    fn();  // warm-up
-    double best = 1e9;
-    for (int64_t r = 0; r < reps; ++r) {
-      auto t0 = Clock::now();
-      fn();
-      best = std::min(best, since(t0));
-    }
-    return best;
-  };
-  const double targets_s = best_of(targets_only), all_s = best_of(all_positions);
+  const double targets_s = best_seconds(reps, targets_only), all_s = best_seconds(reps, all_positions);
   for (const auto& [name, s] :
        {std::pair<const char*, double>{"targets", targets_s}, {"all_positions", all_s}})
     std::printf(

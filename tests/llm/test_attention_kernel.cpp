@@ -11,22 +11,14 @@
 #include "rgalign/llm/decoder.h"
 #include "rgalign/llm/generate.h"
 #include "rgalign/llm/pooling.h"
+#include "support/tiny_decoder.h"
 
 namespace rgalign {
 namespace {
 
-// Grouped-query attention: 4 query heads share 2 kv heads.
+// Grouped-query attention (4 query heads over 2 kv heads) with Qwen3's q/k norms.
 std::shared_ptr<Decoder> attention_test_model() {
-  LlmConfig c;
-  c.model_type = "llama";
-  c.vocab_size = 50;
-  c.hidden_size = 48;
-  c.intermediate_size = 96;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 4;
-  c.num_key_value_heads = 2;
-  c.head_dim = 12;
-  return std::make_shared<Decoder>(c, 3);
+  return std::make_shared<Decoder>(test::tiny_gqa_config(), 3);
 }
 
 float attention_max_diff(const torch::Tensor& a, const torch::Tensor& b) {
