@@ -35,7 +35,7 @@ TEST(AttentionKernel, MatchesTheDefinitionWithHolesInTheMask) {
   mask[1][6] = 0;                   // a hole among them: the query at position 6 still sees itself
   mask[2].narrow(0, 0, 6).zero_();  // queries at positions 4 and 5 are padding: only themselves
   torch::NoGradGuard g;
-  const auto fused = causal_attention_fused(q, k, v, mask);  // [B, T, nh*hd]
+  const auto fused = causal_attention_fused(q, k, v, fused_key_mask(mask));  // [B, T, nh*hd]
   ASSERT_EQ(fused.sizes(), (std::vector<int64_t>{B, T, nh * hd}));
   for (int64_t b = 0; b < B; ++b)
     for (int64_t h = 0; h < nh; ++h)

@@ -99,33 +99,49 @@ RG_KERNEL_INLINE void softmax_vec(float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] /= total;
 }
 
+// Columns j .. j + W of vec_mat below, their sums in registers across the rows.
+template <int W>
+RG_KERNEL_INLINE void vec_mat_columns(const float* x, const float* rows, int64_t n, int64_t stride, int64_t j,
+                                      float* y) {
+  float acc[W] = {};
+  for (int64_t i = 0; i < n; ++i) {
+    const float xi = x[i];
+    const float* r = rows + i * stride + j;
+    for (int k = 0; k < W; ++k) acc[k] += xi * r[k];
+  }
+  for (int k = 0; k < W; ++k) y[j + k] = acc[k];
+}
+
 // y [width] = sum over i < n of x[i] * rows[i * stride .. + width]: a vector times a matrix whose rows are
 // `stride` apart, in column blocks whose sums stay in registers across the rows.
 RG_KERNEL_INLINE void vec_mat(const float* x, const float* rows, int64_t n, int64_t stride, int64_t width,
                               float* y) {
   int64_t j = 0;
-  for (; j + 32 <= width; j += 32) {
-    float acc[32] = {};
-    for (int64_t i = 0; i < n; ++i) {
-      const float xi = x[i];
-      const float* r = rows + i * stride + j;
-      for (int k = 0; k < 32; ++k) acc[k] += xi * r[k];
-    }
-    for (int k = 0; k < 32; ++k) y[j + k] = acc[k];
-  }
-  for (; j + 8 <= width; j += 8) {
-    float acc[8] = {};
-    for (int64_t i = 0; i < n; ++i) {
-      const float xi = x[i];
-      const float* r = rows + i * stride + j;
-      for (int k = 0; k < 8; ++k) acc[k] += xi * r[k];
-    }
-    for (int k = 0; k < 8; ++k) y[j + k] = acc[k];
-  }
+  for (; j + 32 <= width; j += 32) vec_mat_columns<32>(x, rows, n, stride, j, y);
+  for (; j + 8 <= width; j += 8) vec_mat_columns<8>(x, rows, n, stride, j, y);
   for (; j < width; ++j) {
     float acc = 0;
     for (int64_t i = 0; i < n; ++i) acc += x[i] * rows[i * stride + j];
     y[j] = acc;
+  }
+}
+
+// One head of softmax self-attention among F rows (AutoInt's over a request's fields): q, k, v rows `stride`
+// floats apart, d each. Row i's softmax weights go to att + i * att_stride (att_stride 0: one scratch row
+// reused), its output to out + i * out_stride. The keys are transposed to kt [d, F] first, so that a row's F
+// scores are one vector times a matrix along contiguous rows, not F short dot products.
+RG_KERNEL_INLINE void attention_head(const float* q, const float* k, const float* v, int64_t stride,
+                                     int64_t F, int64_t d, float* kt, float* att, int64_t att_stride,
+                                     float* out, int64_t out_stride) {
+  for (int64_t j = 0; j < F; ++j)
+    for (int64_t e = 0; e < d; ++e) kt[e * F + j] = k[j * stride + e];
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  for (int64_t i = 0; i < F; ++i) {
+    float* a = att + i * att_stride;
+    vec_mat(q + i * stride, kt, d, F, F, a);
+    for (int64_t j = 0; j < F; ++j) a[j] *= scale;
+    softmax_vec(a, F);
+    vec_mat(a, v, F, stride, d, out + i * out_stride);
   }
 }
 

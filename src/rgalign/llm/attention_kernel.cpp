@@ -67,36 +67,42 @@ bool fused_attention_applies(const torch::Tensor& q) {
   return q.device().is_cpu() && q.scalar_type() == torch::kFloat32 && !at::GradMode::is_enabled();
 }
 
+FusedKeyMask fused_key_mask(const torch::Tensor& mask) {
+  RG_ASSERT(mask.dim() == 2, "mask is [B, S]");
+  const int64_t B = mask.size(0), S = mask.size(1);
+  FusedKeyMask m;
+  m.keep = mask.ne(0).to(torch::kCPU, torch::kFloat32).contiguous();  // [B, S]
+  m.first.assign(static_cast<size_t>(B), S);
+  const float* kp = m.keep.data_ptr<float>();
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t j = 0; j < S; ++j)
+      if (kp[b * S + j] > 0) {
+        m.first[static_cast<size_t>(b)] = j;
+        break;
+      }
+  return m;
+}
+
 torch::Tensor causal_attention_fused(const torch::Tensor& q_in, const torch::Tensor& k_in,
-                                     const torch::Tensor& v_in, const torch::Tensor& key_mask) {
+                                     const torch::Tensor& v_in, const FusedKeyMask& key_mask) {
   RG_ASSERT(q_in.dim() == 4 && k_in.dim() == 4 && v_in.dim() == 4, "attention inputs are 4-d");
   const int64_t B = q_in.size(0), nh = q_in.size(1), T = q_in.size(2), hd = q_in.size(3), nkv = k_in.size(1),
                 S = k_in.size(2);
   RG_ASSERT(nkv > 0 && nh % nkv == 0 && v_in.sizes() == k_in.sizes() && k_in.size(0) == B &&
                 k_in.size(3) == hd && S >= T,
             "attention shapes");
-  RG_ASSERT(key_mask.dim() == 2 && key_mask.size(0) == B && key_mask.size(1) == S, "key mask is [B, S]");
+  RG_ASSERT(key_mask.keep.size(0) == B && key_mask.keep.size(1) == S, "key mask is [B, S]");
   // Only the head dimension must be contiguous; the other strides are read as they are.
   auto rows = [](const torch::Tensor& x) { return x.stride(3) == 1 ? x : x.contiguous(); };
   const auto q = rows(q_in), k = rows(k_in), v = rows(v_in);
-  const auto keep =
-      key_mask.to(torch::kCPU, torch::kFloat32).ne(0).to(torch::kFloat32).contiguous();  // [B, S]
-  std::vector<int64_t> first(static_cast<size_t>(B), S);
-  const float* kp = keep.data_ptr<float>();
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t j = 0; j < S; ++j)
-      if (kp[b * S + j] > 0) {
-        first[static_cast<size_t>(b)] = j;
-        break;
-      }
   auto out = torch::empty({B, T, nh * hd}, q.options());  // [B, T, nh*hd]
   AttentionContext c;
   c.q = q.data_ptr<float>();
   c.k = k.data_ptr<float>();
   c.v = v.data_ptr<float>();
   c.out = out.data_ptr<float>();
-  c.key_keep = kp;
-  c.first = first.data();
+  c.key_keep = key_mask.keep.data_ptr<float>();
+  c.first = key_mask.first.data();
   c.T = T;
   c.S = S;
   c.nh = nh;

@@ -9,16 +9,26 @@
 
 #include <torch/torch.h>
 
+#include <vector>
+
 namespace rgalign {
 
 // Whether the fused kernel runs for these tensors: float32 on the CPU with gradients off.
 bool fused_attention_applies(const torch::Tensor& q);
 
-// q [B, nh, T, hd], k and v [B, nkv, S, hd] (nh a multiple of nkv; any strides, hd contiguous), key_mask [B,
-// S] (nonzero = a real position). Query t sits at position S - T + t and attends, with scale 1 / sqrt(hd), to
+// What the kernel reads of an attention mask [B, S] (nonzero = a real position), derived once per forward
+// pass and shared by its layers.
+struct FusedKeyMask {
+  torch::Tensor keep;          // [B, S] float32 on the CPU: 1 = real key
+  std::vector<int64_t> first;  // [B]: each row's first real key (S when it has none)
+};
+FusedKeyMask fused_key_mask(const torch::Tensor& mask);
+
+// q [B, nh, T, hd], k and v [B, nkv, S, hd] (nh a multiple of nkv; any strides, hd contiguous), key_mask of a
+// mask [B, S]. Query t sits at position S - T + t and attends, with scale 1 / sqrt(hd), to
 // every real key at or before it, and always to itself (a padding query then has a key and no NaN appears).
 // Query head h reads kv head h / (nh / nkv). Returns [B, T, nh * hd].
 torch::Tensor causal_attention_fused(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                     const torch::Tensor& key_mask);
+                                     const FusedKeyMask& key_mask);
 
 }  // namespace rgalign

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "rgalign/common/atomic_file.h"
@@ -236,7 +237,7 @@ torch::Tensor grouped_attention(const torch::Tensor& q, const torch::Tensor& k, 
 
 torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch::Tensor& cos,
                                  const torch::Tensor& sin, const torch::Tensor& allowed,
-                                 const torch::Tensor& mask, KvCache* cache) {
+                                 const FusedKeyMask* fused, KvCache* cache) {
   const int64_t B = x.size(0), T = x.size(1), nh = cfg_.num_attention_heads, nkv = cfg_.num_key_value_heads,
                 hd = cfg_.head_dim;
   auto q = project(x, TensorRole::kAttnQ, l, TensorRole::kAttnQBias).view({B, T, nh, hd});  // [B, T, nh, hd]
@@ -263,8 +264,8 @@ torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch:
     v = append_to_cache(cache->v[static_cast<size_t>(l)], v, cache->len, cache->capacity);
   }
   torch::Tensor out;
-  if (!allowed.defined()) {                       // the fused CPU kernel (forward_embeds chose it)
-    out = causal_attention_fused(q, k, v, mask);  // [B, T, nh*hd]
+  if (fused) {                                      // the fused CPU kernel (forward_embeds chose it)
+    out = causal_attention_fused(q, k, v, *fused);  // [B, T, nh*hd]
     return project(out, TensorRole::kAttnOut, l, TensorRole::kAttnOut);  // [B, T, H]
   }
 #if TORCH_VERSION_MAJOR >= 2
@@ -300,8 +301,11 @@ torch::Tensor Decoder::forward_embeds(torch::Tensor x, const torch::Tensor& mask
   // query may have no real key at all (left padding); it attends to itself so that no row is empty and no NaN
   // appears. Its output is never used.
   // The fused CPU kernel applies the same rule from the mask itself; the module path builds it.
+  std::optional<FusedKeyMask> fused;
   torch::Tensor allowed;
-  if (!(fused_attention_ && fused_attention_applies(x))) {
+  if (fused_attention_ && fused_attention_applies(x)) {
+    fused = fused_key_mask(mask);
+  } else {
     auto qi = torch::arange(S - T, S, torch::TensorOptions().device(x.device())).view({T, 1});
     auto ki = torch::arange(0, S, torch::TensorOptions().device(x.device())).view({1, S});
     allowed = (ki <= qi)
@@ -312,7 +316,7 @@ torch::Tensor Decoder::forward_embeds(torch::Tensor x, const torch::Tensor& mask
   if (hidden_states) hidden_states->push_back(x);
   for (int64_t l = 0; l < cfg_.num_hidden_layers; ++l) {
     auto h = rms_norm(x, weight(TensorRole::kAttnNorm, l), cfg_.rms_norm_eps);
-    x = x + attention(h, l, cos, sin, allowed, mask, cache);
+    x = x + attention(h, l, cos, sin, allowed, fused ? &*fused : nullptr, cache);
     h = rms_norm(x, weight(TensorRole::kFfnNorm, l), cfg_.rms_norm_eps);
     auto gate = project(h, TensorRole::kFfnGate, l, TensorRole::kFfnGate);                   // [B, T, I]
     auto up = project(h, TensorRole::kFfnUp, l, TensorRole::kFfnUp);                         // [B, T, I]

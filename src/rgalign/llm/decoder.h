@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "rgalign/llm/attention_kernel.h"
 #include "rgalign/llm/model_config.h"
 #include "rgalign/llm/tensor_names.h"
 
@@ -82,10 +83,10 @@ class Decoder : public torch::nn::Module {
   torch::Tensor project(const torch::Tensor& x, TensorRole role, int64_t layer, TensorRole bias_role) const;
   torch::Tensor& slot(TensorRole role, int64_t layer);
   void create_slot(TensorRole role, int64_t layer, torch::Tensor value);
-  // allowed [B, 1, T, S]: which keys each query may attend to; undefined: the fused CPU kernel applies the
-  // same rule from mask [B, S].
+  // allowed [B, 1, T, S]: which keys each query may attend to (module path); with `fused`, the fused CPU
+  // kernel applies the same rule from the mask and `allowed` is unused.
   torch::Tensor attention(const torch::Tensor& x, int64_t layer, const torch::Tensor& cos,
-                          const torch::Tensor& sin, const torch::Tensor& allowed, const torch::Tensor& mask,
+                          const torch::Tensor& sin, const torch::Tensor& allowed, const FusedKeyMask* fused,
                           KvCache* cache);
   std::pair<torch::Tensor, torch::Tensor> rope(const torch::Tensor& positions) const;
 

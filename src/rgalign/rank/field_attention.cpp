@@ -33,33 +33,19 @@ FieldContext context(const torch::Tensor& qkv, int64_t H, int64_t d, const torch
   c.F = qkv.size(1);
   c.H = H;
   c.d = d;
-  c.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
+  c.scale = 1.0f / std::sqrt(static_cast<float>(d));  // as cpu::attention_head scales the scores
   c.qkv = qkv.data_ptr<float>();
   c.att = att.data_ptr<float>();
   return c;
 }
 
-// Head h's keys or values of request b transposed into t [d, F], so that a query's F scores are one vector
-// times a matrix along contiguous rows (vec_mat), not F short dot products.
-RG_KERNEL_INLINE void transpose_head(const float* rows, int64_t F, int64_t W, int64_t d, float* t) {
-  for (int64_t j = 0; j < F; ++j)
-    for (int64_t k = 0; k < d; ++k) t[k * F + j] = rows[j * W + k];
-}
-
-// Built twice (cpu_math.h). Forward for request b, head h. Scratch: kt [d * F].
+// Built twice (cpu_math.h). Forward for request b, head h: cpu::attention_head, its softmax weights kept for
+// the backward pass. Scratch: kt [d * F].
 RG_KERNEL_INLINE void field_forward_body(const FieldContext& c, int64_t b, int64_t h, float* kt) {
   const int64_t F = c.F, d = c.d, W = c.row(), Hd = c.H * d;
   const float* q = c.qkv + b * F * W + h * d;
-  const float* k = q + Hd;
-  const float* v = q + 2 * Hd;
-  transpose_head(k, F, W, d, kt);
-  for (int64_t i = 0; i < F; ++i) {
-    float* a = c.att + ((b * c.H + h) * F + i) * F;
-    cpu::vec_mat(q + i * W, kt, d, F, F, a);
-    for (int64_t j = 0; j < F; ++j) a[j] *= c.scale;
-    cpu::softmax_vec(a, F);
-    cpu::vec_mat(a, v, F, W, d, c.out + (b * F + i) * Hd + h * d);
-  }
+  cpu::attention_head(q, q + Hd, q + 2 * Hd, W, F, d, kt, c.att + (b * c.H + h) * F * F, F,
+                      c.out + b * F * Hd + h * d, Hd);
 }
 
 // Backward for request b, head h: with a = softmax(s), s = q k^T scale, out = a v:
@@ -75,7 +61,8 @@ RG_KERNEL_INLINE void field_backward_body(const FieldContext& c, int64_t b, int6
   float* dq = c.grad_qkv + b * F * W + h * d;
   float* dk = dq + Hd;
   float* dv = dq + 2 * Hd;
-  transpose_head(v, F, W, d, vt);
+  for (int64_t j = 0; j < F; ++j)  // this head's values, transposed: vt [d, F]
+    for (int64_t e = 0; e < d; ++e) vt[e * F + j] = v[j * W + e];
   std::fill(dkt, dkt + d * F, 0.f);
   std::fill(dvt, dvt + d * F, 0.f);
   for (int64_t i = 0; i < F; ++i) {

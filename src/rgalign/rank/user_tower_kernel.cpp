@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "rgalign/common/error.h"
 #include "rgalign/common/cpu_math.h"
+#include "rgalign/common/error.h"
 
 namespace rgalign {
 
@@ -61,18 +61,9 @@ RG_KERNEL_INLINE void tower_fields_body(const TowerContext& c, int64_t b, float*
     const float* wt = c.layers[l];  // [in, 4 Hd]
     for (int64_t f = 0; f < F; ++f) cpu::vec_mat(a + f * in, wt, in, W, W, y + f * W);
     float* next = l + 1 == n_layers ? x_out : a;  // a is free once y holds the projections
-    const float scale = std::sqrt(static_cast<float>(d));
-    for (int64_t h = 0; h < H; ++h) {
-      for (int64_t i = 0; i < d; ++i)  // this head's keys, transposed: kt [d, F]
-        for (int64_t g = 0; g < F; ++g) kt[i * F + g] = y[g * W + Hd + h * d + i];
-      for (int64_t f = 0; f < F; ++f) {
-        const float* q = y + f * W + h * d;
-        cpu::vec_mat(q, kt, d, F, F, scores);
-        for (int64_t g = 0; g < F; ++g) scores[g] /= scale;
-        cpu::softmax_vec(scores, F);
-        cpu::vec_mat(scores, y + 2 * Hd + h * d, F, W, d, next + f * Hd + h * d);
-      }
-    }
+    for (int64_t h = 0; h < H; ++h)
+      cpu::attention_head(y + h * d, y + Hd + h * d, y + 2 * Hd + h * d, W, F, d, kt, scores, 0, next + h * d,
+                          Hd);
     for (int64_t f = 0; f < F; ++f) {
       float* out = next + f * Hd;
       const float* res = y + f * W + 3 * Hd;
