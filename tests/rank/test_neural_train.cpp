@@ -5,13 +5,16 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <numeric>
 
+#include "rgalign/align/reward.h"
 #include "rgalign/common/atomic_file.h"
 #include "rgalign/common/hash.h"
 #include "rgalign/common/json_util.h"
 #include "rgalign/data/dataset.h"
 #include "rgalign/eval/eval_run.h"
 #include "rgalign/llm/safetensors_torch.h"
+#include "rgalign/rank/qe_rec_ranker.h"
 #include "rgalign/rank/train_run.h"
 #include "support/test_support.h"
 #include "support/tiny_reasoner.h"
@@ -106,6 +109,56 @@ TEST_F(NeuralTrain, QeRecTrainsDeterministicallyAndItsReloadedRunScoresTheSame) 
   EXPECT_EQ(valid_gaucs(o.out), valid_gaucs(again.out));
   EXPECT_EQ(sha256_file(o.out + "/model.safetensors"), sha256_file(again.out + "/model.safetensors"));
   expect_reload_reproduces_best_validation(o);
+}
+
+// RG-CL's reward term: the frozen reward model's ranking loss with an embedding in its query tower is minus
+// the log of the listwise reward that scoring gives the same embedding (one click per request), and its
+// gradient reaches the embedding alone: a small step against it raises every request's reward.
+TEST_F(NeuralTrain, RewardModelRankingLossIsMinusTheLogOfTheListwiseReward) {
+  TrainOptions o = options("qe-rec", "qe-rm");
+  o.reasoner = dir_->file("reasoner");
+  o.epochs = 1;
+  run_training(o);
+  const Dataset data = Dataset::open(o.data);
+  auto rm = RewardModel::load(o.out, data);
+  std::vector<Request> requests;
+  for (const Request& r : read_requests(data.split_path("valid"), data.schema(), data.catalog(),
+                                        BadInputPolicy::kStrict, nullptr, {})) {
+    int clicks = 0;
+    for (float y : r.labels) clicks += y > 0 ? 1 : 0;
+    if (clicks == 1 && requests.size() < 12) requests.push_back(r);
+  }
+  ASSERT_EQ(requests.size(), 12u);
+  const auto B = static_cast<int64_t>(requests.size());
+  std::vector<int64_t> rows(static_cast<size_t>(B));
+  std::iota(rows.begin(), rows.end(), 0);
+  torch::manual_seed(3);
+  auto query = torch::randn({B, rm->config().query_dim}).requires_grad_(true);  // [B, E]
+  const auto rewards = rm->score(requests, rows, query.detach(), RewardKind::kListwise);
+  double expected = 0;
+  for (double r : rewards) expected -= std::log(r) / static_cast<double>(B);
+  auto loss = rm->ranking_loss(rm->encode(requests), rows, query);
+  EXPECT_NEAR(loss.item<double>(), expected, 1e-5 * std::abs(expected));
+  loss.backward();
+  ASSERT_TRUE(query.grad().defined());
+  EXPECT_GT(query.grad().abs().sum().item<double>(), 0);
+  for (const auto& p : rm->ranker().parameters()) EXPECT_FALSE(p.grad().defined());
+  // Each row's loss depends on its own embedding only, so a short step along each row's own gradient raises
+  // the reward of every row the gradient reaches (one whose query-tower units are all off gets none).
+  const auto grad = query.grad();                                   // [B, E]
+  const auto norm = grad.norm(2, /*dim=*/1, /*keepdim=*/true);      // [B, 1]
+  const auto step = -0.1 * grad / norm.clamp_min(1e-30);            // [B, E], length 0.1 where reached
+  const auto stepped = rm->score(requests, rows, (query + step).detach(), RewardKind::kListwise);
+  int moved = 0;
+  for (size_t i = 0; i < rewards.size(); ++i) {
+    if (norm[static_cast<int64_t>(i)].item<double>() == 0) {
+      EXPECT_EQ(stepped[i], rewards[i]) << i;
+      continue;
+    }
+    EXPECT_GT(stepped[i], rewards[i]) << i;
+    ++moved;
+  }
+  EXPECT_GE(moved, 6);
 }
 
 TEST_F(NeuralTrain, QeRecAblationsTrain) {

@@ -159,8 +159,8 @@ void validate_align_config(const AlignConfig& c, const std::string& w) {
   require(c.rgcl.epochs >= 1 && c.rgcl.batch >= 2 && c.rgcl.lr > 0, w, "rgcl.epochs/batch/lr",
           "must be positive (batch at least 2: in-batch negatives)");
   require(c.rgcl.temperature > 0, w, "rgcl.temperature", "must be positive");
-  require(c.rgcl.drift_weight >= 0 && c.rgcl.lm_weight >= 0, w, "rgcl.drift_weight/lm_weight",
-          "must be >= 0");
+  require(c.rgcl.drift_weight >= 0 && c.rgcl.lm_weight >= 0 && c.rgcl.reward_weight >= 0, w,
+          "rgcl.drift_weight/lm_weight/reward_weight", "must be >= 0");
   require(c.calibration.rounds >= 0, w, "calibration.rounds", "must be >= 0");
   require(c.calibration.epochs >= 1 && c.calibration.lr > 0, w, "calibration.epochs/lr", "must be positive");
   require(!c.calibration.control || c.calibration.rounds >= 1, w, "calibration.control",

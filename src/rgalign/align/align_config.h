@@ -172,6 +172,7 @@ struct RgclSection {
   double temperature = 0.1;
   double drift_weight = 1.0;  // weight of the term keeping embeddings near the pre-CL student's
   double lm_weight = 0.5;     // weight of the SFT loss kept during RG-CL (the student must still write)
+  double reward_weight = 0.0;  // weight of the frozen RM's own ranking loss with the student's embedding
 
   template <class V>
   void visit(V&& v) {
@@ -182,6 +183,8 @@ struct RgclSection {
     v("temperature", temperature, "InfoNCE temperature");
     v("drift_weight", drift_weight, "weight of the embedding drift penalty");
     v("lm_weight", lm_weight, "weight of the target-token loss kept during RG-CL");
+    v("reward_weight", reward_weight,
+      "weight of the frozen reward model's listwise loss with the student's embedding in its query tower");
   }
 };
 

@@ -344,6 +344,7 @@ class Pipeline {
         }
       d.clicked.push_back(clicked);
       d.candidates.push_back(r.candidates);
+      d.requests.push_back(r);
     }
     return d;
   }

@@ -2,7 +2,7 @@
 #include "rgalign/align/reward.h"
 
 #include "rgalign/common/error.h"
-#include "rgalign/rank/encoded_data.h"
+#include "rgalign/rank/losses.h"
 #include "rgalign/rank/qe_rec_ranker.h"
 
 namespace rgalign {
@@ -75,11 +75,23 @@ torch::Tensor RewardModel::intent_embeddings() {
   return ranker().intent_tower().detach().clone();
 }
 
+EncodedRequests RewardModel::encode(const std::vector<Request>& requests) const {
+  return encode_requests(run_.encoder, requests);
+}
+
+torch::Tensor RewardModel::ranking_loss(const EncodedRequests& encoded, const std::vector<int64_t>& rows,
+                                        const torch::Tensor& query) {
+  RG_ASSERT(query.size(0) == static_cast<int64_t>(rows.size()), "one embedding per request");
+  RankBatch b = encoded.take(torch::tensor(rows, torch::kInt64));
+  b.query = query.to(torch::kCPU, torch::kFloat32);  // the RM runs on the CPU
+  return listnet_loss(run_.model->forward(b), b.labels, b.cand_mask);  // scalar
+}
+
 std::vector<double> RewardModel::score(const std::vector<Request>& requests,
                                        const std::vector<int64_t>& owner, const torch::Tensor& query,
                                        RewardKind kind) {
   RG_ASSERT(query.size(0) == static_cast<int64_t>(owner.size()), "one embedding per candidate");
-  EncodedRequests e = encode_requests(run_.encoder, requests);
+  EncodedRequests e = encode(requests);
   std::vector<double> out;
   out.reserve(owner.size());
   c10::InferenceMode guard;

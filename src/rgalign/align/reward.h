@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "rgalign/data/dataset.h"
+#include "rgalign/rank/encoded_data.h"
 #include "rgalign/rank/neural_scorer.h"
 
 namespace rgalign {
@@ -43,6 +44,13 @@ class RewardModel {
   // query[k] ([K, E], the pooling the RM was trained with). Returns [K].
   std::vector<double> score(const std::vector<Request>& requests, const std::vector<int64_t>& owner,
                             const torch::Tensor& query, RewardKind kind);
+  // The requests encoded as the RM reads them (for ranking_loss).
+  EncodedRequests encode(const std::vector<Request>& requests) const;
+  // The RM's ListNet loss on the requests `rows` of `encoded` when `query` ([B, E], one embedding per row)
+  // fills the query tower: for a request with one click, minus the log of its listwise reward. The RM's
+  // weights stay frozen; the loss is differentiable in `query`, so its gradient is the reward's own.
+  torch::Tensor ranking_loss(const EncodedRequests& encoded, const std::vector<int64_t>& rows,
+                             const torch::Tensor& query);
   QeRecRanker& ranker();
   const RankerConfig& config() const { return run_.config; }
   // Frozen intent-tower embeddings of every intent: [I, T].

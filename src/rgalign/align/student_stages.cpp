@@ -10,6 +10,7 @@
 #include "rgalign/align/reward.h"
 #include "rgalign/align/sequences.h"
 #include "rgalign/common/atomic_file.h"
+#include "rgalign/common/error.h"
 #include "rgalign/common/logging.h"
 #include "rgalign/common/progress.h"
 #include "rgalign/dist/grad_sync.h"
@@ -265,6 +266,9 @@ StageTrainResult run_rg_cl(Reasoner& student, RewardModel& rm, const StudentData
   torch::nn::Linear projection(H, T);
   auto params = student_parameters(student, rc, seed);
   for (auto& p : projection->parameters()) params.push_back(p);
+  const bool reward_term = c.reward_weight > 0;
+  RG_ASSERT(!reward_term || d.requests.size() == d.size(), "the reward term needs every item's request");
+  const EncodedRequests encoded = reward_term ? rm.encode(d.requests) : EncodedRequests{};
   student.model().train();
   Loop o{c.epochs, c.batch, c.lr, 0.05, 1.0, seed, "rg-cl", out};
   auto r = train_loop(params, N, o, [&](const std::vector<int64_t>& idx, Json& extra) {
@@ -304,7 +308,12 @@ StageTrainResult run_rg_cl(Reasoner& student, RewardModel& rm, const StudentData
     extra["info_nce"] = nce.item<double>();
     extra["drift"] = drift.item<double>();
     extra["lm"] = lm.item<double>();
-    return nce + c.drift_weight * drift + c.lm_weight * lm;
+    auto loss = nce + c.drift_weight * drift + c.lm_weight * lm;
+    if (!reward_term) return loss;
+    // The RM's ranking of the request with the student's embedding in its query tower.
+    auto ranking = rm.ranking_loss(encoded, idx, emb).to(loss.device());
+    extra["rm_ranking"] = ranking.item<double>();
+    return loss + c.reward_weight * ranking;
   });
   finish_student(student, rc);
   return r;

@@ -6,7 +6,9 @@
 //  - RG-CL: InfoNCE between the student's projected latent-query embedding and the frozen reward model's
 //    intent-tower embedding of the clicked intent (negatives: the request's other candidate intents and the
 //    other requests' clicked intents in the batch), plus a drift penalty towards the pre-CL embedding and the
-//    RG-SFT loss so the student keeps writing what the ranker understands.
+//    RG-SFT loss so the student keeps writing what the ranker understands; optionally (rgcl.reward_weight) the
+//    frozen reward model's own ranking loss with the student's embedding in its query tower, whose gradient
+//    is that of the reward itself.
 // Each appends one metrics line per logged step to `<out>/metrics.jsonl`.
 #pragma once
 
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "rgalign/align/align_config.h"
+#include "rgalign/data/dataset.h"
 
 namespace rgalign {
 
@@ -28,6 +31,7 @@ struct StudentData {
   std::vector<bool> pair;                        // best - worst reward margin passed the DPO threshold
   std::vector<int32_t> clicked;                  // a clicked intent (catalogue index)
   std::vector<std::vector<int32_t>> candidates;  // the request's candidate intents
+  std::vector<Request> requests;                 // the requests themselves (RG-CL's reward term reads them)
   size_t size() const { return prompts.size(); }
 };
 
