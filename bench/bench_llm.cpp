@@ -12,10 +12,15 @@
 // prefill alone (the floor), so the decoding steps' share of the time can be read off; first with the fused
 // CPU attention (llm/attention_kernel.h), then with the module path, and the ratio of the two.
 //
+// --batches K: K such batches of generation (and of prefill alone), one after another with the intra-op
+// threads splitting each operator, then one batch per thread (llm/parallel.h, what Reasoner::embed does on
+// the CPU), and the ratio of the two.
+//
 // --train: a student training step (loss and backward) at the same shape, see train_bench.
 //
 //   build/bench/bench_llm [--threads 2] [--batch 8] [--seq 256] [--reps 3]
 //   build/bench/bench_llm --generate 1 [--threads 2] [--batch 32] [--seq 256] [--new-tokens 24] [--reps 5]
+//   build/bench/bench_llm --generate 1 --batches 8 [--threads 2] [--batch 32] [--seq 210] [--reps 3]
 //   build/bench/bench_llm --train 1 [--threads 2] [--batch 16] [--seq 210] [--new-tokens 24] [--reps 5]
 //   build/bench/bench_llm --device cuda --batch 64 --seq 256
 #include <ATen/Parallel.h>
@@ -32,6 +37,7 @@
 #include "rgalign/llm/decoder.h"
 #include "rgalign/llm/embedder.h"
 #include "rgalign/llm/generate.h"
+#include "rgalign/llm/parallel.h"
 #include "rgalign/llm/pooling.h"
 #include "rgalign/reason/pretrain.h"
 
@@ -106,18 +112,68 @@ int gpu_bench(int64_t B, int64_t L, int64_t reps) {
   return 0;
 }
 
-// Latent-query generation at the built-in reasoner's shape on the CPU.
-int generate_bench(int threads, int64_t B, int64_t L, int64_t new_tokens, int64_t reps) {
-  const rgalign::ReasonerPretrainOptions defaults;
-  const rgalign::LlmConfig c = rgalign::builtin_reasoner_config(defaults, defaults.vocab_size);
-  rgalign::Decoder dec(c, 0);
+// B prompts of lengths spread over [L/2, L] (the `offset`-th set), token ids in the vocabulary.
+std::vector<std::vector<int64_t>> bench_prompts(const rgalign::LlmConfig& c, int64_t B, int64_t L,
+                                                int64_t offset = 0) {
   std::vector<std::vector<int64_t>> prompts;
-  for (int64_t b = 0; b < B; ++b) {
+  for (int64_t b = offset * B; b < (offset + 1) * B; ++b) {
     const int64_t n = L / 2 + (b * 7919) % (L / 2 + 1);
     std::vector<int64_t> p(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) p[static_cast<size_t>(i)] = 3 + (b * 31 + i * 17) % (c.vocab_size - 3);
     prompts.push_back(std::move(p));
   }
+  return prompts;
+}
+
+// K batches of generation and of prefill: in order with threaded operators, then one batch per thread.
+int batches_bench(int threads, int64_t B, int64_t L, int64_t new_tokens, int64_t K, int64_t reps) {
+  const rgalign::ReasonerPretrainOptions defaults;
+  const rgalign::LlmConfig c = rgalign::builtin_reasoner_config(defaults, defaults.vocab_size);
+  rgalign::Decoder dec(c, 0);
+  std::vector<std::vector<std::vector<int64_t>>> batches;
+  for (int64_t k = 0; k < K; ++k) batches.push_back(bench_prompts(c, B, L, k));
+  rgalign::GenerationOptions g;
+  g.max_new_tokens = static_cast<int>(new_tokens);
+  // The two modes alternate, each keeping its best time, so that a slow spell of a shared machine does not
+  // fall on one mode alone.
+  double seconds[2][2] = {{1e9, 1e9}, {1e9, 1e9}};  // [parallel][generate]
+  for (int64_t r = 0; r <= reps; ++r)  // round 0 warms up
+    for (const bool gen : {true, false})
+      for (const bool parallel : {false, true}) {
+        const auto t0 = Clock::now();
+        rgalign::parallel_batches(static_cast<size_t>(K), [&](size_t k) {
+          c10::InferenceMode guard;
+          if (gen) {
+            rgalign::generate(dec, batches[k], g);
+          } else {
+            torch::Tensor ids, mask, pos;
+            rgalign::pad_left(batches[k], ids, mask, pos);
+            dec.forward(ids, mask, pos);
+          }
+        }, parallel);
+        if (r > 0) seconds[parallel][gen] = std::min(seconds[parallel][gen], since(t0));
+      }
+  for (const bool gen : {true, false})
+    for (const bool parallel : {false, true})
+      std::printf("name=llm_batches_cpu mode=%s work=%s threads=%d batches=%ld batch=%ld seq=%ld "
+                  "new_tokens=%ld prompts_per_s=%.0f\n",
+                  parallel ? "batch_per_thread" : "threaded_operators", gen ? "generate" : "prefill", threads,
+                  static_cast<long>(K), static_cast<long>(B), static_cast<long>(L),
+                  static_cast<long>(gen ? new_tokens : 0),
+                  static_cast<double>(K * B) / seconds[parallel][gen]);
+  std::printf("name=llm_batch_per_thread_speedup threads=%d batches=%ld batch=%ld seq=%ld generate_ratio=%.2f "
+              "prefill_ratio=%.2f\n",
+              threads, static_cast<long>(K), static_cast<long>(B), static_cast<long>(L),
+              seconds[0][1] / seconds[1][1], seconds[0][0] / seconds[1][0]);
+  return 0;
+}
+
+// Latent-query generation at the built-in reasoner's shape on the CPU.
+int generate_bench(int threads, int64_t B, int64_t L, int64_t new_tokens, int64_t reps) {
+  const rgalign::ReasonerPretrainOptions defaults;
+  const rgalign::LlmConfig c = rgalign::builtin_reasoner_config(defaults, defaults.vocab_size);
+  rgalign::Decoder dec(c, 0);
+  const auto prompts = bench_prompts(c, B, L);
   rgalign::GenerationOptions g;
   g.max_new_tokens = static_cast<int>(new_tokens);
   torch::Tensor ids, mask, pos;
@@ -204,6 +260,10 @@ int main(int argc, char** argv) {
     return train_bench(threads, arg(argc, argv, "--batch", 16), arg(argc, argv, "--seq", 210),
                        arg(argc, argv, "--new-tokens", 24), arg(argc, argv, "--reps", 5));
   c10::InferenceMode guard;
+  if (arg(argc, argv, "--generate", 0) != 0 && arg(argc, argv, "--batches", 0) > 1)
+    return batches_bench(threads, arg(argc, argv, "--batch", 32), arg(argc, argv, "--seq", 210),
+                         arg(argc, argv, "--new-tokens", 24), arg(argc, argv, "--batches", 8),
+                         arg(argc, argv, "--reps", 3));
   if (arg(argc, argv, "--generate", 0) != 0)
     return generate_bench(threads, arg(argc, argv, "--batch", 32), arg(argc, argv, "--seq", 256),
                           arg(argc, argv, "--new-tokens", 24), arg(argc, argv, "--reps", 5));

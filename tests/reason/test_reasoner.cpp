@@ -110,6 +110,45 @@ TEST_F(ReasonerTest, EmbeddingsDoNotDependOnTheBatch) {
   }
 }
 
+// On the CPU, batches run one per intra-op thread (llm/parallel.h): every row, generated text and cache entry
+// equals what one thread computes, batch after batch.
+TEST_F(ReasonerTest, BatchesOnSeveralThreadsGiveWhatOneThreadGives) {
+  auto r = Reasoner::load(dir_->file("reasoner"));
+  std::vector<std::string> prompts, texts;
+  for (int i = 0; i < 95; ++i) {
+    std::string p = "Market: " + std::string(i % 2 ? "SG" : "BR") + "\\n- Orders: " + std::to_string(i);
+    for (int k = 0; k < i % 5; ++k) p += "\n- Latest order status: to receive " + std::to_string(k);
+    prompts.push_back(p);
+    texts.push_back(i % 3 ? "Where is my parcel?" : "");
+  }
+  LatentQueryOptions gen;
+  gen.max_new_tokens = 5;
+  gen.batch = 4;  // 24 batches, the last short
+  const int threads = at::get_num_threads();
+  auto run = [&](int n, const std::string& cache_dir) {
+    at::set_num_threads(n);
+    LatentCache cache(dir_->file(cache_dir), r->hidden_size());
+    auto generated = r->embed(prompts, gen, &cache);
+    auto continued = r->embed_continued(prompts, texts, 4);
+    return std::make_pair(generated, continued);
+  };
+  const auto one = run(1, "cache-one-thread");
+  const auto two = run(2, "cache-two-threads");
+  at::set_num_threads(threads);
+  EXPECT_EQ(one.first.texts, two.first.texts);
+  EXPECT_EQ(two.first.computed, static_cast<int64_t>(prompts.size()));
+  for (auto p : {Pooling::kLast, Pooling::kMean, Pooling::kQuery}) {
+    EXPECT_TRUE(torch::equal(one.first.pooled(p), two.first.pooled(p))) << static_cast<int>(p);
+    EXPECT_TRUE(torch::equal(one.second.pooled(p), two.second.pooled(p))) << static_cast<int>(p);
+  }
+  // The cache written by two threads serves every row as computed.
+  LatentCache reread(dir_->file("cache-two-threads"), r->hidden_size());
+  auto cached = r->embed(prompts, gen, &reread);
+  EXPECT_EQ(cached.computed, 0);
+  EXPECT_EQ(cached.texts, one.first.texts);
+  EXPECT_TRUE(torch::equal(cached.query, one.first.query));
+}
+
 TEST_F(ReasonerTest, GeneratedLatentQueriesAreCachedWithTheirText) {
   auto r = Reasoner::load(dir_->file("reasoner"));
   LatentCache cache(dir_->file("cache-gen"), r->hidden_size());

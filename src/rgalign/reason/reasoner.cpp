@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <mutex>
 #include <numeric>
 #include <unordered_map>
 
@@ -113,8 +114,11 @@ LatentQueries Reasoner::embed_continued(const std::vector<std::string>& messages
   std::unique_ptr<Progress> progress;
   if (!label.empty() && N > 0)
     progress = std::make_unique<Progress>(label, static_cast<uint64_t>(N), "texts");
-  c10::InferenceMode guard;
-  for (size_t start = 0; start < order.size(); start += static_cast<size_t>(batch)) {
+  std::mutex mu;  // progress, out.computed
+  const size_t nbatch = (order.size() + static_cast<size_t>(batch) - 1) / static_cast<size_t>(batch);
+  parallel_batches(nbatch, [&](size_t bi) {
+    c10::InferenceMode guard;
+    const size_t start = bi * static_cast<size_t>(batch);
     const size_t end = std::min(order.size(), start + static_cast<size_t>(batch));
     std::vector<std::vector<int64_t>> b;
     for (size_t k = start; k < end; ++k) b.push_back(ids[order[k]]);
@@ -124,12 +128,9 @@ LatentQueries Reasoner::embed_continued(const std::vector<std::string>& messages
     auto sel = torch::tensor(std::vector<int64_t>(order.begin() + static_cast<int64_t>(start),
                                                   order.begin() + static_cast<int64_t>(end)),
                              torch::kInt64);
-    out.last.index_copy_(
-        0, sel,
-        pool_hidden(hidden, mask.to(device_), Pooling::kLast, false).to(torch::kCPU, torch::kFloat32));
-    out.mean.index_copy_(
-        0, sel,
-        pool_hidden(hidden, mask.to(device_), Pooling::kMean, false).to(torch::kCPU, torch::kFloat32));
+    mask = mask.to(device_);
+    auto last = pool_hidden(hidden, mask, Pooling::kLast, false).to(torch::kCPU, torch::kFloat32);  // [b, H]
+    auto mean = pool_hidden(hidden, mask, Pooling::kMean, false).to(torch::kCPU, torch::kFloat32);  // [b, H]
     // Query pooling: rows are left-padded, so each row's text is its last text_len positions (its last
     // token alone when it has no text).
     const int64_t T = tid.size(1);
@@ -138,12 +139,14 @@ LatentQueries Reasoner::embed_continued(const std::vector<std::string>& messages
       span[static_cast<int64_t>(k - start)]
           .narrow(0, T - std::max<int64_t>(1, text_len[order[k]]), std::max<int64_t>(1, text_len[order[k]]))
           .fill_(1);
-    out.query.index_copy_(
-        0, sel,
-        pool_hidden(hidden, span.to(device_), Pooling::kMean, false).to(torch::kCPU, torch::kFloat32));
+    auto query = pool_hidden(hidden, span.to(device_), Pooling::kMean, false).to(torch::kCPU, torch::kFloat32);
+    std::lock_guard<std::mutex> lock(mu);
+    out.last.index_copy_(0, sel, last);
+    out.mean.index_copy_(0, sel, mean);
+    out.query.index_copy_(0, sel, query);
     out.computed += static_cast<int64_t>(b.size());
     if (progress) progress->advance(b.size());
-  }
+  }, device_.is_cpu());
   if (progress) progress->finish();
   return out;
 }
@@ -217,8 +220,12 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
   };
   std::unique_ptr<Progress> progress;
   if (!label.empty() && !todo.empty()) progress = std::make_unique<Progress>(label, todo.size(), "prompts");
-  c10::InferenceMode guard;
-  for (size_t start = 0; start < todo.size(); start += static_cast<size_t>(opt.batch)) {
+  std::mutex mu;  // pending, the cache, progress, out.computed
+  const size_t nbatch = (todo.size() + static_cast<size_t>(opt.batch) - 1) / static_cast<size_t>(opt.batch);
+  // Batches on the CPU run one per intra-op thread (llm/parallel.h); a batch's rows are the same either way.
+  parallel_batches(nbatch, [&](size_t bi) {
+    c10::InferenceMode guard;
+    const size_t start = bi * static_cast<size_t>(opt.batch);
     const size_t end = std::min(todo.size(), start + static_cast<size_t>(opt.batch));
     std::vector<std::vector<int64_t>> batch;
     for (size_t k = start; k < end; ++k) batch.push_back(ids[todo[k]]);
@@ -258,12 +265,13 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
       std::copy(l, l + H, lp + static_cast<int64_t>(i) * H);
       std::copy(m, m + H, mp + static_cast<int64_t>(i) * H);
       std::copy(q, q + H, qp + static_cast<int64_t>(i) * H);
-      pending.push_back(i);
     }
+    std::lock_guard<std::mutex> lock(mu);
+    for (size_t k = start; k < end; ++k) pending.push_back(todo[k]);
     out.computed += static_cast<int64_t>(batch.size());
     if (pending.size() >= 8192) store();  // a killed run keeps what was stored
     if (progress) progress->advance(batch.size());
-  }
+  }, device_.is_cpu());
   if (progress) progress->finish();
   store();
   for (size_t i : repeats) {
