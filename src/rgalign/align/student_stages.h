@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "rgalign/align/align_config.h"
-#include "rgalign/data/dataset.h"
+#include "rgalign/data/requests.h"
 
 namespace rgalign {
 
