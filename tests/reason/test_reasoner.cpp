@@ -110,7 +110,7 @@ TEST_F(ReasonerTest, EmbeddingsDoNotDependOnTheBatch) {
   }
 }
 
-// On the CPU, batches run one per intra-op thread (llm/parallel.h): every row, generated text and cache entry
+// On the CPU, batches run one per intra-op thread (llm/parallel.h): every row, generated text and cache file
 // equals what one thread computes, batch after batch.
 TEST_F(ReasonerTest, BatchesOnSeveralThreadsGiveWhatOneThreadGives) {
   auto r = Reasoner::load(dir_->file("reasoner"));
@@ -141,6 +141,11 @@ TEST_F(ReasonerTest, BatchesOnSeveralThreadsGiveWhatOneThreadGives) {
     EXPECT_TRUE(torch::equal(one.first.pooled(p), two.first.pooled(p))) << static_cast<int>(p);
     EXPECT_TRUE(torch::equal(one.second.pooled(p), two.second.pooled(p))) << static_cast<int>(p);
   }
+  // Both write the same cache files: rows reach the cache in batch order, whichever thread finished first.
+  for (const auto& f : fs::directory_iterator(dir_->file("cache-one-thread")))
+    EXPECT_EQ(sha256_file(f.path().string()),
+              sha256_file(dir_->file("cache-two-threads") + "/" + f.path().filename().string()))
+        << f.path().filename();
   // The cache written by two threads serves every row as computed.
   LatentCache reread(dir_->file("cache-two-threads"), r->hidden_size());
   auto cached = r->embed(prompts, gen, &reread);

@@ -220,8 +220,12 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
   };
   std::unique_ptr<Progress> progress;
   if (!label.empty() && !todo.empty()) progress = std::make_unique<Progress>(label, todo.size(), "prompts");
-  std::mutex mu;  // pending, the cache, progress, out.computed
+  std::mutex mu;  // pending, finished, the cache, progress, out.computed
   const size_t nbatch = (todo.size() + static_cast<size_t>(opt.batch) - 1) / static_cast<size_t>(opt.batch);
+  // Batches reach `pending` in their order, whichever thread finishes first, so the cache's files are the same
+  // from run to run.
+  std::vector<char> finished(nbatch, 0);
+  size_t next_pending = 0;
   // Batches on the CPU run one per intra-op thread (llm/parallel.h); a batch's rows are the same either way.
   parallel_batches(nbatch, [&](size_t bi) {
     c10::InferenceMode guard;
@@ -267,7 +271,11 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
       std::copy(q, q + H, qp + static_cast<int64_t>(i) * H);
     }
     std::lock_guard<std::mutex> lock(mu);
-    for (size_t k = start; k < end; ++k) pending.push_back(todo[k]);
+    finished[bi] = 1;
+    for (; next_pending < nbatch && finished[next_pending]; ++next_pending)
+      for (size_t k = next_pending * static_cast<size_t>(opt.batch);
+           k < std::min(todo.size(), (next_pending + 1) * static_cast<size_t>(opt.batch)); ++k)
+        pending.push_back(todo[k]);
     out.computed += static_cast<int64_t>(batch.size());
     if (pending.size() >= 8192) store();  // a killed run keeps what was stored
     if (progress) progress->advance(batch.size());
