@@ -113,7 +113,7 @@ TEST_F(NeuralTrain, QeRecTrainsDeterministicallyAndItsReloadedRunScoresTheSame) 
 
 // RG-CL's reward term: the frozen reward model's ranking loss with an embedding in its query tower is minus
 // the log of the listwise reward that scoring gives the same embedding (one click per request), and its
-// gradient reaches the embedding alone: a small step against it raises every request's reward.
+// gradient reaches the embedding alone: a short step against it raises the reward of every row it reaches.
 TEST_F(NeuralTrain, RewardModelRankingLossIsMinusTheLogOfTheListwiseReward) {
   TrainOptions o = options("qe-rec", "qe-rm");
   o.reasoner = dir_->file("reasoner");

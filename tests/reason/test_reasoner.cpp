@@ -116,7 +116,7 @@ TEST_F(ReasonerTest, BatchesOnSeveralThreadsGiveWhatOneThreadGives) {
   auto r = Reasoner::load(dir_->file("reasoner"));
   std::vector<std::string> prompts, texts;
   for (int i = 0; i < 95; ++i) {
-    std::string p = "Market: " + std::string(i % 2 ? "SG" : "BR") + "\\n- Orders: " + std::to_string(i);
+    std::string p = "Market: " + std::string(i % 2 ? "SG" : "BR") + "\n- Orders: " + std::to_string(i);
     for (int k = 0; k < i % 5; ++k) p += "\n- Latest order status: to receive " + std::to_string(k);
     prompts.push_back(p);
     texts.push_back(i % 3 ? "Where is my parcel?" : "");
