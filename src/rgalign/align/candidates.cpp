@@ -126,32 +126,30 @@ std::vector<std::vector<std::string>> sample_latent_queries(Reasoner& student,
   parallel_items(prompts.size(), [&](size_t i) { prompt_ids[i] = student.prompt_ids(prompts[i]); });
   student.model().eval();
   for (auto& o : out) o.resize(static_cast<size_t>(std::max(0, samples)));
-  // One item per (sample, batch), each seeded by its own, so the texts do not depend on which thread
-  // generates them (llm/parallel.h).
   RG_ASSERT(batch >= 1, "a batch holds at least one prompt");
-  const size_t B = static_cast<size_t>(batch), nbatch = (prompts.size() + B - 1) / B;
-  parallel_batches(nbatch * static_cast<size_t>(std::max(0, samples)), [&](size_t item) {
-    c10::InferenceMode guard;
-    const int s = static_cast<int>(item / nbatch);
-    const size_t start = (item % nbatch) * B;
-    const size_t end = std::min(prompts.size(), start + B);
-    const std::vector<std::vector<int64_t>> ids(prompt_ids.begin() + static_cast<int64_t>(start),
-                                                prompt_ids.begin() + static_cast<int64_t>(end));
-    GenerationOptions g;
-    g.max_new_tokens = max_new_tokens;
-    g.temperature = temperature;
-    g.top_k = top_k;
-    g.seed = mix64(seed, start * 131 + static_cast<uint64_t>(s));
-    g.stop_tokens = student.stop_tokens();
-    auto res = generate(student.model(), ids, g);
-    for (size_t k = 0; k < res.tokens.size(); ++k) {
-      auto t = res.tokens[k];
-      if (!t.empty() &&
-          std::find(g.stop_tokens.begin(), g.stop_tokens.end(), t.back()) != g.stop_tokens.end())
-        t.pop_back();
-      out[start + k][static_cast<size_t>(s)] = student.tokenizer().decode(t);
-    }
-  }, student.model().weight(TensorRole::kTokenEmbedding).device().is_cpu());
+  const bool on_cpu = student.model().weight(TensorRole::kTokenEmbedding).device().is_cpu();
+  // Each batch is seeded by its own position and sample, so the texts do not depend on which thread
+  // generates them (llm/parallel.h).
+  for (int s = 0; s < samples; ++s)
+    parallel_ranges(prompts.size(), static_cast<size_t>(batch), [&](size_t, size_t start, size_t end) {
+      c10::InferenceMode guard;
+      const std::vector<std::vector<int64_t>> ids(prompt_ids.begin() + static_cast<int64_t>(start),
+                                                  prompt_ids.begin() + static_cast<int64_t>(end));
+      GenerationOptions g;
+      g.max_new_tokens = max_new_tokens;
+      g.temperature = temperature;
+      g.top_k = top_k;
+      g.seed = mix64(seed, start * 131 + static_cast<uint64_t>(s));
+      g.stop_tokens = student.stop_tokens();
+      auto res = generate(student.model(), ids, g);
+      for (size_t k = 0; k < res.tokens.size(); ++k) {
+        auto t = res.tokens[k];
+        if (!t.empty() &&
+            std::find(g.stop_tokens.begin(), g.stop_tokens.end(), t.back()) != g.stop_tokens.end())
+          t.pop_back();
+        out[start + k][static_cast<size_t>(s)] = student.tokenizer().decode(t);
+      }
+    }, on_cpu);
   return out;
 }
 

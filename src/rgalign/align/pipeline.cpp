@@ -343,7 +343,6 @@ class Pipeline {
           break;
         }
       d.clicked.push_back(clicked);
-      d.candidates.push_back(r.candidates);
       d.requests.push_back(r);
     }
     return d;

@@ -267,7 +267,6 @@ StageTrainResult run_rg_cl(Reasoner& student, RewardModel& rm, const StudentData
   auto params = student_parameters(student, rc, seed);
   for (auto& p : projection->parameters()) params.push_back(p);
   const bool reward_term = c.reward_weight > 0;
-  RG_ASSERT(!reward_term || d.requests.size() == d.size(), "the reward term needs every item's request");
   const EncodedRequests encoded = reward_term ? rm.encode(d.requests) : EncodedRequests{};
   student.model().train();
   Loop o{c.epochs, c.batch, c.lr, 0.05, 1.0, seed, "rg-cl", out};
@@ -285,7 +284,7 @@ StageTrainResult run_rg_cl(Reasoner& student, RewardModel& rm, const StudentData
     for (size_t r = 0; r < idx.size(); ++r) {
       const int32_t pos = d.clicked[static_cast<size_t>(idx[r])];
       keys[r].push_back(pos);
-      for (int32_t cnd : d.candidates[static_cast<size_t>(idx[r])])
+      for (int32_t cnd : d.requests[static_cast<size_t>(idx[r])].candidates)
         if (cnd != pos) keys[r].push_back(cnd);
       for (size_t o2 = 0; o2 < idx.size(); ++o2)
         if (o2 != r && d.clicked[static_cast<size_t>(idx[o2])] != pos)

@@ -30,8 +30,7 @@ struct StudentData {
   std::vector<std::vector<int64_t>> worst;       // worst candidate's text ids
   std::vector<bool> pair;                        // best - worst reward margin passed the DPO threshold
   std::vector<int32_t> clicked;                  // a clicked intent (catalogue index)
-  std::vector<std::vector<int32_t>> candidates;  // the request's candidate intents
-  std::vector<Request> requests;                 // the requests themselves (RG-CL's reward term reads them)
+  std::vector<Request> requests;                 // the requests (their candidate intents, features)
   size_t size() const { return prompts.size(); }
 };
 

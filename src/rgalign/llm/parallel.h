@@ -48,4 +48,12 @@ void parallel_batches(size_t n, const F& f, bool parallel = true) {
   });
 }
 
+// parallel_batches over consecutive ranges of `batch` items out of n: f(bi, begin, end) for batch bi, the
+// last one short.
+template <class F>
+void parallel_ranges(size_t n, size_t batch, const F& f, bool parallel = true) {
+  const size_t count = (n + batch - 1) / batch;
+  parallel_batches(count, [&](size_t bi) { f(bi, bi * batch, std::min(n, (bi + 1) * batch)); }, parallel);
+}
+
 }  // namespace rgalign

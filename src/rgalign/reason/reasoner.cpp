@@ -115,11 +115,8 @@ LatentQueries Reasoner::embed_continued(const std::vector<std::string>& messages
   if (!label.empty() && N > 0)
     progress = std::make_unique<Progress>(label, static_cast<uint64_t>(N), "texts");
   std::mutex mu;  // progress, out.computed
-  const size_t nbatch = (order.size() + static_cast<size_t>(batch) - 1) / static_cast<size_t>(batch);
-  parallel_batches(nbatch, [&](size_t bi) {
+  parallel_ranges(order.size(), static_cast<size_t>(batch), [&](size_t, size_t start, size_t end) {
     c10::InferenceMode guard;
-    const size_t start = bi * static_cast<size_t>(batch);
-    const size_t end = std::min(order.size(), start + static_cast<size_t>(batch));
     std::vector<std::vector<int64_t>> b;
     for (size_t k = start; k < end; ++k) b.push_back(ids[order[k]]);
     torch::Tensor tid, mask, pos;
@@ -208,29 +205,27 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
                    [&](size_t a, size_t b) { return ids[a].size() > ids[b].size(); });
   // Computed entries reach the cache in bulk: small long-lived allocations made between batches would split
   // the heap space the batch buffers free, and the heap would grow with every batch.
-  std::vector<size_t> pending;
-  pending.reserve(std::min<size_t>(todo.size(), 8192));
+  // They go in todo's order, whichever thread finishes its batch first, so that the cache's files are the same
+  // from run to run: todo[stored, ready) are computed and not yet stored, every batch before `ready` finished.
+  size_t stored = 0, ready = 0;
   auto store = [&]() {
     if (!cache) return;
-    for (size_t i : pending)
+    for (; stored < ready; ++stored) {
+      const size_t i = todo[stored];
       cache->put(keys[i], lp + static_cast<int64_t>(i) * H, mp + static_cast<int64_t>(i) * H,
                  qp + static_cast<int64_t>(i) * H, out.texts[i]);
+    }
     cache->flush();
-    pending.clear();
   };
   std::unique_ptr<Progress> progress;
   if (!label.empty() && !todo.empty()) progress = std::make_unique<Progress>(label, todo.size(), "prompts");
-  std::mutex mu;  // pending, finished, the cache, progress, out.computed
-  const size_t nbatch = (todo.size() + static_cast<size_t>(opt.batch) - 1) / static_cast<size_t>(opt.batch);
-  // Batches reach `pending` in their order, whichever thread finishes first, so the cache's files are the same
-  // from run to run.
-  std::vector<char> finished(nbatch, 0);
-  size_t next_pending = 0;
+  std::mutex mu;  // stored, ready, finished, the cache, progress, out.computed
+  const auto B = static_cast<size_t>(opt.batch);
+  std::vector<char> finished((todo.size() + B - 1) / B, 0);
+  size_t next_batch = 0;  // the first batch not finished
   // Batches on the CPU run one per intra-op thread (llm/parallel.h); a batch's rows are the same either way.
-  parallel_batches(nbatch, [&](size_t bi) {
+  parallel_ranges(todo.size(), B, [&](size_t bi, size_t start, size_t end) {
     c10::InferenceMode guard;
-    const size_t start = bi * static_cast<size_t>(opt.batch);
-    const size_t end = std::min(todo.size(), start + static_cast<size_t>(opt.batch));
     std::vector<std::vector<int64_t>> batch;
     for (size_t k = start; k < end; ++k) batch.push_back(ids[todo[k]]);
     torch::Tensor last, mean, query;  // [b, H]
@@ -272,12 +267,10 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
     }
     std::lock_guard<std::mutex> lock(mu);
     finished[bi] = 1;
-    for (; next_pending < nbatch && finished[next_pending]; ++next_pending)
-      for (size_t k = next_pending * static_cast<size_t>(opt.batch);
-           k < std::min(todo.size(), (next_pending + 1) * static_cast<size_t>(opt.batch)); ++k)
-        pending.push_back(todo[k]);
+    while (next_batch < finished.size() && finished[next_batch]) ++next_batch;
+    ready = std::min(todo.size(), next_batch * B);
     out.computed += static_cast<int64_t>(batch.size());
-    if (pending.size() >= 8192) store();  // a killed run keeps what was stored
+    if (ready - stored >= 8192) store();  // a killed run keeps what was stored
     if (progress) progress->advance(batch.size());
   }, device_.is_cpu());
   if (progress) progress->finish();
