@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 20; ++i) cfg.single_cardinalities.push_back(14);
   cfg.multi_cardinalities = {20, 14, 8, 2050, 2050};
   cfg.n_intents = 1360;
-  const int64_t n = 8192, L = 16, C = 200;
+  const int64_t n = 8192, L = 16, C = arg(argc, argv, "--candidates", 200);
   rgalign::EncodedRequests data;
   {
     std::vector<torch::Tensor> cols;

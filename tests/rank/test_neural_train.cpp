@@ -109,6 +109,19 @@ TEST_F(NeuralTrain, QeRecTrainsDeterministicallyAndItsReloadedRunScoresTheSame) 
   EXPECT_EQ(valid_gaucs(o.out), valid_gaucs(again.out));
   EXPECT_EQ(sha256_file(o.out + "/model.safetensors"), sha256_file(again.out + "/model.safetensors"));
   expect_reload_reproduces_best_validation(o);
+  // Sampled candidates with a share of text-similar ones: deterministic too, and not the full-softmax run.
+  TrainOptions sampled = o;
+  sampled.out = dir_->file("qe-s-a");
+  sampled.train_candidates = 4;
+  sampled.train_hard_candidates = 2;
+  run_training(sampled);
+  TrainOptions sampled_again = sampled;
+  sampled_again.out = dir_->file("qe-s-b");
+  run_training(sampled_again);
+  EXPECT_EQ(sha256_file(sampled.out + "/model.safetensors"),
+            sha256_file(sampled_again.out + "/model.safetensors"));
+  EXPECT_NE(sha256_file(sampled.out + "/model.safetensors"), sha256_file(o.out + "/model.safetensors"));
+  expect_reload_reproduces_best_validation(sampled);
 }
 
 // RG-CL's reward term: the frozen reward model's ranking loss with an embedding in its query tower is minus
@@ -253,9 +266,43 @@ TEST_F(NeuralTrain, BadOptionsAreNamed) {
   o.kl_weight = 0.5;
   EXPECT_EQ(test::error_of([&] { run_training(o); }), "--kl-weight: needs --reference RUN");
   o = options("two-tower", "bad");
+  o.train_candidates = 4;
+  o.loss = "bce";
+  EXPECT_EQ(test::error_of([&] { run_training(o); }),
+            "--train-candidates: sampled candidates need --loss listnet");
+  o = options("two-tower", "bad");
+  o.train_candidates = 4;
+  o.train_hard_candidates = 2;
+  EXPECT_EQ(test::error_of([&] { run_training(o); }),
+            "--train-hard-candidates: needs a qe-rec model with its intent text");
+  o = options("two-tower", "bad");
   o.tie_text_projection = true;
   EXPECT_EQ(test::error_of([&] { run_training(o); }),
             "--tie-text-projection: needs a qe-rec model with its query tower and intent text");
+}
+
+// Sampled candidates: the same seed gives the same run; the steps differ from training on every candidate;
+// validation still ranks every candidate (its GAUC is the reloaded model's on the whole split); the KL term
+// reads the reference's logits of the sampled columns.
+TEST_F(NeuralTrain, SampledCandidatesTrainDeterministically) {
+  TrainOptions pop = options("popularity", "pop-s");
+  run_training(pop);
+  TrainOptions o = options("two-tower", "tt-s-a");
+  o.train_candidates = 3;
+  o.reference = pop.out;
+  o.kl_weight = 0.5;
+  run_training(o);
+  TrainOptions again = o;
+  again.out = dir_->file("tt-s-b");
+  run_training(again);
+  EXPECT_EQ(valid_gaucs(o.out), valid_gaucs(again.out));
+  EXPECT_EQ(sha256_file(o.out + "/model.safetensors"), sha256_file(again.out + "/model.safetensors"));
+  TrainOptions full = o;
+  full.out = dir_->file("tt-s-full");
+  full.train_candidates = 0;
+  run_training(full);
+  EXPECT_NE(sha256_file(o.out + "/model.safetensors"), sha256_file(full.out + "/model.safetensors"));
+  expect_reload_reproduces_best_validation(o);
 }
 
 TEST_F(NeuralTrain, KlTermTowardsAReferenceRun) {

@@ -10,6 +10,7 @@
 #include "rgalign/common/hash.h"
 #include "rgalign/common/json_util.h"
 #include "rgalign/llm/decoder.h"
+#include "rgalign/reason/latent_inputs.h"
 #include "rgalign/reason/reasoner.h"
 #include "support/test_support.h"
 #include "support/tiny_reasoner.h"
@@ -192,6 +193,32 @@ TEST_F(ReasonerTest, QueryPoolingIsTheMeanOverTheTextAfterThePrompt) {
   }
   EXPECT_TRUE(torch::equal(q.pooled(Pooling::kQuery), q.query));
   EXPECT_TRUE(torch::equal(q.pooled(Pooling::kMean), q.mean));
+}
+
+// Prompts followed by given texts (QE-Rec's training texts) go through the cache too: a second call computes
+// nothing and returns the same rows, a key is the pair (prompt, text), and no such key serves a generated
+// latent query of the same characters.
+TEST_F(ReasonerTest, PromptsWithGivenTextsAreCached) {
+  auto r = Reasoner::load(dir_->file("reasoner"));
+  LatentCache cache(dir_->file("cache-continued"), r->hidden_size());
+  const std::vector<std::string> prompts = {"Market: SG\n- Latest order status: to receive", "Market: BR",
+                                            "Market: BR"};
+  const std::vector<std::string> texts = {"Where is my parcel?", "Refund", ""};
+  auto direct = r->embed_continued(prompts, texts, 2);  // other batches: equal up to float rounding
+  auto first = continued_latents(*r, &cache, prompts, texts, Pooling::kQuery, "");
+  EXPECT_TRUE(torch::allclose(first, direct.query, 1e-4, 1e-5));
+  for (Pooling p : {Pooling::kMean, Pooling::kLast})
+    EXPECT_TRUE(torch::allclose(continued_latents(*r, &cache, prompts, texts, p, ""), direct.pooled(p), 1e-4,
+                                1e-5));
+  EXPECT_EQ(cache.misses(), 3);  // the first call computed three rows, the others read them
+  LatentCache reopened(dir_->file("cache-continued"), r->hidden_size());
+  EXPECT_EQ(reopened.size(), 3);
+  EXPECT_TRUE(torch::equal(continued_latents(*r, &reopened, prompts, texts, Pooling::kQuery, ""), first));
+  EXPECT_EQ(reopened.hits(), 3);
+  EXPECT_NE(continued_latent_key(r->checkpoint_hash(), "ab", "c"),
+            continued_latent_key(r->checkpoint_hash(), "a", "bc"));
+  EXPECT_NE(continued_latent_key(r->checkpoint_hash(), "Market: BR", ""),
+            latent_key(r->checkpoint_hash(), 0, r->format("Market: BR")));
 }
 
 TEST_F(ReasonerTest, ARealCheckpointIsAReasonerToo) {

@@ -57,10 +57,15 @@ struct RewardModelSection {
   std::string pooling = "query";     // latent-query embedding the RM reads: last | mean | query
   bool hindsight_texts = true;       // some RM training texts name the clicked intent (as a typed question)
   bool tie_text_projection = false;  // one projection for latent queries and intent texts
+  int train_candidates = 0;          // candidates per request in a training step (0 = all), RM and fine-tunes
 
   template <class V>
   void visit(V&& v) {
     v("epochs", epochs, "QE-Rec (reward model) training epochs (0 = model default)");
+    v("train_candidates", train_candidates,
+      "each training step ranks the request's clicked intents among this many of its candidates, the others "
+      "sampled uniformly (QE-Rec --train-candidates; 0 = every candidate), in the RM and calibration's "
+      "fine-tunes");
     v("pooling", pooling, "latent-query embedding the RM reads: last | mean | query (QE-Rec --pooling)");
     v("hindsight_texts", hindsight_texts,
       "one of the RM's training-text sources is the clicked intent's title, as a user who typed the question "

@@ -170,6 +170,7 @@ class Pipeline {
     t.latent_tokens = cfg_.reasoner.latent_tokens;
     t.epochs = cfg_.reward_model.epochs;
     t.intent_id_dropout = cfg_.reward_model.intent_id_dropout;
+    t.train_candidates = cfg_.reward_model.train_candidates;
     t.pooling = cfg_.reward_model.pooling;
     t.tie_text_projection = cfg_.reward_model.tie_text_projection;
     return t;

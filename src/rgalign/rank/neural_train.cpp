@@ -17,6 +17,7 @@
 #include "rgalign/dist/sharded_latents.h"
 #include "rgalign/eval/metrics.h"
 #include "rgalign/llm/safetensors_torch.h"
+#include "rgalign/rank/candidate_sampling.h"
 #include "rgalign/rank/encoded_data.h"
 #include "rgalign/rank/feature_encoder.h"
 #include "rgalign/rank/losses.h"
@@ -46,6 +47,13 @@ void validate_options(const TrainOptions& o) {
   if (o.patience < 1) throw InputError("--patience", "must be at least 1");
   if (o.loss != "listnet" && o.loss != "bce") throw InputError("--loss", "must be listnet or bce");
   if (o.kl_weight < 0) throw InputError("--kl-weight", "must be >= 0");
+  if (o.train_candidates < 0) throw InputError("--train-candidates", "must be >= 0");
+  if (o.train_candidates > 0 && o.loss != "listnet")
+    throw InputError("--train-candidates", "sampled candidates need --loss listnet");
+  if (o.train_hard_candidates < 0 || o.train_hard_candidates > o.train_candidates)
+    throw InputError("--train-hard-candidates", "must be in [0, --train-candidates]");
+  if (o.train_hard_candidates > 0 && (o.model != "qe-rec" || o.no_intent_text))
+    throw InputError("--train-hard-candidates", "needs a qe-rec model with its intent text");
   if (o.kl_weight > 0 && o.reference.empty()) throw InputError("--kl-weight", "needs --reference RUN");
   if (o.score != "mlp" && o.score != "dot") throw InputError("--score", "must be mlp or dot");
   if (o.epochs < 0) throw InputError("--epochs", "must be >= 0");
@@ -134,8 +142,8 @@ torch::Tensor attach_latent_inputs(DistGroup& dist, const TrainOptions& opt, con
     } else {
       std::vector<std::string> prompts, texts = read_latent_texts(opt.latent_texts, train);
       for (const auto& r : train) prompts.push_back(render_prompt(r, data.schema()));
-      LatentQueries q = reasoner->embed_continued(prompts, texts, 32, "latent queries (train, given texts)");
-      train_t.all.query = q.pooled(pooling);
+      train_t.all.query =
+          continued_latents(*reasoner, &cache, prompts, texts, pooling, "latent queries (train, given texts)");
     }
     valid_t.all.query = request_latents(*reasoner, &cache, valid, data.schema(), pooling, opt.latent_tokens,
                                         "latent queries (valid)");
@@ -304,6 +312,16 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
   broadcast_module(dist, *model);  // identical initial weights on every rank
   model->train();
 
+  // Cosine similarity of the intent texts [I, I], for the sampled candidates' hard share.
+  torch::Tensor similar;
+  if (opt.train_hard_candidates > 0)
+    if (auto* qe = dynamic_cast<QeRecRanker*>(model.get())) {
+      torch::NoGradGuard no_grad;
+      auto e = torch::nn::functional::normalize(qe->intent_text().to(torch::kFloat32),
+                                                torch::nn::functional::NormalizeFuncOptions().dim(1));
+      similar = torch::matmul(e, e.t());  // [I, I]
+    }
+
   torch::Tensor ref_logits;
   if (opt.kl_weight > 0) {
     auto ref = load_scorer(opt.reference, data);
@@ -331,7 +349,8 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
   int since_best = 0;
   double samples = 0, seconds = 0;
   const std::string ckpt = (fs::path(opt.out) / "model.safetensors").string();
-  std::vector<int64_t> local_rows;
+  std::vector<int64_t> local_rows, global_rows;
+  const uint64_t candidate_seed = mix64(opt.seed, 0x63616e6469646174ULL);  // "candidat"
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     auto t0 = std::chrono::steady_clock::now();
     auto perm = torch::randperm(n, torch::kInt64);
@@ -346,8 +365,10 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
       // This rank's rows of the global batch, and its share of the loss denominators.
       double main_share = 1.0, kl_share = 1.0;
       torch::Tensor idx;
+      global_rows.clear();  // the global row of each of idx's rows: the key of its candidate sample
       if (!dist.distributed()) {
         idx = perm.narrow(0, start, bs);
+        global_rows.assign(pp + start, pp + start + bs);
       } else {
         local_rows.clear();
         int64_t w_local = 0, w_global = 0;
@@ -356,6 +377,7 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
           w_global += row_weight[g];
           if (const int64_t l = train_index.local_of_global[g]; l >= 0) {
             local_rows.push_back(l);
+            global_rows.push_back(pp[k]);
             w_local += row_weight[g];
           }
         }
@@ -370,15 +392,22 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
       model->begin_step(mix64(opt.seed, static_cast<uint64_t>(step)));
       if (idx.size(0) > 0) {
         RankBatch b = train_t.take(idx);
-        auto logits = model->forward(b);  // [b, C]
+        CandidateColumns columns;
+        if (opt.train_candidates > 0) {
+          columns = sample_candidate_columns(b, opt.train_candidates, global_rows,
+                                             mix64(candidate_seed, static_cast<uint64_t>(step)), similar,
+                                             opt.train_hard_candidates);
+          b = select_candidate_columns(b, columns);
+        }
+        auto logits = model->forward(b);  // [b, C] (C = train_candidates when sampled)
         auto loss = (opt.loss == "bce" ? bce_loss(logits, b.labels, b.cand_mask)
                                        : listnet_loss(logits, b.labels, b.cand_mask)) *
                     main_share;
-        if (opt.kl_weight > 0)
-          loss =
-              loss + opt.kl_weight * kl_share *
-                         kl_to_reference(logits, ref_logits.index_select(0, idx).narrow(1, 0, logits.size(1)),
-                                         b.cand_mask);
+        if (opt.kl_weight > 0) {
+          auto ref = ref_logits.index_select(0, idx);  // [b, C of the split]
+          ref = columns.cols.defined() ? ref.gather(1, columns.cols) : ref.narrow(1, 0, logits.size(1));
+          loss = loss + opt.kl_weight * kl_share * kl_to_reference(logits, ref, b.cand_mask);
+        }
         loss.backward();
         loss_sum += loss.item<double>();
       }

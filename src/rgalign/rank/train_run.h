@@ -27,6 +27,12 @@ struct TrainOptions {
   std::string loss = "listnet";  // listnet | bce
   std::string reference;         // run whose candidate distribution the KL term pulls towards
   double kl_weight = 0.0;
+  // Listwise training over each request's clicked intents and a uniform sample of its other candidates, this
+  // many in all (0 = every candidate). Validation and scoring always rank every candidate.
+  int train_candidates = 0;
+  // qe-rec with train_candidates: this many of the sampled candidates are the ones whose text is most similar
+  // to the clicked intent's (cosine of the intent-text embeddings), the rest uniform.
+  int train_hard_candidates = 0;
   int embed_dim = 16;
   int tower_dim = 64;
   int hidden_dim = 128;
@@ -72,6 +78,12 @@ struct TrainOptions {
     v("loss", loss, "listnet|bce");
     v("reference", reference, "run directory of a reference ranker for the KL term");
     v("kl-weight", kl_weight, "weight of KL(reference || model) over candidates");
+    v("train-candidates", train_candidates,
+      "listnet: each training step ranks the request's clicked intents and a uniform sample of its other "
+      "candidates, this many in all (0 = every candidate; validation always ranks every candidate)");
+    v("train-hard-candidates", train_hard_candidates,
+      "qe-rec with --train-candidates: this many of them are the candidates whose text is most similar to "
+      "the clicked intent's (intent-text embeddings), the others uniform");
     v("embed-dim", embed_dim, "field embedding size");
     v("tower-dim", tower_dim, "user/intent tower output size");
     v("hidden-dim", hidden_dim, "MLP hidden size");

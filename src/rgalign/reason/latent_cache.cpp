@@ -26,6 +26,15 @@ std::string latent_key(const std::string& checkpoint_hash, int max_new_tokens, c
   return sha256_hex(material);
 }
 
+std::string continued_latent_key(const std::string& checkpoint_hash, const std::string& prompt,
+                                 const std::string& text) {
+  std::string material = "rgalign-latent-continued/1\n" + checkpoint_hash + "\n" +
+                         std::to_string(prompt.size()) + "\n";
+  material += prompt;
+  material += text;
+  return sha256_hex(material);
+}
+
 LatentCache::LatentCache(std::string dir, int64_t dim) : dir_(std::move(dir)), dim_(dim) {
   if (dim_ < 1) throw InputError(dir_, "latent cache dimension must be positive");
   make_dirs(dir_);

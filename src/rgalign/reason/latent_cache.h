@@ -17,6 +17,10 @@ namespace rgalign {
 
 // Hex SHA-256 identifying one latent query: same checkpoint, same generation settings, same prompt.
 std::string latent_key(const std::string& checkpoint_hash, int max_new_tokens, const std::string& prompt);
+// The key of a prompt followed by a given latent-query text (a teacher's, Reasoner::embed_continued): never
+// equal to a latent_key(), whatever the prompt.
+std::string continued_latent_key(const std::string& checkpoint_hash, const std::string& prompt,
+                                 const std::string& text);
 
 class LatentCache {
  public:

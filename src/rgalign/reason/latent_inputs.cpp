@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "rgalign/common/logging.h"
 #include "rgalign/data/prompt.h"
 
 namespace rgalign {
@@ -21,6 +22,48 @@ torch::Tensor request_latents(Reasoner& reasoner, LatentCache* cache, const std:
   o.max_new_tokens = latent_tokens;
   LatentQueries q = reasoner.embed(prompts, o, cache, label);
   return q.pooled(pooling);
+}
+
+torch::Tensor continued_latents(Reasoner& reasoner, LatentCache* cache, const std::vector<std::string>& prompts,
+                                const std::vector<std::string>& texts, Pooling pooling, const std::string& label) {
+  const auto N = static_cast<int64_t>(prompts.size());
+  const int64_t H = reasoner.hidden_size();
+  auto out = torch::zeros({N, H}, torch::kFloat32);  // [N, H]
+  float* op = out.data_ptr<float>();
+  std::vector<float> last(static_cast<size_t>(H)), mean(static_cast<size_t>(H)), query(static_cast<size_t>(H));
+  auto pick = [&]() -> const std::vector<float>& {
+    return pooling == Pooling::kLast ? last : pooling == Pooling::kMean ? mean : query;
+  };
+  std::vector<std::string> keys(prompts.size());
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    keys[i] = continued_latent_key(reasoner.checkpoint_hash(), prompts[i], texts[i]);
+    if (cache && cache->lookup(keys[i], last.data(), mean.data(), query.data(), nullptr))
+      std::copy(pick().begin(), pick().end(), op + static_cast<int64_t>(i) * H);
+    else
+      todo.push_back(i);
+  }
+  if (cache)
+    spdlog::info("{}: {} from the cache, {} to compute", label, prompts.size() - todo.size(), todo.size());
+  if (todo.empty()) return out;
+  std::vector<std::string> p, t;
+  for (size_t i : todo) {
+    p.push_back(prompts[i]);
+    t.push_back(texts[i]);
+  }
+  LatentQueries q = reasoner.embed_continued(p, t, 32, label);
+  auto rows = q.pooled(pooling).contiguous();  // [todo, H]
+  const float* lp = q.last.data_ptr<float>();
+  const float* mp = q.mean.data_ptr<float>();
+  const float* qp = q.query.data_ptr<float>();
+  for (size_t k = 0; k < todo.size(); ++k) {
+    const auto r = static_cast<int64_t>(k) * H;
+    std::copy(rows.data_ptr<float>() + r, rows.data_ptr<float>() + r + H,
+              op + static_cast<int64_t>(todo[k]) * H);
+    if (cache) cache->put(keys[todo[k]], lp + r, mp + r, qp + r, t[k]);
+  }
+  if (cache) cache->flush();
+  return out;
 }
 
 Pooling intent_text_pooling(Pooling pooling) {

@@ -1,0 +1,33 @@
+// Sampled-candidate listwise training: each training row keeps its clicked intents and a uniform sample of its
+// other candidates, so a step scores K candidates per request instead of the market's ~200. With uniform
+// sampling the softmax over the kept candidates is the full softmax's, restricted: every non-clicked
+// candidate is equally likely to be kept, so no correction term is needed.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "rgalign/rank/encoded_data.h"
+
+namespace rgalign {
+
+// The columns of `b` each row trains on: [B, K] int64 indices into the row's candidate columns, clicked ones
+// first (at most K of them), then non-clicked ones drawn without replacement from a generator seeded by
+// (seed, row_keys[row]), so a row's sample depends on its key and not on which batch or rank holds it.
+// K = min(k, the longest candidate list of the batch); columns past a row's candidates are padding (mask
+// false). k <= 0 keeps every column.
+struct CandidateColumns {
+  torch::Tensor cols;  // [B, K] int64
+  torch::Tensor mask;  // [B, K] bool
+};
+//
+// With `similar` ([I, I] float32, catalogue indices) and hard > 0, the `hard` non-clicked candidates most
+// similar to the row's (first) clicked intent come right after the clicked ones, before the uniform draw: the
+// near-duplicates a full softmax weighs most.
+CandidateColumns sample_candidate_columns(const RankBatch& b, int64_t k, const std::vector<int64_t>& row_keys,
+                                          uint64_t seed, const torch::Tensor& similar = {}, int64_t hard = 0);
+
+// `b` restricted to the given columns (cand, cand_mask, labels gathered; per-request fields shared).
+RankBatch select_candidate_columns(const RankBatch& b, const CandidateColumns& c);
+
+}  // namespace rgalign
