@@ -88,30 +88,6 @@ TEST(CandidateSampling, EveryOtherCandidateIsEquallyLikelyToBeKept) {
   for (auto [col, n] : kept) EXPECT_NEAR(n, expected, 250) << "column " << col;
 }
 
-TEST(CandidateSampling, TheHardShareIsTheCandidatesMostLikeTheClickedIntent) {
-  // One row of 10 candidates (ids 0..9), click at column 3; intent 3 is most like 7, then 1, then 8.
-  RankBatch b = batch_of({10}, {3});
-  auto similar = torch::zeros({10, 10});
-  similar[3][7] = 0.9f;
-  similar[3][1] = 0.8f;
-  similar[3][8] = 0.7f;
-  similar[3][3] = 1.0f;  // itself: clicked, never a negative
-  for (int key = 0; key < 20; ++key) {
-    const CandidateColumns c = sample_candidate_columns(b, 5, {key}, 2, similar, 2);
-    EXPECT_EQ(c.cols[0][0].item<int64_t>(), 3);
-    EXPECT_EQ(c.cols[0][1].item<int64_t>(), 7);
-    EXPECT_EQ(c.cols[0][2].item<int64_t>(), 1);
-    std::set<int64_t> rest = {c.cols[0][3].item<int64_t>(), c.cols[0][4].item<int64_t>()};
-    EXPECT_EQ(rest.size(), 2u);
-    for (int64_t col : rest) EXPECT_TRUE(col != 3 && col != 7 && col != 1) << col;
-  }
-  // Without a click there is nothing to be like: the draw is uniform.
-  RankBatch none = batch_of({10}, {-1});
-  const CandidateColumns u = sample_candidate_columns(none, 5, {0}, 2, similar, 2);
-  const CandidateColumns plain = sample_candidate_columns(none, 5, {0}, 2);
-  EXPECT_TRUE(torch::equal(u.cols, plain.cols));
-}
-
 TEST(CandidateSampling, KeepingEveryColumnGivesTheFullListwiseLoss) {
   RankBatch b = batch_of({12, 9, 12}, {4, 8, 0});
   torch::manual_seed(0);

@@ -109,11 +109,10 @@ TEST_F(NeuralTrain, QeRecTrainsDeterministicallyAndItsReloadedRunScoresTheSame) 
   EXPECT_EQ(valid_gaucs(o.out), valid_gaucs(again.out));
   EXPECT_EQ(sha256_file(o.out + "/model.safetensors"), sha256_file(again.out + "/model.safetensors"));
   expect_reload_reproduces_best_validation(o);
-  // Sampled candidates with a share of text-similar ones: deterministic too, and not the full-softmax run.
+  // Sampled candidates: deterministic too, and not the full-softmax run.
   TrainOptions sampled = o;
   sampled.out = dir_->file("qe-s-a");
   sampled.train_candidates = 4;
-  sampled.train_hard_candidates = 2;
   run_training(sampled);
   TrainOptions sampled_again = sampled;
   sampled_again.out = dir_->file("qe-s-b");
@@ -270,11 +269,7 @@ TEST_F(NeuralTrain, BadOptionsAreNamed) {
   o.loss = "bce";
   EXPECT_EQ(test::error_of([&] { run_training(o); }),
             "--train-candidates: sampled candidates need --loss listnet");
-  o = options("two-tower", "bad");
-  o.train_candidates = 4;
-  o.train_hard_candidates = 2;
-  EXPECT_EQ(test::error_of([&] { run_training(o); }),
-            "--train-hard-candidates: needs a qe-rec model with its intent text");
+
   o = options("two-tower", "bad");
   o.tie_text_projection = true;
   EXPECT_EQ(test::error_of([&] { run_training(o); }),

@@ -9,21 +9,15 @@
 namespace rgalign {
 
 CandidateColumns sample_candidate_columns(const RankBatch& b, int64_t k, const std::vector<int64_t>& row_keys,
-                                          uint64_t seed, const torch::Tensor& similar, int64_t hard) {
+                                          uint64_t seed) {
   const int64_t B = b.cand.size(0), C = b.cand.size(1);
   if (static_cast<int64_t>(row_keys.size()) != B)
     throw std::invalid_argument("sample_candidate_columns: one key per row is needed");
   const int64_t K = k <= 0 ? C : std::min(k, C);
-  auto mask_c = b.cand_mask.to(torch::kCPU).contiguous();                         // [B, C]
-  auto labels_c = b.labels.to(torch::kCPU, torch::kFloat32).contiguous();         // [B, C]
-  auto cols = torch::zeros({B, K}, torch::kInt64);                                // [B, K]
-  auto mask = torch::zeros({B, K}, torch::kBool);                                 // [B, K]
-  const bool use_similar = similar.defined() && hard > 0;
-  torch::Tensor sim_c, cand_c;
-  if (use_similar) {
-    sim_c = similar.to(torch::kCPU, torch::kFloat32).contiguous();  // [I, I]
-    cand_c = b.cand.to(torch::kCPU).contiguous();                  // [B, C]
-  }
+  auto mask_c = b.cand_mask.to(torch::kCPU).contiguous();                  // [B, C]
+  auto labels_c = b.labels.to(torch::kCPU, torch::kFloat32).contiguous();  // [B, C]
+  auto cols = torch::zeros({B, K}, torch::kInt64);                         // [B, K]
+  auto mask = torch::zeros({B, K}, torch::kBool);                          // [B, K]
   const bool* mp = mask_c.data_ptr<bool>();
   const float* lp = labels_c.data_ptr<float>();
   int64_t* cp = cols.data_ptr<int64_t>();
@@ -42,22 +36,6 @@ CandidateColumns sample_candidate_columns(const RankBatch& b, int64_t k, const s
       cp[r * K + n] = c;
       op[r * K + n++] = true;
     }
-    if (use_similar && !clicked.empty() && n < K) {
-      // The others most similar to the clicked intent, most similar first (ties: the earlier column).
-      const int64_t I = sim_c.size(0);
-      const float* row = sim_c.data_ptr<float>() + cand_c.data_ptr<int64_t>()[r * C + clicked.front()] * I;
-      const int64_t* cids = cand_c.data_ptr<int64_t>() + r * C;
-      const auto take = std::min<int64_t>({hard, K - n, static_cast<int64_t>(others.size())});
-      std::partial_sort(others.begin(), others.begin() + take, others.end(), [&](int64_t a, int64_t c) {
-        const float sa = row[cids[a]], sc = row[cids[c]];
-        return sa != sc ? sa > sc : a < c;
-      });
-      for (int64_t j = 0; j < take; ++j) {
-        cp[r * K + n] = others[static_cast<size_t>(j)];
-        op[r * K + n++] = true;
-      }
-      others.erase(others.begin(), others.begin() + take);
-    }
     // Partial Fisher-Yates: the first (K - n) slots of `others` become a uniform sample without replacement.
     uint64_t state = mix64(seed, static_cast<uint64_t>(row_keys[static_cast<size_t>(r)]));
     const auto m = static_cast<int64_t>(others.size());
@@ -75,8 +53,8 @@ CandidateColumns sample_candidate_columns(const RankBatch& b, int64_t k, const s
 
 RankBatch select_candidate_columns(const RankBatch& b, const CandidateColumns& c) {
   RankBatch s = b;
-  s.cand = b.cand.gather(1, c.cols);                                   // [B, K]
-  s.cand_mask = b.cand_mask.gather(1, c.cols).logical_and(c.mask);     // [B, K]
+  s.cand = b.cand.gather(1, c.cols);                                    // [B, K]
+  s.cand_mask = b.cand_mask.gather(1, c.cols).logical_and(c.mask);      // [B, K]
   s.labels = b.labels.gather(1, c.cols) * c.mask.to(b.labels.dtype());  // [B, K]
   return s;
 }

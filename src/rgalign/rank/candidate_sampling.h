@@ -1,5 +1,5 @@
-// Sampled-candidate listwise training: each training row keeps its clicked intents and a uniform sample of its
-// other candidates, so a step scores K candidates per request instead of the market's ~200. With uniform
+// Sampled-candidate listwise training: each training row keeps its clicked intents and a uniform sample of
+// its other candidates, so a step scores K candidates per request instead of the market's ~200. With uniform
 // sampling the softmax over the kept candidates is the full softmax's, restricted: every non-clicked
 // candidate is equally likely to be kept, so no correction term is needed.
 #pragma once
@@ -20,12 +20,8 @@ struct CandidateColumns {
   torch::Tensor cols;  // [B, K] int64
   torch::Tensor mask;  // [B, K] bool
 };
-//
-// With `similar` ([I, I] float32, catalogue indices) and hard > 0, the `hard` non-clicked candidates most
-// similar to the row's (first) clicked intent come right after the clicked ones, before the uniform draw: the
-// near-duplicates a full softmax weighs most.
 CandidateColumns sample_candidate_columns(const RankBatch& b, int64_t k, const std::vector<int64_t>& row_keys,
-                                          uint64_t seed, const torch::Tensor& similar = {}, int64_t hard = 0);
+                                          uint64_t seed);
 
 // `b` restricted to the given columns (cand, cand_mask, labels gathered; per-request fields shared).
 RankBatch select_candidate_columns(const RankBatch& b, const CandidateColumns& c);

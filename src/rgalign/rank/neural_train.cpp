@@ -50,10 +50,6 @@ void validate_options(const TrainOptions& o) {
   if (o.train_candidates < 0) throw InputError("--train-candidates", "must be >= 0");
   if (o.train_candidates > 0 && o.loss != "listnet")
     throw InputError("--train-candidates", "sampled candidates need --loss listnet");
-  if (o.train_hard_candidates < 0 || o.train_hard_candidates > o.train_candidates)
-    throw InputError("--train-hard-candidates", "must be in [0, --train-candidates]");
-  if (o.train_hard_candidates > 0 && (o.model != "qe-rec" || o.no_intent_text))
-    throw InputError("--train-hard-candidates", "needs a qe-rec model with its intent text");
   if (o.kl_weight > 0 && o.reference.empty()) throw InputError("--kl-weight", "needs --reference RUN");
   if (o.score != "mlp" && o.score != "dot") throw InputError("--score", "must be mlp or dot");
   if (o.epochs < 0) throw InputError("--epochs", "must be >= 0");
@@ -312,16 +308,6 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
   broadcast_module(dist, *model);  // identical initial weights on every rank
   model->train();
 
-  // Cosine similarity of the intent texts [I, I], for the sampled candidates' hard share.
-  torch::Tensor similar;
-  if (opt.train_hard_candidates > 0)
-    if (auto* qe = dynamic_cast<QeRecRanker*>(model.get())) {
-      torch::NoGradGuard no_grad;
-      auto e = torch::nn::functional::normalize(qe->intent_text().to(torch::kFloat32),
-                                                torch::nn::functional::NormalizeFuncOptions().dim(1));
-      similar = torch::matmul(e, e.t());  // [I, I]
-    }
-
   torch::Tensor ref_logits;
   if (opt.kl_weight > 0) {
     auto ref = load_scorer(opt.reference, data);
@@ -395,8 +381,7 @@ NeuralTrainResult train_neural(const TrainOptions& opt, const Dataset& data) {
         CandidateColumns columns;
         if (opt.train_candidates > 0) {
           columns = sample_candidate_columns(b, opt.train_candidates, global_rows,
-                                             mix64(candidate_seed, static_cast<uint64_t>(step)), similar,
-                                             opt.train_hard_candidates);
+                                             mix64(candidate_seed, static_cast<uint64_t>(step)));
           b = select_candidate_columns(b, columns);
         }
         auto logits = model->forward(b);  // [b, C] (C = train_candidates when sampled)

@@ -25,8 +25,6 @@ class QeRecRanker : public Ranker {
   void begin_step(uint64_t step_seed) override { dropout_seed_ = step_seed; }
   // The intents' text embeddings [I, E], kept as a buffer and saved with the model.
   void set_intent_text(const torch::Tensor& embeddings);
-  // The intent-text embeddings it reads [I, E] (undefined without the intent text).
-  const torch::Tensor& intent_text() const { return intent_text_emb_; }
   // [I, T]. Without gradients (evaluation, serving) it and its attention projections are the same for every
   // request until a weight changes, so they are computed once per version of the weights they read (every
   // intent passes through them: per request, that work grows with the catalogue, not the candidates).

@@ -30,9 +30,6 @@ struct TrainOptions {
   // Listwise training over each request's clicked intents and a uniform sample of its other candidates, this
   // many in all (0 = every candidate). Validation and scoring always rank every candidate.
   int train_candidates = 0;
-  // qe-rec with train_candidates: this many of the sampled candidates are the ones whose text is most similar
-  // to the clicked intent's (cosine of the intent-text embeddings), the rest uniform.
-  int train_hard_candidates = 0;
   int embed_dim = 16;
   int tower_dim = 64;
   int hidden_dim = 128;
@@ -81,9 +78,6 @@ struct TrainOptions {
     v("train-candidates", train_candidates,
       "listnet: each training step ranks the request's clicked intents and a uniform sample of its other "
       "candidates, this many in all (0 = every candidate; validation always ranks every candidate)");
-    v("train-hard-candidates", train_hard_candidates,
-      "qe-rec with --train-candidates: this many of them are the candidates whose text is most similar to "
-      "the clicked intent's (intent-text embeddings), the others uniform");
     v("embed-dim", embed_dim, "field embedding size");
     v("tower-dim", tower_dim, "user/intent tower output size");
     v("hidden-dim", hidden_dim, "MLP hidden size");

@@ -24,13 +24,16 @@ torch::Tensor request_latents(Reasoner& reasoner, LatentCache* cache, const std:
   return q.pooled(pooling);
 }
 
-torch::Tensor continued_latents(Reasoner& reasoner, LatentCache* cache, const std::vector<std::string>& prompts,
-                                const std::vector<std::string>& texts, Pooling pooling, const std::string& label) {
+torch::Tensor continued_latents(Reasoner& reasoner, LatentCache* cache,
+                                const std::vector<std::string>& prompts,
+                                const std::vector<std::string>& texts, Pooling pooling,
+                                const std::string& label) {
   const auto N = static_cast<int64_t>(prompts.size());
   const int64_t H = reasoner.hidden_size();
   auto out = torch::zeros({N, H}, torch::kFloat32);  // [N, H]
   float* op = out.data_ptr<float>();
-  std::vector<float> last(static_cast<size_t>(H)), mean(static_cast<size_t>(H)), query(static_cast<size_t>(H));
+  std::vector<float> last(static_cast<size_t>(H)), mean(static_cast<size_t>(H)),
+      query(static_cast<size_t>(H));
   auto pick = [&]() -> const std::vector<float>& {
     return pooling == Pooling::kLast ? last : pooling == Pooling::kMean ? mean : query;
   };

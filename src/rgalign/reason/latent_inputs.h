@@ -24,8 +24,9 @@ torch::Tensor request_latents(Reasoner& reasoner, LatentCache* cache, const std:
                               const std::string& label);
 // [N, H]: each prompt followed by the given latent-query text (Reasoner::embed_continued), pooled as asked;
 // through `cache` (continued_latent_key) when given, so a rerun embeds nothing again.
-torch::Tensor continued_latents(Reasoner& reasoner, LatentCache* cache, const std::vector<std::string>& prompts,
-                                const std::vector<std::string>& texts, Pooling pooling, const std::string& label);
+torch::Tensor continued_latents(Reasoner& reasoner, LatentCache* cache,
+                                const std::vector<std::string>& prompts, const std::vector<std::string>& texts,
+                                Pooling pooling, const std::string& label);
 // intent_text() of every intent, in catalogue order.
 std::vector<std::string> intent_texts(const IntentCatalog& catalog);
 // How an intent's text is pooled when latent queries are pooled with `pooling`: the same, except that query
