@@ -102,8 +102,9 @@ TEST_F(DistCli, TwoRanksTrainTheSameParametersAsOneProcess) {
   // One epoch, the same global batch and seed. With bce for the two-tower model: under listnet the output
   // bias's exact gradient is zero (softmax is shift-invariant), so Adam turns rounding noise into
   // learning-rate-sized steps there and two correct implementations (or one at two thread counts) differ by
-  // ~lr on that weight.
-  for (const std::string model_flags : {"--model two-tower --loss bce", "--model dnn --loss listnet"}) {
+  // ~lr on that weight. Sampled candidates are drawn per global row, so two ranks train on the same samples.
+  for (const std::string model_flags : {"--model two-tower --loss bce", "--model dnn --loss listnet",
+                                        "--model dnn --loss listnet --train-candidates 3"}) {
     const std::string common =
         "train --data " + data() + " " + model_flags + " --epochs 1 --batch-size 64 --threads 1 --seed 5";
     const std::string one = dir_->file("one"), two = dir_->file("two");
