@@ -114,6 +114,7 @@ void validate_align_config(const AlignConfig& c, const std::string& w) {
   require(c.run.baseline == "dnn" || c.run.baseline == "two-tower", w, "run.baseline",
           "must be dnn or two-tower");
   require(c.run.baseline_epochs >= 0, w, "run.baseline_epochs", "must be >= 0");
+  require(c.run.baseline_train_candidates >= 0, w, "run.baseline_train_candidates", "must be >= 0");
   require(c.reward_model.train_candidates >= 0, w, "reward_model.train_candidates", "must be >= 0");
   require(c.run.eval_bootstrap >= 0, w, "run.eval_bootstrap", "must be >= 0");
   require(c.reasoner.pretrain_steps >= 1, w, "reasoner.pretrain_steps", "must be at least 1");

@@ -15,6 +15,7 @@ struct RunSection {
   int threads = 2;
   std::string baseline = "two-tower";  // the production ranker every stage is compared against
   int baseline_epochs = 0;             // 0 = the model's default
+  int baseline_train_candidates = 48;  // candidates per request in a baseline training step (0 = all)
   int eval_bootstrap = 1000;           // resamples for the 95% intervals of the report
 
   template <class V>
@@ -23,6 +24,9 @@ struct RunSection {
     v("threads", threads, "CPU threads");
     v("baseline", baseline, "production baseline model (dnn | two-tower)");
     v("baseline_epochs", baseline_epochs, "baseline training epochs (0 = model default)");
+    v("baseline_train_candidates", baseline_train_candidates,
+      "each baseline training step ranks the request's clicked intents among this many of its candidates, the "
+      "others sampled uniformly (--train-candidates; 0 = every candidate)");
     v("eval_bootstrap", eval_bootstrap, "bootstrap resamples for report intervals");
   }
 };

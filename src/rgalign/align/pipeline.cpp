@@ -212,6 +212,7 @@ class Pipeline {
   void baseline() {
     TrainOptions t = train_options(cfg_.run.baseline, dir("baseline"));
     t.epochs = cfg_.run.baseline_epochs;
+    t.train_candidates = cfg_.run.baseline_train_candidates;
     run_training(t);
     root("evaluating the baseline", [&] { evaluate_test(dir("baseline"), dir("baseline")); });
   }
