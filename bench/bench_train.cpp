@@ -4,10 +4,11 @@
 // Python reference); `--model qe-rec` with latent queries and intent texts of the built-in reasoner's width.
 //
 // `--field-attention both` runs the same steps with AutoInt's fused field attention (rank/field_attention.h)
-// and with the module path, in one process, and prints both lines and their ratio.
+// and with the module path, in one process, and prints both lines and their ratio. `--candidates K` sets the
+// candidates per request (200 by default; K = 48 is what sampled-candidate training scores per step).
 //
 //   build/bench/bench_train [--model two-tower|qe-rec] [--steps 60] [--batch 256] [--threads 2]
-//                           [--field-attention fused|modules|both]
+//                           [--field-attention fused|modules|both] [--candidates 200]
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 

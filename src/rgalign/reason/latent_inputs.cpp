@@ -46,7 +46,7 @@ torch::Tensor continued_latents(Reasoner& reasoner, LatentCache* cache,
     else
       todo.push_back(i);
   }
-  if (cache)
+  if (cache && !label.empty())
     spdlog::info("{}: {} from the cache, {} to compute", label, prompts.size() - todo.size(), todo.size());
   if (todo.empty()) return out;
   std::vector<std::string> p, t;
