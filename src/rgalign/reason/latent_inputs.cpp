@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "rgalign/common/error.h"
 #include "rgalign/common/logging.h"
 #include "rgalign/data/prompt.h"
 
@@ -28,6 +29,9 @@ torch::Tensor continued_latents(Reasoner& reasoner, LatentCache* cache,
                                 const std::vector<std::string>& prompts,
                                 const std::vector<std::string>& texts, Pooling pooling,
                                 const std::string& label) {
+  if (prompts.size() != texts.size())
+    throw InputError(label, std::to_string(prompts.size()) + " prompts but " + std::to_string(texts.size()) +
+                                " latent-query texts");
   const auto N = static_cast<int64_t>(prompts.size());
   const int64_t H = reasoner.hidden_size();
   auto out = torch::zeros({N, H}, torch::kFloat32);  // [N, H]
