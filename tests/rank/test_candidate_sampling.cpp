@@ -4,8 +4,10 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
+#include <vector>
 
 #include "rgalign/rank/candidate_sampling.h"
 #include "rgalign/rank/losses.h"
