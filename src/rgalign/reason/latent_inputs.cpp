@@ -35,41 +35,37 @@ torch::Tensor continued_latents(Reasoner& reasoner, LatentCache* cache,
   const auto N = static_cast<int64_t>(prompts.size());
   const int64_t H = reasoner.hidden_size();
   auto out = torch::zeros({N, H}, torch::kFloat32);  // [N, H]
-  float* op = out.data_ptr<float>();
-  std::vector<float> last(static_cast<size_t>(H)), mean(static_cast<size_t>(H)),
-      query(static_cast<size_t>(H));
-  auto pick = [&]() -> const std::vector<float>& {
-    return pooling == Pooling::kLast ? last : pooling == Pooling::kMean ? mean : query;
+  // A hit is copied straight into its row of `out`, the asked pooling only.
+  auto row = [&](size_t i, Pooling p) {
+    return pooling == p ? out.data_ptr<float>() + static_cast<int64_t>(i) * H : nullptr;
   };
   std::vector<std::string> keys(prompts.size());
-  std::vector<size_t> todo;
+  std::vector<int64_t> todo;
   for (size_t i = 0; i < prompts.size(); ++i) {
     keys[i] = continued_latent_key(reasoner.checkpoint_hash(), prompts[i], texts[i]);
-    if (cache && cache->lookup(keys[i], last.data(), mean.data(), query.data(), nullptr))
-      std::copy(pick().begin(), pick().end(), op + static_cast<int64_t>(i) * H);
-    else
-      todo.push_back(i);
+    if (!cache || !cache->lookup(keys[i], row(i, Pooling::kLast), row(i, Pooling::kMean),
+                                 row(i, Pooling::kQuery), nullptr))
+      todo.push_back(static_cast<int64_t>(i));
   }
   if (cache && !label.empty())
     spdlog::info("{}: {} from the cache, {} to compute", label, prompts.size() - todo.size(), todo.size());
   if (todo.empty()) return out;
   std::vector<std::string> p, t;
-  for (size_t i : todo) {
-    p.push_back(prompts[i]);
-    t.push_back(texts[i]);
+  for (int64_t i : todo) {
+    p.push_back(prompts[static_cast<size_t>(i)]);
+    t.push_back(texts[static_cast<size_t>(i)]);
   }
   LatentQueries q = reasoner.embed_continued(p, t, 32, label);
-  auto rows = q.pooled(pooling).contiguous();  // [todo, H]
+  out.index_copy_(0, torch::tensor(todo, torch::kInt64), q.pooled(pooling));
+  if (!cache) return out;
   const float* lp = q.last.data_ptr<float>();
   const float* mp = q.mean.data_ptr<float>();
   const float* qp = q.query.data_ptr<float>();
   for (size_t k = 0; k < todo.size(); ++k) {
     const auto r = static_cast<int64_t>(k) * H;
-    std::copy(rows.data_ptr<float>() + r, rows.data_ptr<float>() + r + H,
-              op + static_cast<int64_t>(todo[k]) * H);
-    if (cache) cache->put(keys[todo[k]], lp + r, mp + r, qp + r, t[k]);
+    cache->put(keys[static_cast<size_t>(todo[k])], lp + r, mp + r, qp + r, t[k]);
   }
-  if (cache) cache->flush();
+  cache->flush();
   return out;
 }
 
