@@ -18,10 +18,14 @@
 //
 // --train: a student training step (loss and backward) at the same shape, see train_bench.
 //
+// --shared-prompt: teacher candidates, N texts after each prompt, embedded with each prompt run once against
+// every prompt + text as its own sequence, see shared_prompt_bench.
+//
 //   build/bench/bench_llm [--threads 2] [--batch 8] [--seq 256] [--reps 3]
 //   build/bench/bench_llm --generate 1 [--threads 2] [--batch 32] [--seq 256] [--new-tokens 24] [--reps 5]
 //   build/bench/bench_llm --generate 1 --batches 8 [--threads 2] [--batch 32] [--seq 210] [--reps 3]
 //   build/bench/bench_llm --train 1 [--threads 2] [--batch 16] [--seq 210] [--new-tokens 24] [--reps 5]
+//   build/bench/bench_llm --shared-prompt 1 [--threads 2] [--batch 32] [--seq 210] [--texts 7] [--batches 4]
 //   build/bench/bench_llm --device cuda --batch 64 --seq 256
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
@@ -34,11 +38,13 @@
 
 #include "rgalign/align/sequences.h"
 #include "rgalign/common/allocator.h"
+#include "rgalign/common/machine_speed.h"
 #include "rgalign/llm/decoder.h"
 #include "rgalign/llm/embedder.h"
 #include "rgalign/llm/generate.h"
 #include "rgalign/llm/parallel.h"
 #include "rgalign/llm/pooling.h"
+#include "rgalign/llm/shared_prompt.h"
 #include "rgalign/reason/pretrain.h"
 
 namespace {
@@ -168,6 +174,66 @@ int batches_bench(int threads, int64_t B, int64_t L, int64_t new_tokens, int64_t
   return 0;
 }
 
+// Teacher candidates at the built-in reasoner's shape: K batches of B prompts (lengths over [L/2, L]), each
+// prompt followed by `texts` texts of 8-24 tokens. Rows per second embedding each prompt once and continuing
+// it with all its texts (llm/shared_prompt.h) against every prompt + text run as its own sequence in batches
+// of B rows, the two alternating, one batch per thread.
+int shared_prompt_bench(int threads, int64_t B, int64_t L, int64_t texts, int64_t K, int64_t reps) {
+  const rgalign::ReasonerPretrainOptions defaults;
+  const rgalign::LlmConfig c = rgalign::builtin_reasoner_config(defaults, defaults.vocab_size);
+  rgalign::Decoder dec(c, 0);
+  std::vector<std::vector<std::vector<int64_t>>> prompts;    // [K][B] token ids
+  std::vector<std::vector<int64_t>> row_prompt;              // [K][B * texts]
+  std::vector<std::vector<std::vector<int64_t>>> row_texts;  // [K][B * texts]
+  std::vector<std::vector<int64_t>> joined;                  // every prompt + text
+  for (int64_t k = 0; k < K; ++k) {
+    prompts.push_back(bench_prompts(c, B, L, k));
+    row_prompt.emplace_back();
+    row_texts.emplace_back();
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t t = 0; t < texts; ++t) {
+        const int64_t n = 8 + (b * 13 + t * 7) % 17;
+        std::vector<int64_t> text(static_cast<size_t>(n));
+        for (int64_t i = 0; i < n; ++i) text[static_cast<size_t>(i)] = 3 + (b * 29 + t * 11 + i * 5) % 3000;
+        row_prompt.back().push_back(b);
+        row_texts.back().push_back(text);
+        std::vector<int64_t> whole = prompts.back()[static_cast<size_t>(b)];
+        whole.insert(whole.end(), text.begin(), text.end());
+        joined.push_back(std::move(whole));
+      }
+  }
+  const size_t separate_batches = (joined.size() + static_cast<size_t>(B) - 1) / static_cast<size_t>(B);
+  double seconds[2] = {1e9, 1e9};      // [shared]
+  for (int64_t r = 0; r <= reps; ++r)  // round 0 warms up
+    for (const bool shared : {false, true}) {
+      const auto t0 = Clock::now();
+      if (shared) {
+        rgalign::parallel_batches(static_cast<size_t>(K), [&](size_t k) {
+          rgalign::embed_after_shared_prompts(dec, prompts[k], row_prompt[k], row_texts[k]);
+        });
+      } else {
+        rgalign::parallel_batches(separate_batches, [&](size_t i) {
+          c10::InferenceMode guard;
+          const size_t lo = i * static_cast<size_t>(B),
+                       hi = std::min(joined.size(), lo + static_cast<size_t>(B));
+          torch::Tensor ids, mask, pos;
+          rgalign::pad_left(
+              {joined.begin() + static_cast<int64_t>(lo), joined.begin() + static_cast<int64_t>(hi)}, ids,
+              mask, pos);
+          dec.forward(ids, mask, pos);
+        });
+      }
+      if (r > 0) seconds[shared] = std::min(seconds[shared], since(t0));
+    }
+  const double rows = static_cast<double>(joined.size());
+  std::printf(
+      "name=llm_shared_prompt_cpu threads=%d prompts=%ld seq=%ld texts_per_prompt=%ld "
+      "separate_rows_per_s=%.0f shared_rows_per_s=%.0f speedup=%.2f\n",
+      threads, static_cast<long>(K * B), static_cast<long>(L), static_cast<long>(texts), rows / seconds[0],
+      rows / seconds[1], seconds[0] / seconds[1]);
+  return 0;
+}
+
 // Latent-query generation at the built-in reasoner's shape on the CPU.
 int generate_bench(int threads, int64_t B, int64_t L, int64_t new_tokens, int64_t reps) {
   const rgalign::ReasonerPretrainOptions defaults;
@@ -256,6 +322,10 @@ int main(int argc, char** argv) {
   }
   const int threads = static_cast<int>(arg(argc, argv, "--threads", 2));
   at::set_num_threads(threads);
+  if (arg(argc, argv, "--shared-prompt", 0) != 0)
+    return shared_prompt_bench(threads, arg(argc, argv, "--batch", 32), arg(argc, argv, "--seq", 210),
+                               arg(argc, argv, "--texts", 7), arg(argc, argv, "--batches", 4),
+                               arg(argc, argv, "--reps", 3));
   if (arg(argc, argv, "--train", 0) != 0)
     return train_bench(threads, arg(argc, argv, "--batch", 16), arg(argc, argv, "--seq", 210),
                        arg(argc, argv, "--new-tokens", 24), arg(argc, argv, "--reps", 5));
@@ -270,20 +340,7 @@ int main(int argc, char** argv) {
   const int64_t B = arg(argc, argv, "--batch", 8), T = arg(argc, argv, "--seq", 256),
                 reps = arg(argc, argv, "--reps", 3);
 
-  // GEMM rate: [2048 x 512] x [512 x 1536] products (a shape the decoder's MLP runs), the best of 7 rounds
-  // of 8.
-  auto a = torch::randn({2048, 512}), b = torch::randn({512, 1536});
-  auto gemm_rate = [&] {
-    double best = 1e9;
-    for (int round = 0; round < 7; ++round) {
-      auto t0 = Clock::now();
-      for (int i = 0; i < 8; ++i) torch::mm(a, b);
-      best = std::min(best, since(t0) / 8);
-    }
-    return 2.0 * 2048 * 512 * 1536 / best / 1e9;
-  };
-  gemm_rate();  // warm-up
-  double gemm_gflops = gemm_rate();
+  double gemm_gflops = rgalign::measure_gemm_gflops(7);
 
   rgalign::LlmConfig c;
   c.model_type = "qwen3";
@@ -318,7 +375,8 @@ int main(int argc, char** argv) {
       static_cast<double>(c.num_hidden_layers) * (H * q + 2 * H * kv + q * H + 3 * H * I);
   const double attn = static_cast<double>(c.num_hidden_layers) * 2.0 * 2.0 * static_cast<double>(T) * q;
   const double flops_per_token = 2.0 * matmul_params + attn;
-  gemm_gflops = std::max(gemm_gflops, gemm_rate());  // measured again after the model, the higher one counts
+  // Measured again after the model, the higher one counts.
+  gemm_gflops = std::max(gemm_gflops, rgalign::measure_gemm_gflops(7));
   const double tokens_per_s = static_cast<double>(B * T) / best_fwd;
   const double achieved = tokens_per_s * flops_per_token / 1e9;
   std::printf(

@@ -86,6 +86,16 @@ TEST_F(AlignCli, KilledMidStageResumesToTheSameMetrics) {
       EXPECT_TRUE(s["monitor"]["valid_reward"].is_number()) << s["name"];
     }
   }
+  // Every timed step records the machine it ran on; report.md's Time table lists each with its minutes.
+  const std::string md = read_file(full + "/report.md");
+  ASSERT_NE(md.find("## Time"), std::string::npos);
+  for (const char* step :
+       {"baseline", "reasoner", "qe-rec", "candidates", "rga-sft", "rga-dpo", "rga-cl", "rga-calibrated"}) {
+    ASSERT_TRUE(ra["machine"].contains(step)) << step;
+    EXPECT_GT(ra["machine"][step]["gemm_gflops"].get<double>(), 0.0) << step;
+    EXPECT_EQ(ra["machine"][step]["threads"], 1) << step;  // run.threads of the config
+    EXPECT_NE(md.find(std::string("| ") + step + " | "), std::string::npos) << step;
+  }
   EXPECT_EQ(ra["teachers"]["teachers"].size(), 2u);  // KB retrieval and the student itself
   EXPECT_TRUE(ra["teachers"]["teachers"].contains("kb-retrieval"));
   EXPECT_TRUE(ra["teachers"]["teachers"].contains("self"));

@@ -131,16 +131,22 @@ TEST_F(ReasonerTest, BatchesOnSeveralThreadsGiveWhatOneThreadGives) {
     LatentCache cache(dir_->file(cache_dir), r->hidden_size());
     auto generated = r->embed(prompts, gen, &cache);
     auto continued = r->embed_continued(prompts, texts, 4);
-    return std::make_pair(generated, continued);
+    // Every prompt twice, with another text the second time: the shared-prompt path.
+    std::vector<std::string> twice = prompts, other = texts;
+    twice.insert(twice.end(), prompts.begin(), prompts.end());
+    other.insert(other.end(), texts.rbegin(), texts.rend());
+    auto shared = r->embed_continued(twice, other, 4);
+    return std::make_tuple(generated, continued, shared);
   };
   const auto one = run(1, "cache-one-thread");
   const auto two = run(2, "cache-two-threads");
   at::set_num_threads(threads);
-  EXPECT_EQ(one.first.texts, two.first.texts);
-  EXPECT_EQ(two.first.computed, static_cast<int64_t>(prompts.size()));
+  EXPECT_EQ(std::get<0>(one).texts, std::get<0>(two).texts);
+  EXPECT_EQ(std::get<0>(two).computed, static_cast<int64_t>(prompts.size()));
   for (auto p : {Pooling::kLast, Pooling::kMean, Pooling::kQuery}) {
-    EXPECT_TRUE(torch::equal(one.first.pooled(p), two.first.pooled(p))) << static_cast<int>(p);
-    EXPECT_TRUE(torch::equal(one.second.pooled(p), two.second.pooled(p))) << static_cast<int>(p);
+    EXPECT_TRUE(torch::equal(std::get<0>(one).pooled(p), std::get<0>(two).pooled(p))) << static_cast<int>(p);
+    EXPECT_TRUE(torch::equal(std::get<1>(one).pooled(p), std::get<1>(two).pooled(p))) << static_cast<int>(p);
+    EXPECT_TRUE(torch::equal(std::get<2>(one).pooled(p), std::get<2>(two).pooled(p))) << static_cast<int>(p);
   }
   // Both write the same cache files: rows reach the cache in batch order, whichever thread finished first.
   for (const auto& f : fs::directory_iterator(dir_->file("cache-one-thread")))
@@ -151,8 +157,8 @@ TEST_F(ReasonerTest, BatchesOnSeveralThreadsGiveWhatOneThreadGives) {
   LatentCache reread(dir_->file("cache-two-threads"), r->hidden_size());
   auto cached = r->embed(prompts, gen, &reread);
   EXPECT_EQ(cached.computed, 0);
-  EXPECT_EQ(cached.texts, one.first.texts);
-  EXPECT_TRUE(torch::equal(cached.query, one.first.query));
+  EXPECT_EQ(cached.texts, std::get<0>(one).texts);
+  EXPECT_TRUE(torch::equal(cached.query, std::get<0>(one).query));
 }
 
 TEST_F(ReasonerTest, GeneratedLatentQueriesAreCachedWithTheirText) {
@@ -193,6 +199,34 @@ TEST_F(ReasonerTest, QueryPoolingIsTheMeanOverTheTextAfterThePrompt) {
   }
   EXPECT_TRUE(torch::equal(q.pooled(Pooling::kQuery), q.query));
   EXPECT_TRUE(torch::equal(q.pooled(Pooling::kMean), q.mean));
+}
+
+// Several texts after one prompt (a request's teacher candidates) run the prompt once; every row equals the
+// same prompt + text run alone, empty texts and prompts of different lengths in one batch included.
+TEST_F(ReasonerTest, TextsSharingAPromptEqualSeparateRuns) {
+  auto r = Reasoner::load(dir_->file("reasoner"));
+  const std::vector<std::string> distinct = {"Market: SG\n- Latest order status: to receive\n- Orders: 3",
+                                             "Market: BR", "Market: MY\n- Orders: 1"};
+  const std::vector<std::string> candidates = {"Where is my parcel?", "", "Refund",
+                                               "Speed up delivery please", "Where is my parcel?"};
+  std::vector<std::string> prompts, texts;
+  for (size_t c = 0; c < candidates.size(); ++c)
+    for (size_t p = 0; p < distinct.size(); ++p)
+      if ((c + p) % 4 != 3) {  // rows of one prompt interleaved with others', not every pair present
+        prompts.push_back(distinct[p]);
+        texts.push_back(candidates[c]);
+      }
+  for (int batch : {1, 2, 3}) {  // prompts per batch: one, and mixed lengths padded together
+    LatentQueries shared = r->embed_continued(prompts, texts, batch);
+    ASSERT_EQ(shared.computed, static_cast<int64_t>(prompts.size()));
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      LatentQueries alone = r->embed_continued({prompts[i]}, {texts[i]}, 1);  // one row: no sharing
+      const auto row = static_cast<int64_t>(i);
+      for (Pooling p : {Pooling::kLast, Pooling::kMean, Pooling::kQuery})
+        EXPECT_TRUE(torch::allclose(shared.pooled(p)[row], alone.pooled(p)[0], 1e-4, 1e-5))
+            << "batch " << batch << ", row " << i << ", pooling " << static_cast<int>(p);
+    }
+  }
 }
 
 // Prompts followed by given texts (QE-Rec's training texts) go through the cache too: a second call computes

@@ -11,6 +11,7 @@
 #include "rgalign/common/atomic_file.h"
 #include "rgalign/common/error.h"
 #include "rgalign/common/logging.h"
+#include "rgalign/common/machine_speed.h"
 #include "rgalign/data/dataset.h"
 #include "rgalign/data/prompt.h"
 #include "rgalign/dist/process_group.h"
@@ -34,6 +35,10 @@ namespace fs = std::filesystem;
 const char* const kAlignStages[6] = {"baseline", "qe-rec", "rga-sft", "rga-dpo", "rga-cl", "rga-calibrated"};
 
 namespace {
+
+// The pipeline's steps in order, as state.json times them (the report step is timed after the report).
+const char* const kTimedSteps[] = {"baseline", "reasoner", "qe-rec", "candidates",
+                                   "rga-sft",  "rga-dpo",  "rga-cl", "rga-calibrated"};
 
 constexpr int64_t kMonitorRequests = 300;  // validation requests of the per-stage monitoring
 constexpr size_t kExamples = 4;            // example requests shown in the report
@@ -80,6 +85,11 @@ class Pipeline {
     dist_.on_root("opening the run directory", [&] { open_run(); });
     if (!dist_.is_root()) state_ = read_json_file((fs::path(run_) / "state.json").string());
     at::set_num_threads(cfg_.run.threads);
+    if (dist_.is_root()) {
+      machine_ = measure_machine_speed();
+      spdlog::info("align: {} thread(s) of {}: float32 GEMM {:.0f} GFLOP/s", machine_.threads,
+                   machine_.cpu.empty() ? std::string("an unnamed CPU") : machine_.cpu, machine_.gemm_gflops);
+    }
     step("baseline", [&] { baseline(); });
     step("reasoner", [&] { reasoner(); });
     step("qe-rec", [&] { reward_model(); });
@@ -145,6 +155,9 @@ class Pipeline {
     f();
     state_["done"].push_back(s);
     state_["seconds"][s] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // What the step's time was measured on: a resumed run's steps may have run on different machines.
+    state_["machine"][s] = {
+        {"cpu", machine_.cpu}, {"threads", machine_.threads}, {"gemm_gflops", machine_.gemm_gflops}};
     root("recording " + s, [&] { write_json_file((fs::path(run_) / "state.json").string(), state_); });
   }
 
@@ -633,6 +646,7 @@ class Pipeline {
     extra["data"] = abs_path(opt_.data);
     extra["config"] = state_["config"];
     extra["seconds"] = state_["seconds"];
+    extra["machine"] = state_.value("machine", Json::object());
     extra["reasoner"] = read_json_file(file("reasoner", "step.json"));
     extra["reward_model"] = {{"valid_gauc", read_json_file(file("qe-rec", "step.json"))["valid_gauc"]},
                              {"reward", cfg_.reward_model.reward}};
@@ -694,6 +708,37 @@ class Pipeline {
       md += "\nKept: " + extra["calibration_kept"].get<std::string>() + ".\n";
       if (extra.contains("calibration_control")) md += control_markdown(extra["calibration_control"]);
     }
+    return md + time_markdown(extra["seconds"], extra["machine"]);
+  }
+
+  // Each step's wall time and the machine it ran on (state.json's "seconds" and "machine").
+  static std::string time_markdown(const Json& seconds, const Json& machine) {
+    std::string md =
+        "\n## Time\n\nWall time of each step, and the float32 GEMM rate of the machine it ran on (a time "
+        "converts to another machine roughly by the ratio of the rates).\n\n"
+        "| step | minutes | GEMM GFLOP/s | threads |\n|---|---|---|---|\n";
+    double total = 0;
+    std::string cpus;
+    for (const char* s : kTimedSteps) {
+      if (!seconds.contains(s)) continue;
+      const double sec = seconds[s].get<double>();
+      total += sec;
+      char buf[128];
+      if (machine.contains(s)) {
+        const Json& m = machine[s];
+        std::snprintf(buf, sizeof buf, "%.1f | %.0f | %d", sec / 60, m["gemm_gflops"].get<double>(),
+                      m["threads"].get<int>());
+        const std::string cpu = m["cpu"].get<std::string>();
+        if (!cpu.empty() && cpus.find(cpu) == std::string::npos) cpus += (cpus.empty() ? "" : "; ") + cpu;
+      } else {
+        std::snprintf(buf, sizeof buf, "%.1f | - | -", sec / 60);  // a step recorded without its machine
+      }
+      md += std::string("| ") + s + " | " + buf + " |\n";
+    }
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "| total | %.1f | | |\n", total / 60);
+    md += buf;
+    if (!cpus.empty()) md += "\nCPU: " + cpus + ".\n";
     return md;
   }
 
@@ -714,6 +759,7 @@ class Pipeline {
   Dataset data_;
   std::string run_;
   Json state_;
+  MachineSpeed machine_;  // measured when this invocation started
   std::vector<Request> distill_;
   DistGroup& dist_;
 };

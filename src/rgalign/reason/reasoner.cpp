@@ -14,6 +14,7 @@
 #include "rgalign/llm/embedder.h"
 #include "rgalign/llm/generate.h"
 #include "rgalign/llm/parallel.h"
+#include "rgalign/llm/shared_prompt.h"
 
 namespace rgalign {
 
@@ -99,51 +100,93 @@ LatentQueries Reasoner::embed_continued(const std::vector<std::string>& messages
   out.mean = torch::zeros({N, H}, torch::kFloat32);
   out.query = torch::zeros({N, H}, torch::kFloat32);
   out.texts = texts;
-  std::vector<std::vector<int64_t>> ids(messages.size());
-  std::vector<int64_t> text_len(messages.size());
-  std::vector<size_t> order(messages.size());
-  parallel_items(messages.size(), [&](size_t i) {
-    ids[i] = prompt_ids(messages[i]);
-    const auto t = text_ids(texts[i]);
-    text_len[i] = static_cast<int64_t>(t.size());
-    ids[i].insert(ids[i].end(), t.begin(), t.end());
-  });
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return ids[a].size() > ids[b].size(); });
+  // Rows that repeat a message share its prompt: the prompts, once each, and every row's text.
+  std::unordered_map<std::string, size_t> unit_of;
+  std::vector<size_t> unit_first, row_unit(messages.size());
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const auto [it, fresh] = unit_of.emplace(messages[i], unit_first.size());
+    if (fresh) unit_first.push_back(i);
+    row_unit[i] = it->second;
+  }
+  std::vector<std::vector<int64_t>> prompt(unit_first.size()), text(messages.size());
+  parallel_items(unit_first.size(), [&](size_t u) { prompt[u] = prompt_ids(messages[unit_first[u]]); });
+  parallel_items(messages.size(), [&](size_t i) { text[i] = text_ids(texts[i]); });
   std::unique_ptr<Progress> progress;
   if (!label.empty() && N > 0)
     progress = std::make_unique<Progress>(label, static_cast<uint64_t>(N), "texts");
   std::mutex mu;  // progress, out.computed
-  parallel_ranges(order.size(), static_cast<size_t>(batch), [&](size_t, size_t start, size_t end) {
-    c10::InferenceMode guard;
-    std::vector<std::vector<int64_t>> b;
-    for (size_t k = start; k < end; ++k) b.push_back(ids[order[k]]);
-    torch::Tensor tid, mask, pos;
-    pad_left(b, tid, mask, pos);
-    auto hidden = model_->forward(tid.to(device_), mask.to(device_), pos.to(device_));  // [b, T, H]
-    auto sel = torch::tensor(std::vector<int64_t>(order.begin() + static_cast<int64_t>(start),
-                                                  order.begin() + static_cast<int64_t>(end)),
-                             torch::kInt64);
-    mask = mask.to(device_);
-    auto last = pool_hidden(hidden, mask, Pooling::kLast, false).to(torch::kCPU, torch::kFloat32);  // [b, H]
-    auto mean = pool_hidden(hidden, mask, Pooling::kMean, false).to(torch::kCPU, torch::kFloat32);  // [b, H]
-    // Query pooling: rows are left-padded, so each row's text is its last text_len positions (its last
-    // token alone when it has no text).
-    const int64_t T = tid.size(1);
-    auto span = torch::zeros({static_cast<int64_t>(b.size()), T}, torch::kInt64);  // [b, T]
-    for (size_t k = start; k < end; ++k)
-      span[static_cast<int64_t>(k - start)]
-          .narrow(0, T - std::max<int64_t>(1, text_len[order[k]]), std::max<int64_t>(1, text_len[order[k]]))
-          .fill_(1);
-    auto query = pool_hidden(hidden, span.to(device_), Pooling::kMean, false).to(torch::kCPU, torch::kFloat32);
+  auto put = [&](const std::vector<int64_t>& rows, const torch::Tensor& last, const torch::Tensor& mean,
+                 const torch::Tensor& query) {  // [b, H] each, for out's rows `rows`
+    auto sel = torch::tensor(rows, torch::kInt64);
     std::lock_guard<std::mutex> lock(mu);
-    out.last.index_copy_(0, sel, last);
-    out.mean.index_copy_(0, sel, mean);
-    out.query.index_copy_(0, sel, query);
-    out.computed += static_cast<int64_t>(b.size());
-    if (progress) progress->advance(b.size());
-  }, device_.is_cpu());
+    out.last.index_copy_(0, sel, last.to(torch::kCPU, torch::kFloat32));
+    out.mean.index_copy_(0, sel, mean.to(torch::kCPU, torch::kFloat32));
+    out.query.index_copy_(0, sel, query.to(torch::kCPU, torch::kFloat32));
+    out.computed += static_cast<int64_t>(rows.size());
+    if (progress) progress->advance(rows.size());
+  };
+  // Prompts of similar lengths batch together (less padding), longest first (see embed()).
+  std::vector<size_t> order(unit_first.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return prompt[a].size() + text[unit_first[a]].size() > prompt[b].size() + text[unit_first[b]].size();
+  });
+  if (unit_first.size() < messages.size()) {
+    // Some prompts have several texts (teacher candidates): each batch of `batch` prompts runs them once and
+    // continues each with all of its texts (llm/shared_prompt.h).
+    std::vector<std::vector<size_t>> unit_rows(unit_first.size());
+    for (size_t i = 0; i < messages.size(); ++i) unit_rows[row_unit[i]].push_back(i);
+    parallel_ranges(
+        order.size(), static_cast<size_t>(batch),
+        [&](size_t, size_t start, size_t end) {
+          c10::InferenceMode guard;
+          std::vector<std::vector<int64_t>> prompts, row_texts;
+          std::vector<int64_t> row_prompt, rows;
+          for (size_t k = start; k < end; ++k) {
+            prompts.push_back(prompt[order[k]]);
+            for (size_t i : unit_rows[order[k]]) {
+              row_prompt.push_back(static_cast<int64_t>(k - start));
+              row_texts.push_back(text[i]);
+              rows.push_back(static_cast<int64_t>(i));
+            }
+          }
+          const ContinuedPoolings p = embed_after_shared_prompts(*model_, prompts, row_prompt, row_texts);
+          put(rows, p.last, p.mean, p.query);
+        },
+        device_.is_cpu());
+  } else {
+    // Every prompt once: each row is one sequence, prompt + text.
+    parallel_ranges(
+        order.size(), static_cast<size_t>(batch),
+        [&](size_t, size_t start, size_t end) {
+          c10::InferenceMode guard;
+          std::vector<std::vector<int64_t>> b;
+          std::vector<int64_t> rows;
+          for (size_t k = start; k < end; ++k) {
+            const size_t i = unit_first[order[k]];
+            b.push_back(prompt[order[k]]);
+            b.back().insert(b.back().end(), text[i].begin(), text[i].end());
+            rows.push_back(static_cast<int64_t>(i));
+          }
+          torch::Tensor tid, mask, pos;
+          pad_left(b, tid, mask, pos);
+          mask = mask.to(device_);
+          auto hidden = model_->forward(tid.to(device_), mask, pos.to(device_));  // [b, T, H]
+          // Query pooling: rows are left-padded, so each row's text is its last text_len positions (its last
+          // token alone when it has no text).
+          const int64_t T = tid.size(1);
+          auto span = torch::zeros({static_cast<int64_t>(b.size()), T}, torch::kInt64);  // [b, T]
+          for (size_t k = 0; k < rows.size(); ++k) {
+            const auto n =
+                std::max<int64_t>(1, static_cast<int64_t>(text[static_cast<size_t>(rows[k])].size()));
+            span[static_cast<int64_t>(k)].narrow(0, T - n, n).fill_(1);
+          }
+          put(rows, pool_hidden(hidden, mask, Pooling::kLast, false),
+              pool_hidden(hidden, mask, Pooling::kMean, false),
+              pool_hidden(hidden, span.to(device_), Pooling::kMean, false));
+        },
+        device_.is_cpu());
+  }
   if (progress) progress->finish();
   return out;
 }

@@ -61,7 +61,10 @@ class Reasoner {
   // Tokens that end a generated latent query (EOS and the chat format's end-of-turn tokens).
   const std::vector<int64_t>& stop_tokens() const { return stop_tokens_; }
   // Embeddings of prompts each followed by a given latent-query text (teacher candidates), in the same form
-  // embed() gives a generated one: last and mean pooling over prompt + text. Not cached.
+  // embed() gives a generated one: last and mean pooling over prompt + text, query pooling over the text.
+  // Where messages repeat (several candidates of one request), each distinct prompt runs once and its keys
+  // and values serve all of its texts (llm/shared_prompt.h); the rows equal separate runs up to float
+  // rounding. Not cached (reason/latent_inputs.h's continued_latents is).
   LatentQueries embed_continued(const std::vector<std::string>& messages,
                                 const std::vector<std::string>& texts, int batch,
                                 const std::string& label = "");
