@@ -18,6 +18,8 @@
 //
 // --train: a student training step (loss and backward) at the same shape, see train_bench.
 //
+// --gemm: the machine speed `rgalign align` records for each step (common/machine_speed.h), `reps` times.
+//
 // --shared-prompt: teacher candidates, N texts after each prompt, embedded with each prompt run once against
 // every prompt + text as its own sequence, see shared_prompt_bench.
 //
@@ -25,6 +27,7 @@
 //   build/bench/bench_llm --generate 1 [--threads 2] [--batch 32] [--seq 256] [--new-tokens 24] [--reps 5]
 //   build/bench/bench_llm --generate 1 --batches 8 [--threads 2] [--batch 32] [--seq 210] [--reps 3]
 //   build/bench/bench_llm --train 1 [--threads 2] [--batch 16] [--seq 210] [--new-tokens 24] [--reps 5]
+//   build/bench/bench_llm --gemm 1 [--threads 2] [--reps 5]
 //   build/bench/bench_llm --shared-prompt 1 [--threads 2] [--batch 32] [--seq 210] [--texts 7] [--batches 4]
 //   build/bench/bench_llm --device cuda --batch 64 --seq 256
 #include <ATen/Parallel.h>
@@ -322,6 +325,15 @@ int main(int argc, char** argv) {
   }
   const int threads = static_cast<int>(arg(argc, argv, "--threads", 2));
   at::set_num_threads(threads);
+  if (arg(argc, argv, "--gemm", 0) != 0) {
+    // What `rgalign align` records as a step's machine (common/machine_speed.h), measured `reps` times.
+    for (int64_t r = 0; r < arg(argc, argv, "--reps", 5); ++r) {
+      const rgalign::MachineSpeed m = rgalign::measure_machine_speed();
+      std::printf("name=machine_speed cpu=\"%s\" threads=%d gemm_gflops=%.1f\n", m.cpu.c_str(), m.threads,
+                  m.gemm_gflops);
+    }
+    return 0;
+  }
   if (arg(argc, argv, "--shared-prompt", 0) != 0)
     return shared_prompt_bench(threads, arg(argc, argv, "--batch", 32), arg(argc, argv, "--seq", 210),
                                arg(argc, argv, "--texts", 7), arg(argc, argv, "--batches", 4),

@@ -85,11 +85,6 @@ class Pipeline {
     dist_.on_root("opening the run directory", [&] { open_run(); });
     if (!dist_.is_root()) state_ = read_json_file((fs::path(run_) / "state.json").string());
     at::set_num_threads(cfg_.run.threads);
-    if (dist_.is_root()) {
-      machine_ = measure_machine_speed();
-      spdlog::info("align: {} thread(s) of {}: float32 GEMM {:.0f} GFLOP/s", machine_.threads,
-                   machine_.cpu.empty() ? std::string("an unnamed CPU") : machine_.cpu, machine_.gemm_gflops);
-    }
     step("baseline", [&] { baseline(); });
     step("reasoner", [&] { reasoner(); });
     step("qe-rec", [&] { reward_model(); });
@@ -150,14 +145,23 @@ class Pipeline {
       fs::remove_all(dir(s));  // a step that did not complete starts again from nothing
       make_dirs(dir(s));
     });
-    spdlog::info("align: {}", s);
+    // What the step's time is measured on, probed as it starts (about 1 s): a resumed run's steps may run on
+    // other machines, and a shared machine's speed drifts (other tenants, the page cache writing back a
+    // freshly simulated world).
+    MachineSpeed machine;
+    if (dist_.is_root()) {
+      machine = measure_machine_speed();
+      spdlog::info("align: {} ({} thread(s) of {}: float32 GEMM {:.0f} GFLOP/s)", s, machine.threads,
+                   machine.cpu.empty() ? std::string("an unnamed CPU") : machine.cpu, machine.gemm_gflops);
+    } else {
+      spdlog::info("align: {}", s);
+    }
     const auto t0 = std::chrono::steady_clock::now();
     f();
     state_["done"].push_back(s);
     state_["seconds"][s] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    // What the step's time was measured on: a resumed run's steps may have run on different machines.
     state_["machine"][s] = {
-        {"cpu", machine_.cpu}, {"threads", machine_.threads}, {"gemm_gflops", machine_.gemm_gflops}};
+        {"cpu", machine.cpu}, {"threads", machine.threads}, {"gemm_gflops", machine.gemm_gflops}};
     root("recording " + s, [&] { write_json_file((fs::path(run_) / "state.json").string(), state_); });
   }
 
@@ -759,7 +763,6 @@ class Pipeline {
   Dataset data_;
   std::string run_;
   Json state_;
-  MachineSpeed machine_;  // measured when this invocation started
   std::vector<Request> distill_;
   DistGroup& dist_;
 };

@@ -14,10 +14,11 @@ struct MachineSpeed {
   double gemm_gflops = 0.0;  // float32 GEMM rate on those threads, the best of `rounds` products
 };
 
-// About 0.1 s per round on a 2-core machine. [1024 x 512] x [512 x 1536] products: a shape between the
-// built-in reasoner's projections and a 0.5B model's MLP.
-MachineSpeed measure_machine_speed(int rounds = 5);
+// About 0.1 s per round on a 2-core machine, the best round counts. [2048 x 512] x [512 x 1536] products (the
+// MLP of a 50M-parameter decoder over 2,048 tokens): large enough that BLAS runs near its peak, as the
+// pipeline's batched products do.
+MachineSpeed measure_machine_speed(int rounds = 8);
 // Only the GEMM rate (GFLOP/s) of the same products.
-double measure_gemm_gflops(int rounds = 5);
+double measure_gemm_gflops(int rounds = 8);
 
 }  // namespace rgalign
