@@ -11,7 +11,7 @@ namespace rgalign {
 struct MachineSpeed {
   std::string cpu;           // /proc/cpuinfo's "model name" ("" where there is none)
   int threads = 0;           // intra-op threads in use (at::get_num_threads)
-  double gemm_gflops = 0.0;  // float32 GEMM rate on those threads, the best of `rounds` products
+  double gemm_gflops = 0.0;  // float32 GEMM rate on those threads (GFLOP/s), the best of the probe's rounds
 };
 
 // About 0.1 s per round on a 2-core machine, the best round counts. [2048 x 512] x [512 x 1536] products (the
