@@ -36,10 +36,6 @@ const char* const kAlignStages[6] = {"baseline", "qe-rec", "rga-sft", "rga-dpo",
 
 namespace {
 
-// The pipeline's steps in order, as state.json times them (the report step is timed after the report).
-const char* const kTimedSteps[] = {"baseline", "reasoner", "qe-rec", "candidates",
-                                   "rga-sft",  "rga-dpo",  "rga-cl", "rga-calibrated"};
-
 constexpr int64_t kMonitorRequests = 300;  // validation requests of the per-stage monitoring
 constexpr size_t kExamples = 4;            // example requests shown in the report
 
@@ -664,7 +660,9 @@ class Pipeline {
       if (cal.contains("control")) extra["calibration_control"] = cal["control"];
     }
     extra["curves"] = curves;
-    write_report(run_, "rgalign align", stages, extra, cfg_.run.baseline, align_markdown(stages, extra));
+    write_report(
+        run_, "rgalign align", stages, extra, cfg_.run.baseline,
+        align_markdown(stages, extra) + time_markdown(state_["done"], extra["seconds"], extra["machine"]));
     Json report = read_json_file((fs::path(run_) / "report.json").string());
     write_file_atomic((fs::path(run_) / "report.html").string(), report_html(report));
     std::fputs(report_markdown("rgalign align", stages, cfg_.run.baseline).c_str(), stdout);
@@ -712,18 +710,20 @@ class Pipeline {
       md += "\nKept: " + extra["calibration_kept"].get<std::string>() + ".\n";
       if (extra.contains("calibration_control")) md += control_markdown(extra["calibration_control"]);
     }
-    return md + time_markdown(extra["seconds"], extra["machine"]);
+    return md;
   }
 
-  // Each step's wall time and the machine it ran on (state.json's "seconds" and "machine").
-  static std::string time_markdown(const Json& seconds, const Json& machine) {
+  // Each completed step's wall time and the machine it ran on, in the order the steps ran (state.json's
+  // "done", "seconds" and "machine"; the report step is recorded after the report).
+  static std::string time_markdown(const Json& done, const Json& seconds, const Json& machine) {
     std::string md =
         "\n## Time\n\nWall time of each step, and the float32 GEMM rate of the machine it ran on (a time "
         "converts to another machine roughly by the ratio of the rates).\n\n"
         "| step | minutes | GEMM GFLOP/s | threads |\n|---|---|---|---|\n";
     double total = 0;
     std::string cpus;
-    for (const char* s : kTimedSteps) {
+    for (const auto& step : done) {
+      const std::string s = step.get<std::string>();
       if (!seconds.contains(s)) continue;
       const double sec = seconds[s].get<double>();
       total += sec;
@@ -737,7 +737,7 @@ class Pipeline {
       } else {
         std::snprintf(buf, sizeof buf, "%.1f | - | -", sec / 60);  // a step recorded without its machine
       }
-      md += std::string("| ") + s + " | " + buf + " |\n";
+      md += "| " + s + " | " + buf + " |\n";
     }
     char buf[64];
     std::snprintf(buf, sizeof buf, "| total | %.1f | | |\n", total / 60);

@@ -55,12 +55,12 @@ ContinuedPoolings embed_after_shared_prompts(Decoder& model, const std::vector<s
   KvCache cache;
   cache.len = P;
   cache.capacity = P + T;
+  auto grow = [&](const torch::Tensor& src) {  // [K, nkv, P, hd] -> [R', nkv, P + T, hd]
+    auto buf = torch::empty({Rt, src.size(1), P + T, src.size(3)}, src.options());
+    buf.narrow(2, 0, P).copy_(src.narrow(2, 0, P).index_select(0, tprompt));
+    return buf;
+  };
   for (size_t l = 0; l < prompt_cache.k.size(); ++l) {
-    auto grow = [&](const torch::Tensor& src) {  // [K, nkv, P, hd] -> [R', nkv, P + T, hd]
-      auto buf = torch::empty({Rt, src.size(1), P + T, src.size(3)}, src.options());
-      buf.narrow(2, 0, P).copy_(src.narrow(2, 0, P).index_select(0, tprompt));
-      return buf;
-    };
     cache.k.push_back(grow(prompt_cache.k[l]));
     cache.v.push_back(grow(prompt_cache.v[l]));
   }
