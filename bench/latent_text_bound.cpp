@@ -7,12 +7,16 @@
 //       [--latent-tokens 24] [--teachers own,mix,kb-retrieval,logistics-expert,...]
 // "own": the reasoner's own greedy latent query (what the run is evaluated with); "mix": per request one of
 // own / simulated teachers / KB retrieval, drawn as the reward model's training texts are
-// (align/candidates.h reward_model_texts); a teacher's name: that teacher's greedy text for every request;
+// (align/candidates.h reward_model_texts); "own-text": the reasoner's own greedy text given as a text, which
+// must score as "own" does (a check of this tool's path); a teacher's name: that teacher's greedy text for every request;
 // "clicked": the clicked intent's title, as the KB-retrieval teacher writes one (a label leak: whether the
-// ranker reads the text at all).
+// ranker reads the text at all); "rules": the title of the candidate the world's own rules rank first from
+// the features alone (sim/rules_scorer.h; the best single intent a student reading only the features could
+// name, so what naming one intent can give this ranker at most).
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -25,11 +29,13 @@
 #include "rgalign/data/prompt.h"
 #include "rgalign/eval/evaluate.h"
 #include "rgalign/llm/parallel.h"
+#include "rgalign/llm/pooling.h"
 #include "rgalign/rank/encoded_data.h"
 #include "rgalign/rank/neural_scorer.h"
 #include "rgalign/rank/ranker.h"
 #include "rgalign/reason/reasoner.h"
 #include "rgalign/sim/rng.h"
+#include "rgalign/sim/rules_scorer.h"
 #include "rgalign/sim/teachers.h"
 
 namespace {
@@ -60,7 +66,7 @@ class GivenTextScorer : public Scorer {
       texts.push_back(it->second);
     }
     LatentQueries q = reasoner_.embed_continued(prompts, texts, 32);
-    e.all.query = run_.config.pooling == "mean" ? q.mean : q.last;
+    e.all.query = q.pooled(parse_pooling(run_.config.pooling));  // the embedding the ranker was trained on
     c10::InferenceMode guard;
     auto logits = run_.model->forward(e.all).contiguous();  // [B, C]
     const int64_t C = logits.size(1);
@@ -129,6 +135,20 @@ int main(int argc, char** argv) {
           for (size_t k = 0; k < requests[i].labels.size(); ++k)
             if (requests[i].labels[k] > 0)
               texts[i] = KbRetrievalTeacher::latent_query_for(data.catalog().at(requests[i].candidates[k]));
+      } else if (source == "own-text") {
+        std::vector<std::string> prompts;
+        for (const auto& r : requests) prompts.push_back(render_prompt(r, data.schema()));
+        auto greedy = sample_latent_queries(*reasoner, prompts, 1, cfg.reasoner.latent_tokens, 0.0, 0, 0,
+                                            cfg.reasoner.batch);
+        for (size_t i = 0; i < requests.size(); ++i) texts[i] = greedy[i][0];
+      } else if (source == "rules") {
+        const sim::RulesScorer rules(data);
+        parallel_items(requests.size(), [&](size_t i) {
+          std::vector<float> scores;
+          rules.score(requests[i], scores);
+          const auto best = std::max_element(scores.begin(), scores.end()) - scores.begin();
+          texts[i] = KbRetrievalTeacher::latent_query_for(data.catalog().at(requests[i].candidates[best]));
+        });
       } else if (source == kKbTeacher) {
         parallel_items(requests.size(), [&](size_t i) {
           auto p = kb.propose(render_features(requests[i], data.schema()), requests[i].candidates, 1);
