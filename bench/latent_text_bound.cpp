@@ -5,14 +5,13 @@
 //
 //   build/bench/latent_text_bound --data DIR --run QE_REC_RUN [--split test] [--threads 2]
 //       [--latent-tokens 24] [--teachers own,mix,kb-retrieval,logistics-expert,...]
-// "own": the reasoner's own greedy latent query (what the run is evaluated with); "mix": per request one of
+// "own": the reasoner's own greedy latent query (what the run is evaluated with); "own-text": the same text
+// given as a text, which must score as "own" does (a check of this tool's path); "mix": per request one of
 // own / simulated teachers / KB retrieval, drawn as the reward model's training texts are
-// (align/candidates.h reward_model_texts); "own-text": the reasoner's own greedy text given as a text, which
-// must score as "own" does (a check of this tool's path); a teacher's name: that teacher's greedy text for every request;
+// (align/candidates.h reward_model_texts); a teacher's name: that teacher's greedy text for every request;
 // "clicked": the clicked intent's title, as the KB-retrieval teacher writes one (a label leak: whether the
 // ranker reads the text at all); "rules": the title of the candidate the world's own rules rank first from
-// the features alone (sim/rules_scorer.h; the best single intent a student reading only the features could
-// name, so what naming one intent can give this ranker at most).
+// the features alone (sim/rules_scorer.h), the intent a student that read the features perfectly would name.
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
