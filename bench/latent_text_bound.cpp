@@ -6,7 +6,8 @@
 //   build/bench/latent_text_bound --data DIR --run QE_REC_RUN [--split test] [--threads 2]
 //       [--latent-tokens 24] [--teachers own,mix,kb-retrieval,logistics-expert,...]
 // "own": the reasoner's own greedy latent query (what the run is evaluated with); "own-text": the same text
-// given as a text, which must score as "own" does (a check of this tool's path); "mix": per request one of
+// given as a text, which must score as "own" does (a check of this tool's path; exactly for an empty text,
+// up to the text's re-tokenization otherwise); "mix": per request one of
 // own / simulated teachers / KB retrieval, drawn as the reward model's training texts are
 // (align/candidates.h reward_model_texts); a teacher's name: that teacher's greedy text for every request;
 // "clicked": the clicked intent's title, as the KB-retrieval teacher writes one (a label leak: whether the
@@ -145,6 +146,7 @@ int main(int argc, char** argv) {
         parallel_items(requests.size(), [&](size_t i) {
           std::vector<float> scores;
           rules.score(requests[i], scores);
+          if (scores.empty()) return;  // no candidate to name
           const auto best = std::max_element(scores.begin(), scores.end()) - scores.begin();
           texts[i] = KbRetrievalTeacher::latent_query_for(data.catalog().at(requests[i].candidates[best]));
         });
