@@ -126,6 +126,10 @@ int main(int argc, char** argv) {
         continue;
       }
       std::vector<std::string> texts(requests.size());
+      // Candidate k of request i named as the KB-retrieval teacher writes an intent.
+      auto named = [&](size_t i, size_t k) {
+        return KbRetrievalTeacher::latent_query_for(data.catalog().at(requests[i].candidates[k]));
+      };
       if (source == "mix") {
         texts = reward_model_texts(requests, data, cfg, *reasoner);
       } else if (source == "clicked") {
@@ -133,8 +137,7 @@ int main(int argc, char** argv) {
         // this only shows whether the ranker reads the text at all.
         for (size_t i = 0; i < requests.size(); ++i)
           for (size_t k = 0; k < requests[i].labels.size(); ++k)
-            if (requests[i].labels[k] > 0)
-              texts[i] = KbRetrievalTeacher::latent_query_for(data.catalog().at(requests[i].candidates[k]));
+            if (requests[i].labels[k] > 0) texts[i] = named(i, k);
       } else if (source == "own-text") {
         std::vector<std::string> prompts;
         for (const auto& r : requests) prompts.push_back(render_prompt(r, data.schema()));
@@ -147,8 +150,8 @@ int main(int argc, char** argv) {
           std::vector<float> scores;
           rules.score(requests[i], scores);
           if (scores.empty()) return;  // no candidate to name
-          const auto best = std::max_element(scores.begin(), scores.end()) - scores.begin();
-          texts[i] = KbRetrievalTeacher::latent_query_for(data.catalog().at(requests[i].candidates[best]));
+          texts[i] =
+              named(i, static_cast<size_t>(std::max_element(scores.begin(), scores.end()) - scores.begin()));
         });
       } else if (source == kKbTeacher) {
         parallel_items(requests.size(), [&](size_t i) {
@@ -166,13 +169,8 @@ int main(int argc, char** argv) {
         });
       }
       if (source != "mix")  // cut to what the student generates, as candidates and the mix are
-        parallel_items(texts.size(), [&](size_t i) {
-          auto ids = reasoner->text_ids(texts[i]);
-          if (static_cast<int>(ids.size()) > cfg.reasoner.latent_tokens) {
-            ids.resize(static_cast<size_t>(cfg.reasoner.latent_tokens));
-            texts[i] = reasoner->tokenizer().decode(ids);
-          }
-        });
+        parallel_items(texts.size(),
+                       [&](size_t i) { fit_text(*reasoner, texts[i], cfg.reasoner.latent_tokens); });
       std::unordered_map<std::string, std::string> by_id;
       for (size_t i = 0; i < requests.size(); ++i) by_id[requests[i].request_id] = texts[i];
       GivenTextScorer scorer(run, *reasoner, data.schema(), by_id);
