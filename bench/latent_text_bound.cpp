@@ -4,7 +4,9 @@
 // teacher perfectly would reach the first figure; the difference is what distillation from it can give.
 //
 //   build/bench/latent_text_bound --data DIR --run QE_REC_RUN [--split test] [--threads 2]
-//       [--latent-tokens 24] [--teachers own,mix,kb-retrieval,logistics-expert,...]
+//       [--latent-tokens 24] [--teachers own,mix,kb-retrieval,logistics-expert,...] [--write-texts FILE]
+// --write-texts: instead of scoring, write the split's texts of the one source named as JSONL lines
+// {request_id, text}, the form `rgalign train --latent-texts` reads (a ranker fine-tuned on one source's texts).
 // "own": the reasoner's own greedy latent query (what the run is evaluated with); "own-text": the same text
 // given as a text, which must score as "own" does (a check of this tool's path; exactly for an empty text,
 // up to the text's re-tokenization otherwise); "mix": per request one of
@@ -12,7 +14,8 @@
 // (align/candidates.h reward_model_texts); a teacher's name: that teacher's greedy text for every request;
 // "clicked": the clicked intent's title, as the KB-retrieval teacher writes one (a label leak: whether the
 // ranker reads the text at all); "rules": the title of the candidate the world's own rules rank first from
-// the features alone (sim/rules_scorer.h), the intent a student that read the features perfectly would name.
+// the features alone (sim/rules_scorer.h), the intent a student that read the features perfectly would name;
+// "rules3": the rules' first three candidates named in one text, in their order.
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
@@ -25,7 +28,9 @@
 #include "rgalign/align/bm25.h"
 #include "rgalign/align/candidates.h"
 #include "rgalign/common/allocator.h"
+#include "rgalign/common/atomic_file.h"
 #include "rgalign/common/error.h"
+#include "rgalign/common/json_util.h"
 #include "rgalign/data/prompt.h"
 #include "rgalign/eval/evaluate.h"
 #include "rgalign/llm/parallel.h"
@@ -116,10 +121,15 @@ int main(int argc, char** argv) {
     auto reasoner = Reasoner::load(run.config.reasoner);
     const std::vector<sim::SimulatedTeacher> teachers = sim::default_teachers();
     const KbRetrievalTeacher kb(data.catalog());
+    const std::string write_texts = sarg(argc, argv, "--write-texts", "");
     std::stringstream list(sarg(argc, argv, "--teachers",
                                 "own,mix,kb-retrieval,logistics-expert,"
                                 "payments-refunds-expert,generalist"));
+    if (!write_texts.empty() && list.str().find(',') != std::string::npos)
+      throw InputError("--write-texts", "needs exactly one source in --teachers");
     for (std::string source; std::getline(list, source, ',');) {
+      if (source == "own" && !write_texts.empty())
+        throw InputError("--write-texts", "\"own\" is an embedding, not a text; use \"own-text\"");
       if (source == "own") {
         auto scorer = load_scorer(run_dir, data);
         print_line(source, evaluate_split(*scorer, data, eo));
@@ -144,14 +154,22 @@ int main(int argc, char** argv) {
         auto greedy = sample_latent_queries(*reasoner, prompts, 1, cfg.reasoner.latent_tokens, 0.0, 0, 0,
                                             cfg.reasoner.batch);
         for (size_t i = 0; i < requests.size(); ++i) texts[i] = greedy[i][0];
-      } else if (source == "rules") {
+      } else if (source == "rules" || source == "rules3") {
+        // The rules' first candidate named; "rules3": their first three, in order, in one text.
+        const size_t n_named = source == "rules" ? 1 : 3;
         const sim::RulesScorer rules(data);
         parallel_items(requests.size(), [&](size_t i) {
           std::vector<float> scores;
           rules.score(requests[i], scores);
-          if (scores.empty()) return;  // no candidate to name
-          texts[i] =
-              named(i, static_cast<size_t>(std::max_element(scores.begin(), scores.end()) - scores.begin()));
+          std::vector<size_t> order(scores.size());
+          for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+          const size_t n = std::min(n_named, order.size());  // none: no candidate to name
+          std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(),
+                            [&](size_t a, size_t b) { return scores[a] > scores[b]; });
+          for (size_t k = 0; k < n; ++k) {
+            const Intent& intent = data.catalog().at(requests[i].candidates[order[k]]);
+            texts[i] += k == 0 ? named(i, order[k]) : " Or: " + intent.title + ".";
+          }
         });
       } else if (source == kKbTeacher) {
         parallel_items(requests.size(), [&](size_t i) {
@@ -171,6 +189,15 @@ int main(int argc, char** argv) {
       if (source != "mix")  // cut to what the student generates, as candidates and the mix are
         parallel_items(texts.size(),
                        [&](size_t i) { fit_text(*reasoner, texts[i], cfg.reasoner.latent_tokens); });
+      if (!write_texts.empty()) {
+        AtomicFile f(write_texts);
+        for (size_t i = 0; i < requests.size(); ++i)
+          f.stream() << Json{{"request_id", requests[i].request_id}, {"text", texts[i]}}.dump() << '\n';
+        f.commit();
+        std::printf("name=latent_text_bound source=%s wrote=%zu file=%s\n", source.c_str(), requests.size(),
+                    write_texts.c_str());
+        continue;
+      }
       std::unordered_map<std::string, std::string> by_id;
       for (size_t i = 0; i < requests.size(); ++i) by_id[requests[i].request_id] = texts[i];
       GivenTextScorer scorer(run, *reasoner, data.schema(), by_id);

@@ -6,12 +6,14 @@
 
 #include <filesystem>
 #include <numeric>
+#include <sstream>
 
 #include "rgalign/align/reward.h"
 #include "rgalign/common/atomic_file.h"
 #include "rgalign/common/hash.h"
 #include "rgalign/common/json_util.h"
 #include "rgalign/data/dataset.h"
+#include "rgalign/data/requests.h"
 #include "rgalign/eval/eval_run.h"
 #include "rgalign/llm/safetensors_torch.h"
 #include "rgalign/rank/qe_rec_ranker.h"
@@ -255,6 +257,64 @@ TEST_F(NeuralTrain, QeRecFineTuneWithAnotherReasonerCanKeepTheIntentTextsItWasTr
   bad.keep_intent_text = true;
   EXPECT_EQ(test::error_of([&] { run_training(bad); }),
             "--keep-intent-text: needs --init and a qe-rec model with its intent text");
+}
+
+// Given latent-query texts (`--latent-texts`): every training request needs one; validation reads the file
+// when it has a text for each validation request (the steps stay the same, validation's scores change) and
+// refuses a file that covers only part of validation.
+TEST_F(NeuralTrain, GivenLatentTextsCoverTrainingAndAllOrNoneOfValidation) {
+  const Dataset data = Dataset::open(dir_->file("data"));
+  auto requests = [&](const std::string& split) {
+    return read_requests(data.split_path(split), data.schema(), data.catalog(), BadInputPolicy::kStrict,
+                         nullptr, {});
+  };
+  const std::vector<Request> train = requests("train"), valid = requests("valid");
+  ASSERT_GT(valid.size(), 1u);
+  auto write_texts = [&](const std::string& name, size_t n_train, size_t n_valid) {
+    const std::string path = dir_->file(name);
+    std::string lines;
+    for (size_t i = 0; i < n_train; ++i)
+      lines += Json{{"request_id", train[i].request_id},
+                    {"text", i % 2 ? "The user probably wants to: track the parcel." : "Refund status."}}
+                   .dump() +
+               "\n";
+    for (size_t i = 0; i < n_valid; ++i)
+      lines += Json{{"request_id", valid[i].request_id}, {"text", "Cancel my order before it ships."}}.dump() +
+               "\n";
+    write_file_atomic(path, lines);
+    return path;
+  };
+  TrainOptions o = options("qe-rec", "qe-texts-train");
+  o.reasoner = dir_->file("reasoner");
+  o.epochs = 1;
+  o.latent_texts = write_texts("texts-train.jsonl", train.size(), 0);
+  run_training(o);
+  TrainOptions both = o;
+  both.out = dir_->file("qe-texts-both");
+  both.latent_texts = write_texts("texts-both.jsonl", train.size(), valid.size());
+  run_training(both);
+  auto first_epoch = [](const std::string& run) {
+    std::istringstream in(read_file(run + "/metrics.jsonl"));
+    std::string line;
+    std::getline(in, line);
+    return parse_json(line, run);
+  };
+  const Json a = first_epoch(o.out), b = first_epoch(both.out);
+  EXPECT_EQ(a["train_loss"].get<double>(), b["train_loss"].get<double>());
+  EXPECT_NE(a["valid_gauc"].get<double>(), b["valid_gauc"].get<double>());
+  EXPECT_EQ(sha256_file(o.out + "/model.safetensors"), sha256_file(both.out + "/model.safetensors"));
+
+  TrainOptions part = o;
+  part.out = dir_->file("qe-texts-part");
+  part.latent_texts = write_texts("texts-part.jsonl", train.size(), valid.size() - 1);
+  EXPECT_EQ(test::error_of([&] { run_training(part); }),
+            part.latent_texts + ": no latent-query text for valid request " + valid.back().request_id +
+                " (give texts for every validation request or for none)");
+  TrainOptions short_train = o;
+  short_train.out = dir_->file("qe-texts-short");
+  short_train.latent_texts = write_texts("texts-short.jsonl", train.size() - 1, valid.size());
+  EXPECT_EQ(test::error_of([&] { run_training(short_train); }),
+            short_train.latent_texts + ": no latent-query text for train request " + train.back().request_id);
 }
 
 TEST_F(NeuralTrain, BadOptionsAreNamed) {

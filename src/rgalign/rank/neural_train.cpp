@@ -94,22 +94,37 @@ torch::Tensor reference_logits(const Scorer& ref, const std::vector<Request>& rs
   return out;
 }
 
-// The latent-query text of every training request from a {request_id, text} JSONL file.
-std::vector<std::string> read_latent_texts(const std::string& path, const std::vector<Request>& train) {
+// A {request_id, text} JSONL file of latent-query texts, by request id.
+std::unordered_map<std::string, std::string> read_latent_texts(const std::string& path) {
   std::unordered_map<std::string, std::string> by_id;
   for_each_jsonl_line(path, "latent-query texts", BadInputPolicy::kStrict, nullptr,
                       [&](const std::string& line, const std::string& where) {
                         Json j = parse_json(line, where);
                         by_id[require_string(j, "request_id", where)] = require_string(j, "text", where);
                       });
+  return by_id;
+}
+
+// The texts of `requests` (one split) from `by_id`. Every training request needs one; a validation split is
+// given texts for all of its requests or for none (then empty: the reasoner's own latent queries), never for
+// part of it, so that its GAUC is of one kind of latent query.
+std::vector<std::string> split_latent_texts(const std::unordered_map<std::string, std::string>& by_id,
+                                            const std::vector<Request>& requests, const std::string& split,
+                                            bool required, const std::string& path) {
   std::vector<std::string> texts;
-  for (const auto& r : train) {
+  const Request* missing = nullptr;
+  for (const auto& r : requests) {
     auto it = by_id.find(r.request_id);
-    if (it == by_id.end())
-      throw InputError(path, "no latent-query text for training request " + r.request_id);
+    if (it == by_id.end()) {
+      if (!missing) missing = &r;
+      continue;
+    }
     texts.push_back(it->second);
   }
-  return texts;
+  if (!missing) return texts;
+  if (!required && texts.empty()) return {};
+  throw InputError(path, "no latent-query text for " + split + " request " + missing->request_id +
+                             (required ? "" : " (give texts for every validation request or for none)"));
 }
 
 // QE-Rec's reasoner inputs: the latent queries of the training and validation requests (through the cache) go
@@ -132,17 +147,22 @@ torch::Tensor attach_latent_inputs(DistGroup& dist, const TrainOptions& opt, con
   const Pooling pooling = parse_pooling(opt.pooling);
   if (!opt.no_query_tower) {
     cfg.query_dim = reasoner->hidden_size();
-    if (opt.latent_texts.empty()) {
-      train_t.all.query = request_latents(*reasoner, &cache, train, data.schema(), pooling, opt.latent_tokens,
-                                          "latent queries (train)");
-    } else {
-      std::vector<std::string> prompts, texts = read_latent_texts(opt.latent_texts, train);
-      for (const auto& r : train) prompts.push_back(render_prompt(r, data.schema()));
-      train_t.all.query =
-          continued_latents(*reasoner, &cache, prompts, texts, pooling, "latent queries (train, given texts)");
-    }
-    valid_t.all.query = request_latents(*reasoner, &cache, valid, data.schema(), pooling, opt.latent_tokens,
-                                        "latent queries (valid)");
+    std::unordered_map<std::string, std::string> given;
+    if (!opt.latent_texts.empty()) given = read_latent_texts(opt.latent_texts);
+    // Prompt + the given text of every request of a split, or the reasoner's own latent queries.
+    auto latents = [&](const std::vector<Request>& rs, const std::string& split, bool required) {
+      std::vector<std::string> texts;
+      if (!opt.latent_texts.empty()) texts = split_latent_texts(given, rs, split, required, opt.latent_texts);
+      if (texts.empty())  // no file, or a validation split it has no texts for
+        return request_latents(*reasoner, &cache, rs, data.schema(), pooling, opt.latent_tokens,
+                               "latent queries (" + split + ")");
+      std::vector<std::string> prompts;
+      for (const auto& r : rs) prompts.push_back(render_prompt(r, data.schema()));
+      return continued_latents(*reasoner, &cache, prompts, texts, pooling,
+                               "latent queries (" + split + ", given texts)");
+    };
+    train_t.all.query = latents(train, "train", /*required=*/true);
+    valid_t.all.query = latents(valid, "valid", /*required=*/false);
   }
   torch::Tensor intents;
   if (!opt.no_intent_text) {

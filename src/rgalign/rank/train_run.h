@@ -51,7 +51,8 @@ struct TrainOptions {
   // instead of embedding the intent texts with `reasoner`.
   bool keep_intent_text = false;
   // JSONL {"request_id", "text"} per training request: its latent query is the prompt followed by this text
-  // (teacher texts), instead of the reasoner's own generation. Validation keeps the reasoner's own.
+  // (teacher texts), instead of the reasoner's own generation. Validation reads the file too when it holds a
+  // text for every validation request, and keeps the reasoner's own when it holds none.
   std::string latent_texts;
 
   template <class V>
@@ -104,7 +105,8 @@ struct TrainOptions {
       "qe-rec with --init: keep the init run's intent-text embeddings instead of embedding the intent texts "
       "with --reasoner (whose hidden states the init run's intent tower has never read)");
     v("latent-texts", latent_texts,
-      "qe-rec: JSONL of {request_id, text}: training latent queries are prompt + this text");
+      "qe-rec: JSONL of {request_id, text}: training latent queries are prompt + this text (validation's too "
+      "when the file has a text for every validation request; none: the reasoner's own)");
   }
 };
 
