@@ -290,6 +290,58 @@ TEST(Rankers, QeRecFusedInferenceEqualsTheModulePath) {
     }
 }
 
+TEST(Rankers, QeRecModulePathGivesAPaddedBatchTheScoresAndGradientsOfItsRequestsAlone) {
+  // The module path (training) runs only the real (request, candidate) pairs. A batch padded to its longest
+  // candidate list must give each request the scores it gets alone, unpadded, and a loss over the batch the
+  // gradients of the sum of the requests' losses.
+  RankerConfig cfg = tiny_qe_rec();
+  torch::manual_seed(3);
+  auto m = std::make_shared<QeRecRanker>(cfg);
+  m->set_intent_text(torch::randn({10, 6}));
+  for (auto& p : m->parameters()) {
+    torch::NoGradGuard g;
+    p.add_(torch::randn_like(p) * 0.3);
+  }
+  m->eval();  // no intent-id dropout; gradients stay on, so the module path runs
+  const RankBatch b = batch();
+  const auto weights = torch::randn({2, 4});  // a loss: a weighted sum of the real cells' scores
+  auto gradients = [&] {
+    std::vector<torch::Tensor> g;
+    for (auto& p : m->parameters()) {
+      g.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+      p.mutable_grad() = torch::Tensor();
+    }
+    return g;
+  };
+  const auto padded = m->forward(b);  // [2, 4]
+  (padded.masked_select(b.cand_mask) * weights.masked_select(b.cand_mask)).sum().backward();
+  const auto batch_grads = gradients();
+  EXPECT_FLOAT_EQ(padded[1][3].item<float>(), -1e9f);
+  const int64_t real[2] = {4, 2};
+  for (int64_t r = 0; r < 2; ++r) {
+    RankBatch one;
+    auto row = [&](const torch::Tensor& t) { return t.narrow(0, r, 1); };
+    one.single = row(b.single);
+    one.multi = row(b.multi);
+    one.multi_mask = row(b.multi_mask);
+    one.query = row(b.query);
+    one.cand = row(b.cand).narrow(1, 0, real[r]);
+    one.cand_mask = row(b.cand_mask).narrow(1, 0, real[r]);
+    one.labels = row(b.labels).narrow(1, 0, real[r]);
+    const auto alone = m->forward(one);  // [1, real]
+    EXPECT_LT((alone[0] - padded[r].narrow(0, 0, real[r]).detach()).abs().max().item<float>(), 1e-5f) << r;
+    (alone[0] * weights[r].narrow(0, 0, real[r])).sum().backward();
+  }
+  const auto request_grads = gradients();
+  ASSERT_EQ(batch_grads.size(), request_grads.size());
+  float largest = 0;
+  for (size_t i = 0; i < batch_grads.size(); ++i) {
+    EXPECT_LT((batch_grads[i] - request_grads[i]).abs().max().item<float>(), 1e-5f) << i;
+    largest = std::max(largest, batch_grads[i].abs().max().item<float>());
+  }
+  EXPECT_GT(largest, 1e-3f);  // gradients reach the parameters: a real comparison
+}
+
 TEST(Rankers, ConfigRejectsBadSizes) {
   Json j = tiny("dnn").to_json();
   j["score"] = "cosine";

@@ -18,47 +18,52 @@ std::vector<torch::Tensor> MutualAttentionImpl::project(const torch::Tensor& row
 
 std::vector<torch::Tensor> MutualAttentionImpl::forward(const std::vector<torch::Tensor>& per_request,
                                                         const torch::Tensor& per_intent,
-                                                        const torch::Tensor& cand,
+                                                        const torch::Tensor& pair_row,
+                                                        const torch::Tensor& pair_intent,
                                                         const std::vector<torch::Tensor>* intent_proj) {
-  const int64_t B = cand.size(0), C = cand.size(1), T = dim_;
+  const int64_t I = per_intent.size(0);
   const auto R = static_cast<int64_t>(per_request.size());
-  const double scale = 1.0 / std::sqrt(static_cast<double>(T));
-  auto flat = cand.reshape({-1});
-  auto at_cand = [&](const torch::Tensor& rows) {  // [B, I] -> [B, C]
-    return rows.gather(1, cand);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(dim_));
+  const auto flat = pair_row * I + pair_intent;  // [N]: each pair's cell of a [B, I] table
+  auto at_pairs = [&](const torch::Tensor& table) {  // [B, I] -> [N]
+    return table.reshape({-1}).index_select(0, flat);
   };
-  std::vector<torch::Tensor> qr, kr, vr;
+  auto per_pair = [&](const torch::Tensor& rows) {  // [B, ...] -> [N, ...]
+    return rows.index_select(0, pair_row);
+  };
+  std::vector<torch::Tensor> qr, kr, vr, vr_pairs;
   for (const auto& x : per_request) {
     qr.push_back(q_(x));  // [B, T]
     kr.push_back(k_(x));
     vr.push_back(v_(x));
+    vr_pairs.push_back(per_pair(vr.back()));  // [N, T]
   }
   const std::vector<torch::Tensor> proj = intent_proj ? *intent_proj : project(per_intent);
-  const auto& qi = proj[0];                                    // [I, T]
-  const auto& ki = proj[1];                                    // [I, T]
-  auto vi = proj[2].index_select(0, flat).view({B, C, T});     // [B, C, T]
-  auto xi = per_intent.index_select(0, flat).view({B, C, T});  // [B, C, T]
+  const auto& qi = proj[0];                                // [I, T]
+  const auto& ki = proj[1];                                // [I, T]
+  auto vi = proj[2].index_select(0, pair_intent);          // [N, T]
+  auto xi = per_intent.index_select(0, pair_intent);       // [N, T]
 
   std::vector<torch::Tensor> out;
-  // Request token a attends to the other request tokens and to the candidate's intent token.
+  // Request token a attends to the other request tokens and to the pair's intent token.
   for (int64_t a = 0; a < R; ++a) {
-    std::vector<torch::Tensor> logits;  // each [B, C]
+    std::vector<torch::Tensor> logits;  // each [N]
     for (int64_t b = 0; b < R; ++b)
-      if (b != a) logits.push_back((qr[a] * kr[b]).sum(-1, /*keepdim=*/true).expand({B, C}) * scale);
-    logits.push_back(at_cand(torch::matmul(qr[a], ki.t())) * scale);                // [B, C]
-    auto w = torch::softmax(torch::stack(logits, /*dim=*/-1), /*dim=*/-1);          // [B, C, K-1]
-    auto y = per_request[a].unsqueeze(1) + w.select(-1, R - 1).unsqueeze(-1) * vi;  // [B, C, T]
+      if (b != a) logits.push_back(per_pair((qr[a] * kr[b]).sum(-1)) * scale);
+    logits.push_back(at_pairs(torch::matmul(qr[a], ki.t())) * scale);
+    auto w = torch::softmax(torch::stack(logits, /*dim=*/-1), /*dim=*/-1);                  // [N, K-1]
+    auto y = per_pair(per_request[a]) + w.select(-1, R - 1).unsqueeze(-1) * vi;            // [N, T]
     int64_t slot = 0;
     for (int64_t b = 0; b < R; ++b)
-      if (b != a) y = y + w.select(-1, slot++).unsqueeze(-1) * vr[b].unsqueeze(1);
+      if (b != a) y = y + w.select(-1, slot++).unsqueeze(-1) * vr_pairs[b];
     out.push_back(norm_(y));
   }
   // The intent token attends to every request token.
   std::vector<torch::Tensor> logits;
-  for (int64_t b = 0; b < R; ++b) logits.push_back(at_cand(torch::matmul(kr[b], qi.t())) * scale);  // [B, C]
-  auto w = torch::softmax(torch::stack(logits, /*dim=*/-1), /*dim=*/-1);  // [B, C, R]
+  for (int64_t b = 0; b < R; ++b) logits.push_back(at_pairs(torch::matmul(kr[b], qi.t())) * scale);  // [N]
+  auto w = torch::softmax(torch::stack(logits, /*dim=*/-1), /*dim=*/-1);  // [N, R]
   auto y = xi;
-  for (int64_t b = 0; b < R; ++b) y = y + w.select(-1, b).unsqueeze(-1) * vr[b].unsqueeze(1);
+  for (int64_t b = 0; b < R; ++b) y = y + w.select(-1, b).unsqueeze(-1) * vr_pairs[b];
   out.push_back(norm_(y));
   return out;
 }

@@ -1,6 +1,7 @@
 // QE-Rec's pair stage for inference on CPU: the mutual attention among a (request, candidate) pair's tokens
 // and the MLP head, fused into one pass over the pairs. The module path (MutualAttention then head_) builds
-// about twenty [B, C, T] intermediates per batch, a [B, C, 5T] concatenation and a 5T x H product per pair;
+// about twenty [N, T] intermediates per batch of N real pairs, an [N, 5T] concatenation and a 5T x H product
+// per pair;
 // serving and evaluation spend most of their time there. Here:
 // - each pair's tokens are computed in small buffers and padded candidates are skipped;
 // - the head's first layer on the three LayerNorm outputs is not a product per pair: LayerNorm is affine in

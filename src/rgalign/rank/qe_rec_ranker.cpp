@@ -130,7 +130,13 @@ torch::Tensor QeRecRanker::pair_logits(const std::vector<torch::Tensor>& per_req
   if (fused) return fused_pair_logits(per_request, b);
   const std::vector<torch::Tensor> intent = intent_side();  // tower [I, T], its q, k, v (, prepared)
   const std::vector<torch::Tensor> proj(intent.begin() + 1, intent.begin() + 4);
-  auto tokens = attention_->forward(per_request, intent[0], b.cand, &proj);  // K x [B, C, T]
+  // Only the real (request, candidate) pairs go through the attention and the head: a batch is padded to its
+  // longest candidate list (markets differ in size), and a padded pair's score is the mask's anyway.
+  const int64_t B = b.cand.size(0), C = b.cand.size(1);
+  const auto real = b.cand_mask.reshape({-1}).nonzero().squeeze(1);  // [N] cells of [B, C]
+  const auto pair_row = real.div(C, "floor");                         // [N]
+  const auto pair_intent = b.cand.reshape({-1}).index_select(0, real);
+  auto tokens = attention_->forward(per_request, intent[0], pair_row, pair_intent, &proj);  // K x [N, T]
   const auto& u = tokens.front();
   const auto& i = tokens.back();
   std::vector<torch::Tensor> parts = {u};
@@ -138,8 +144,8 @@ torch::Tensor QeRecRanker::pair_logits(const std::vector<torch::Tensor>& per_req
   parts.push_back(i);
   parts.push_back(u * i);
   if (use_query_) parts.push_back(tokens[1] * i);
-  auto logits = head_->forward(torch::cat(parts, /*dim=*/-1)).squeeze(-1);  // [B, C]
-  return mask_padded(logits, b.cand_mask);
+  auto scores = head_->forward(torch::cat(parts, /*dim=*/-1)).squeeze(-1);  // [N]
+  return torch::full({B * C}, -1e9, scores.options()).index_copy(0, real, scores).view({B, C});
 }
 
 torch::Tensor QeRecRanker::fused_pair_logits(const std::vector<torch::Tensor>& per_request,
