@@ -5,17 +5,15 @@
 //
 //   build/bench/latent_text_bound --data DIR --run QE_REC_RUN [--split test] [--threads 2]
 //       [--latent-tokens 24] [--teachers own,mix,kb-retrieval,logistics-expert,...] [--write-texts FILE]
-// --write-texts: instead of scoring, write the split's texts of the one source named as JSONL lines
-// {request_id, text}, the form `rgalign train --latent-texts` reads (a ranker fine-tuned on one source's texts).
 // "own": the reasoner's own greedy latent query (what the run is evaluated with); "own-text": the same text
-// given as a text, which must score as "own" does (a check of this tool's path; exactly for an empty text,
-// up to the text's re-tokenization otherwise); "mix": per request one of
-// own / simulated teachers / KB retrieval, drawn as the reward model's training texts are
-// (align/candidates.h reward_model_texts); a teacher's name: that teacher's greedy text for every request;
-// "clicked": the clicked intent's title, as the KB-retrieval teacher writes one (a label leak: whether the
-// ranker reads the text at all); "rules": the title of the candidate the world's own rules rank first from
-// the features alone (sim/rules_scorer.h), the intent a student that read the features perfectly would name;
-// "rules3": the rules' first three candidates named in one text, in their order.
+// given as a text, which must score as "own" does (a check of this tool's path; exactly for an
+// empty text, up to the text's re-tokenization otherwise); "mix": per request one of own / simulated teachers
+// / KB retrieval, drawn as the reward model's training texts are (align/candidates.h reward_model_texts); a
+// teacher's name: that teacher's greedy text for every request; "clicked": the clicked intent's title, as the
+// KB-retrieval teacher writes one (a label leak: whether the ranker reads the text at all); "rules": the
+// title of the candidate the world's own rules rank first from the features alone (sim/rules_scorer.h), the
+// intent a student that read the features perfectly would name; "rules3": the rules' first three candidates
+// named in one text, in their order.
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 

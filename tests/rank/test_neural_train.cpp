@@ -160,9 +160,9 @@ TEST_F(NeuralTrain, RewardModelRankingLossIsMinusTheLogOfTheListwiseReward) {
   for (const auto& p : rm->ranker().parameters()) EXPECT_FALSE(p.grad().defined());
   // Each row's loss depends on its own embedding only, so a short step along each row's own gradient raises
   // the reward of every row the gradient reaches (one whose query-tower units are all off gets none).
-  const auto grad = query.grad();                                   // [B, E]
-  const auto norm = grad.norm(2, /*dim=*/1, /*keepdim=*/true);      // [B, 1]
-  const auto step = -0.1 * grad / norm.clamp_min(1e-30);            // [B, E], length 0.1 where reached
+  const auto grad = query.grad();                               // [B, E]
+  const auto norm = grad.norm(2, /*dim=*/1, /*keepdim=*/true);  // [B, 1]
+  const auto step = -0.1 * grad / norm.clamp_min(1e-30);        // [B, E], length 0.1 where reached
   const auto stepped = rm->score(requests, rows, (query + step).detach(), RewardKind::kListwise);
   int moved = 0;
   for (size_t i = 0; i < rewards.size(); ++i) {
@@ -280,8 +280,9 @@ TEST_F(NeuralTrain, GivenLatentTextsCoverTrainingAndAllOrNoneOfValidation) {
                    .dump() +
                "\n";
     for (size_t i = 0; i < n_valid; ++i)
-      lines += Json{{"request_id", valid[i].request_id}, {"text", "Cancel my order before it ships."}}.dump() +
-               "\n";
+      lines +=
+          Json{{"request_id", valid[i].request_id}, {"text", "Cancel my order before it ships."}}.dump() +
+          "\n";
     write_file_atomic(path, lines);
     return path;
   };

@@ -1,7 +1,7 @@
 // Mutual attention among the QE-Rec tower outputs of each (request, candidate) pair: the user, query and
 // intent vectors are K tokens and each attends to the other K-1 (never to itself), single head, followed by a
-// residual connection and LayerNorm. It runs over a flat list of pairs (each a request row and an intent), so
-// a batch padded to its longest candidate list spends nothing on the padding. Nothing of size K x K x T is
+// residual connection and LayerNorm. It runs over a list of pairs (each a request row and an intent), so a
+// batch padded to its longest candidate list spends nothing on the padding. Nothing of size K x K x T is
 // built per pair: the projections run on the per-request and per-intent tower outputs, request-to-intent
 // scores come from one [B, I] product gathered at the pairs, and the attended values are weighted sums of the
 // projected rows.
@@ -17,7 +17,8 @@ class MutualAttentionImpl : public torch::nn::Module {
  public:
   explicit MutualAttentionImpl(int64_t dim);
   // per_request: K-1 tensors [B, T] (user, query); per_intent: [I, T] (all intents); pair_row, pair_intent:
-  // [N] int64, pair n is request row pair_row[n] with intent pair_intent[n].
+  // [N] int64, pair n is request row pair_row[n] with intent pair_intent[n]; an undefined pair_row: every
+  // request has N / B pairs, request 0's first.
   // Returns the K pair tokens after attention, each [N, T], the intent token last.
   // intent_proj: project(per_intent) when the caller keeps it between passes; null: computed here.
   std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& per_request,

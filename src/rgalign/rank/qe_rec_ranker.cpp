@@ -134,8 +134,9 @@ torch::Tensor QeRecRanker::pair_logits(const std::vector<torch::Tensor>& per_req
   // longest candidate list (markets differ in size), and a padded pair's score is the mask's anyway.
   const int64_t B = b.cand.size(0), C = b.cand.size(1);
   const auto real = b.cand_mask.reshape({-1}).nonzero().squeeze(1);  // [N] cells of [B, C]
-  const auto pair_row = real.div(C, "floor");                         // [N]
-  const auto pair_intent = b.cand.reshape({-1}).index_select(0, real);
+  const bool padded = real.size(0) < B * C;
+  const auto pair_row = padded ? real.div(C, "floor") : torch::Tensor();  // [N]; none: every cell
+  const auto pair_intent = padded ? b.cand.reshape({-1}).index_select(0, real) : b.cand.reshape({-1});
   auto tokens = attention_->forward(per_request, intent[0], pair_row, pair_intent, &proj);  // K x [N, T]
   const auto& u = tokens.front();
   const auto& i = tokens.back();
@@ -145,6 +146,7 @@ torch::Tensor QeRecRanker::pair_logits(const std::vector<torch::Tensor>& per_req
   parts.push_back(u * i);
   if (use_query_) parts.push_back(tokens[1] * i);
   auto scores = head_->forward(torch::cat(parts, /*dim=*/-1)).squeeze(-1);  // [N]
+  if (!padded) return scores.view({B, C});
   return torch::full({B * C}, -1e9, scores.options()).index_copy(0, real, scores).view({B, C});
 }
 
