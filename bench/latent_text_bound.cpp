@@ -6,8 +6,8 @@
 //   build/bench/latent_text_bound --data DIR --run QE_REC_RUN [--split test] [--threads 2]
 //       [--latent-tokens 24] [--teachers own,mix,kb-retrieval,logistics-expert,...] [--write-texts FILE]
 // "own": the reasoner's own greedy latent query (what the run is evaluated with); "own-text": the same text
-// given as a text, which must score as "own" does (a check of this tool's path; exactly for an
-// empty text, up to the text's re-tokenization otherwise); "mix": per request one of own / simulated teachers
+// given as a text, which must score as "own" does (a check of this tool's path; exactly for an empty text,
+// up to the text's re-tokenization otherwise); "mix": per request one of own / simulated teachers
 // / KB retrieval, drawn as the reward model's training texts are (align/candidates.h reward_model_texts); a
 // teacher's name: that teacher's greedy text for every request; "clicked": the clicked intent's title, as the
 // KB-retrieval teacher writes one (a label leak: whether the ranker reads the text at all); "rules": the
@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <numeric>
 #include <sstream>
 
 #include "bench_args.h"
@@ -26,9 +27,7 @@
 #include "rgalign/align/bm25.h"
 #include "rgalign/align/candidates.h"
 #include "rgalign/common/allocator.h"
-#include "rgalign/common/atomic_file.h"
 #include "rgalign/common/error.h"
-#include "rgalign/common/json_util.h"
 #include "rgalign/data/prompt.h"
 #include "rgalign/eval/evaluate.h"
 #include "rgalign/llm/parallel.h"
@@ -160,14 +159,13 @@ int main(int argc, char** argv) {
           std::vector<float> scores;
           rules.score(requests[i], scores);
           std::vector<size_t> order(scores.size());
-          for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+          std::iota(order.begin(), order.end(), size_t{0});
           const size_t n = std::min(n_named, order.size());  // none: no candidate to name
           std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(),
                             [&](size_t a, size_t b) { return scores[a] > scores[b]; });
-          for (size_t k = 0; k < n; ++k) {
-            const Intent& intent = data.catalog().at(requests[i].candidates[order[k]]);
-            texts[i] += k == 0 ? named(i, order[k]) : " Or: " + intent.title + ".";
-          }
+          for (size_t k = 0; k < n; ++k)
+            texts[i] += k == 0 ? named(i, order[k])
+                               : " Or: " + data.catalog().at(requests[i].candidates[order[k]]).title + ".";
         });
       } else if (source == kKbTeacher) {
         parallel_items(requests.size(), [&](size_t i) {
@@ -188,10 +186,7 @@ int main(int argc, char** argv) {
         parallel_items(texts.size(),
                        [&](size_t i) { fit_text(*reasoner, texts[i], cfg.reasoner.latent_tokens); });
       if (!write_texts.empty()) {
-        AtomicFile f(write_texts);
-        for (size_t i = 0; i < requests.size(); ++i)
-          f.stream() << Json{{"request_id", requests[i].request_id}, {"text", texts[i]}}.dump() << '\n';
-        f.commit();
+        write_latent_texts(write_texts, requests, texts);
         std::printf("name=latent_text_bound source=%s wrote=%zu file=%s\n", source.c_str(), requests.size(),
                     write_texts.c_str());
         continue;

@@ -266,6 +266,14 @@ std::vector<std::string> reward_model_texts(const std::vector<Request>& train, c
   return texts;
 }
 
+void write_latent_texts(const std::string& path, const std::vector<Request>& requests,
+                        const std::vector<std::string>& texts) {
+  AtomicFile f(path);
+  for (size_t i = 0; i < requests.size(); ++i)
+    f.stream() << Json({{"request_id", requests[i].request_id}, {"text", texts[i]}}).dump() << '\n';
+  f.commit();
+}
+
 std::vector<RequestCandidates> score_candidates(const std::vector<Request>& rs,
                                                 std::vector<std::vector<Candidate>> proposed,
                                                 const Schema& schema, Reasoner& student, RewardModel& rm,

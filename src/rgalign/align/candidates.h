@@ -56,6 +56,11 @@ std::vector<std::vector<Candidate>> propose_candidates(const std::vector<Request
 std::vector<std::string> reward_model_texts(const std::vector<Request>& train, const Dataset& data,
                                             const AlignConfig& cfg, Reasoner& base);
 
+// `texts[i]` of `requests[i]` as {request_id, text} JSONL lines, atomically: what `rgalign train
+// --latent-texts` reads.
+void write_latent_texts(const std::string& path, const std::vector<Request>& requests,
+                        const std::vector<std::string>& texts);
+
 // Embeds each (prompt, candidate) with the student and fills rewards and the best-of-N picks.
 std::vector<RequestCandidates> score_candidates(const std::vector<Request>& requests,
                                                 std::vector<std::vector<Candidate>> proposed,

@@ -265,11 +265,8 @@ class Pipeline {
     root("the reward model's training texts", [&] {
       auto train = split("train");
       auto base = Reasoner::load(base_reasoner());
-      auto texts = reward_model_texts(train, data_, cfg_, *base);
-      AtomicFile f(file("qe-rec", "latent_texts.jsonl"));
-      for (size_t i = 0; i < train.size(); ++i)
-        f.stream() << Json({{"request_id", train[i].request_id}, {"text", texts[i]}}).dump() << '\n';
-      f.commit();
+      write_latent_texts(file("qe-rec", "latent_texts.jsonl"), train,
+                         reward_model_texts(train, data_, cfg_, *base));
     });
     t.latent_texts = file("qe-rec", "latent_texts.jsonl");
     run_training(t);

@@ -30,12 +30,11 @@ std::vector<torch::Tensor> MutualAttentionImpl::forward(const std::vector<torch:
   // one, the pairs are [1, N] and a request's vectors are gathered at its pairs ([1, N, .]).
   const bool dense = !pair_row.defined();
   const int64_t P = dense ? B : 1, Q = dense ? (B > 0 ? N / B : 0) : N;
-  const auto cells = pair_intent.view({P, Q});
   auto per_pair = [&](const torch::Tensor& rows) {  // [B, D] -> [B, 1, D] or [1, N, D]
     return dense ? rows.unsqueeze(1) : rows.index_select(0, pair_row).unsqueeze(0);
   };
   auto at_pairs = [&](const torch::Tensor& table) {  // [B, I] -> [P, Q]
-    if (dense) return table.gather(1, cells);
+    if (dense) return table.gather(1, pair_intent.view({P, Q}));
     return table.reshape({-1}).index_select(0, pair_row * I + pair_intent).view({1, N});
   };
   std::vector<torch::Tensor> qr, kr, vr, vr_pairs;
