@@ -67,8 +67,9 @@ class GivenTextScorer : public Scorer {
       prompts.push_back(render_prompt(r, schema_));
       texts.push_back(it->second);
     }
-    LatentQueries q = reasoner_.embed_continued(prompts, texts, 32);
-    e.all.query = q.pooled(parse_pooling(run_.config.pooling));  // the embedding the ranker was trained on
+    const Pooling pooling = parse_pooling(run_.config.pooling);
+    LatentQueries q = reasoner_.embed_continued(prompts, texts, 32, "", pooling == Pooling::kMean);
+    e.all.query = q.pooled(pooling);  // the embedding the ranker was trained on
     c10::InferenceMode guard;
     auto logits = run_.model->forward(e.all).contiguous();  // [B, C]
     const int64_t C = logits.size(1);

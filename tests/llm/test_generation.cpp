@@ -91,6 +91,60 @@ TEST(KvCache, StepsFromAGrowingCacheEqualOneForwardOverTheWholeSequence) {
   EXPECT_GE(cache.k[0].size(2), 7);
 }
 
+// Asking for the last k positions runs the last layer there alone: the states equal those rows of the full
+// forward pass, with the fused kernel and the module path, and the keys and values it caches serve the next
+// steps as a full pass's do.
+TEST(KvCache, LastPositionsEqualTheLastRowsOfTheFullPassAndCacheEveryKey) {
+  auto m = gqa_model();
+  c10::InferenceMode guard;
+  const std::vector<std::vector<int64_t>> seqs = {{5, 6, 7, 8, 9, 10, 11, 12}, {13, 14, 15, 16, 17}};
+  torch::Tensor ids, mask, pos;
+  pad_left(seqs, ids, mask, pos);  // [2, 8]
+  for (const bool fused : {true, false}) {
+    m->set_fused_attention(fused);
+    auto full = m->forward(ids, mask, pos);  // [2, 8, 32]
+    for (int64_t k : {1, 3, 8, 20}) {
+      auto part = m->forward(ids, mask, pos, nullptr, nullptr, k);  // [2, min(k, 8), 32]
+      const int64_t n = std::min<int64_t>(k, 8);
+      ASSERT_EQ(part.size(1), n);
+      EXPECT_TRUE(torch::allclose(part, full.narrow(1, 8 - n, n), 1e-5, 1e-5)) << "fused " << fused << ", k " << k;
+    }
+    // The first 6 positions with only the last one's states asked for, then two cached steps.
+    KvCache cache;
+    auto h = m->forward(ids.narrow(1, 0, 6), mask.narrow(1, 0, 6), pos.narrow(1, 0, 6), &cache, nullptr, 1);
+    EXPECT_TRUE(torch::allclose(h.select(1, 0), full.select(1, 5), 1e-5, 1e-5)) << "fused " << fused;
+    for (int64_t t = 6; t < 8; ++t) {
+      auto step = m->forward(ids.narrow(1, t, 1), mask.narrow(1, 0, t + 1), pos.narrow(1, t, 1), &cache);
+      EXPECT_TRUE(torch::allclose(step.select(1, 0), full.select(1, t), 1e-5, 1e-5))
+          << "fused " << fused << ", position " << t;
+    }
+  }
+}
+
+// Generation without the prompt's mean: the same tokens, last-token and query poolings as with it, the mean
+// NaN.
+TEST(Generation, WithoutThePromptMeanTheTokensAndOtherPoolingsAreUnchanged) {
+  auto m = gqa_model();
+  const std::vector<std::vector<int64_t>> prompts = {{5, 6, 7, 8, 9, 10, 11}, {12, 13, 14}, {20, 21, 22, 23}};
+  GenerationOptions with;
+  with.max_new_tokens = 5;
+  with.stop_tokens = {17};
+  GenerationOptions without = with;
+  without.pooled_mean = false;
+  const GenerationResult a = generate(*m, prompts, with), b = generate(*m, prompts, without);
+  EXPECT_EQ(a.tokens, b.tokens);
+  EXPECT_TRUE(torch::allclose(a.pooled_last, b.pooled_last, 1e-5, 1e-5));
+  EXPECT_TRUE(torch::allclose(a.pooled_query, b.pooled_query, 1e-5, 1e-5));
+  EXPECT_TRUE(torch::allclose(a.last_hidden, b.last_hidden, 1e-5, 1e-5));
+  EXPECT_FALSE(a.pooled_mean.isnan().any().item<bool>());
+  EXPECT_TRUE(b.pooled_mean.isnan().all().item<bool>());
+  // No token generated: the query pooling is the prompt's last state either way.
+  GenerationOptions none_with = with, none_without = without;
+  none_with.max_new_tokens = none_without.max_new_tokens = 0;
+  EXPECT_TRUE(torch::allclose(generate(*m, prompts, none_without).pooled_query,
+                              generate(*m, prompts, none_with).pooled_query, 1e-5, 1e-5));
+}
+
 TEST(Attention, LongPrefillsInBatchChunksEqualEachRowAlone) {
   // 600-token rows: one row's scores exceed the chunk size, so the batch is attended row by row.
   auto m = gqa_model();

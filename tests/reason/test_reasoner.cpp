@@ -201,6 +201,44 @@ TEST_F(ReasonerTest, QueryPoolingIsTheMeanOverTheTextAfterThePrompt) {
   EXPECT_TRUE(torch::equal(q.pooled(Pooling::kMean), q.mean));
 }
 
+// A reader of the last-token or query pooling skips the mean (LatentQueryOptions::mean): the same texts and
+// the same other poolings, generated or given, the mean NaN. Its cache entries have their own keys: entries
+// with every pooling serve it, its own never serve a reader of the mean.
+TEST_F(ReasonerTest, WithoutTheMeanTheOtherPoolingsAreUnchanged) {
+  auto r = Reasoner::load(dir_->file("reasoner"));
+  const std::vector<std::string> prompts = {"Market: SG\n- Latest order status: to receive\n- Orders: 3",
+                                            "Market: BR", "Market: MY\n- Orders: 1"};
+  auto near = [](const torch::Tensor& a, const torch::Tensor& b) { return torch::allclose(a, b, 1e-4, 1e-5); };
+  for (int tokens : {0, 4}) {
+    LatentQueryOptions all, lean;
+    all.max_new_tokens = lean.max_new_tokens = tokens;
+    all.batch = lean.batch = 2;
+    lean.mean = false;
+    LatentCache full_cache(dir_->file("cache-all-" + std::to_string(tokens)), r->hidden_size());
+    LatentCache lean_cache(dir_->file("cache-lean-" + std::to_string(tokens)), r->hidden_size());
+    LatentQueries a = r->embed(prompts, all, &full_cache), b = r->embed(prompts, lean, &lean_cache);
+    EXPECT_EQ(a.texts, b.texts) << tokens;
+    EXPECT_TRUE(near(a.last, b.last)) << tokens;
+    EXPECT_TRUE(near(a.query, b.query)) << tokens;
+    EXPECT_TRUE(b.mean.isnan().all().item<bool>()) << tokens;
+    EXPECT_EQ(r->embed(prompts, lean, &full_cache).computed, 0) << tokens;  // entries with every pooling serve
+    LatentQueries c = r->embed(prompts, all, &lean_cache);                   // its own entries do not
+    EXPECT_EQ(c.computed, 3) << tokens;
+    EXPECT_TRUE(near(c.mean, a.mean)) << tokens;
+  }
+  // Given texts, each prompt once and prompts shared by several texts.
+  const std::vector<std::string> texts = {"Where is my parcel?", "", "Refund"};
+  for (const auto& [ps, ts] :
+       {std::make_pair(prompts, texts),
+        std::make_pair(std::vector<std::string>{prompts[0], prompts[0], prompts[1], prompts[1]},
+                       std::vector<std::string>{"Where is my parcel?", "", "Refund", "Speed up delivery"})}) {
+    LatentQueries a = r->embed_continued(ps, ts, 2), b = r->embed_continued(ps, ts, 2, "", false);
+    EXPECT_TRUE(near(a.last, b.last));
+    EXPECT_TRUE(near(a.query, b.query));
+    EXPECT_TRUE(b.mean.isnan().all().item<bool>());
+  }
+}
+
 // Several texts after one prompt (a request's teacher candidates) run the prompt once; every row equals the
 // same prompt + text run alone, empty texts and prompts of different lengths in one batch included.
 TEST_F(ReasonerTest, TextsSharingAPromptEqualSeparateRuns) {
@@ -231,28 +269,43 @@ TEST_F(ReasonerTest, TextsSharingAPromptEqualSeparateRuns) {
 
 // Prompts followed by given texts (QE-Rec's training texts) go through the cache too: a second call computes
 // nothing and returns the same rows, a key is the pair (prompt, text), and no such key serves a generated
-// latent query of the same characters.
+// latent query of the same characters. An entry computed with the mean pooling serves every reader; one
+// computed for the last-token or query pooling (no mean) serves those, and a reader of the mean computes its
+// own.
 TEST_F(ReasonerTest, PromptsWithGivenTextsAreCached) {
   auto r = Reasoner::load(dir_->file("reasoner"));
-  LatentCache cache(dir_->file("cache-continued"), r->hidden_size());
   const std::vector<std::string> prompts = {"Market: SG\n- Latest order status: to receive", "Market: BR",
                                             "Market: BR"};
   const std::vector<std::string> texts = {"Where is my parcel?", "Refund", ""};
   auto direct = r->embed_continued(prompts, texts, 2);  // other batches: equal up to float rounding
-  auto first = continued_latents(*r, &cache, prompts, texts, Pooling::kQuery, "");
-  EXPECT_TRUE(torch::allclose(first, direct.query, 1e-4, 1e-5));
-  for (Pooling p : {Pooling::kMean, Pooling::kLast})
-    EXPECT_TRUE(torch::allclose(continued_latents(*r, &cache, prompts, texts, p, ""), direct.pooled(p), 1e-4,
-                                1e-5));
-  EXPECT_EQ(cache.misses(), 3);  // the first call computed three rows, the others read them
-  LatentCache reopened(dir_->file("cache-continued"), r->hidden_size());
-  EXPECT_EQ(reopened.size(), 3);
+  auto near = [](const torch::Tensor& a, const torch::Tensor& b) { return torch::allclose(a, b, 1e-4, 1e-5); };
+
+  LatentCache cache(dir_->file("cache-continued"), r->hidden_size());
+  EXPECT_TRUE(near(continued_latents(*r, &cache, prompts, texts, Pooling::kMean, ""), direct.mean));
+  EXPECT_EQ(cache.size(), 3);
+  for (Pooling p : {Pooling::kQuery, Pooling::kLast})
+    EXPECT_TRUE(near(continued_latents(*r, &cache, prompts, texts, p, ""), direct.pooled(p)));
+  EXPECT_EQ(cache.size(), 3);  // read, nothing computed
+
+  LatentCache lean(dir_->file("cache-lean"), r->hidden_size());
+  auto first = continued_latents(*r, &lean, prompts, texts, Pooling::kQuery, "");
+  EXPECT_TRUE(near(first, direct.query));
+  EXPECT_TRUE(near(continued_latents(*r, &lean, prompts, texts, Pooling::kLast, ""), direct.last));
+  EXPECT_EQ(lean.size(), 3);
+  EXPECT_TRUE(near(continued_latents(*r, &lean, prompts, texts, Pooling::kMean, ""), direct.mean));
+  EXPECT_EQ(lean.size(), 6);  // the mean's own entries
+  LatentCache reopened(dir_->file("cache-lean"), r->hidden_size());
+  EXPECT_EQ(reopened.size(), 6);
   EXPECT_TRUE(torch::equal(continued_latents(*r, &reopened, prompts, texts, Pooling::kQuery, ""), first));
   EXPECT_EQ(reopened.hits(), 3);
-  EXPECT_NE(continued_latent_key(r->checkpoint_hash(), "ab", "c"),
-            continued_latent_key(r->checkpoint_hash(), "a", "bc"));
-  EXPECT_NE(continued_latent_key(r->checkpoint_hash(), "Market: BR", ""),
-            latent_key(r->checkpoint_hash(), 0, r->format("Market: BR")));
+  EXPECT_EQ(reopened.misses(), 0);
+
+  const std::string h = r->checkpoint_hash();
+  EXPECT_NE(continued_latent_key(h, "ab", "c"), continued_latent_key(h, "a", "bc"));
+  EXPECT_NE(continued_latent_key(h, "Market: BR", ""), latent_key(h, 0, r->format("Market: BR")));
+  EXPECT_NE(continued_latent_key(h, "Market: BR", "Refund", true),
+            continued_latent_key(h, "Market: BR", "Refund", false));
+  EXPECT_NE(latent_key(h, 24, "Market: BR", true), latent_key(h, 24, "Market: BR", false));
 }
 
 TEST_F(ReasonerTest, ARealCheckpointIsAReasonerToo) {

@@ -288,9 +288,10 @@ std::vector<RequestCandidates> score_candidates(const std::vector<Request>& rs,
       owner.push_back(static_cast<int64_t>(i));
     }
   }
-  auto emb = student.embed_continued(messages, texts, cfg.reasoner.batch, "candidate embeddings");
-  auto rewards = rm.score(rs, owner, emb.pooled(parse_pooling(rm.config().pooling)),
-                          parse_reward_kind(cfg.reward_model.reward));
+  const Pooling pooling = parse_pooling(rm.config().pooling);
+  auto emb = student.embed_continued(messages, texts, cfg.reasoner.batch, "candidate embeddings",
+                                     pooling == Pooling::kMean);
+  auto rewards = rm.score(rs, owner, emb.pooled(pooling), parse_reward_kind(cfg.reward_model.reward));
   std::vector<RequestCandidates> out(rs.size());
   size_t k = 0;
   for (size_t i = 0; i < rs.size(); ++i) {

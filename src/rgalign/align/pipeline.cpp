@@ -582,6 +582,7 @@ class Pipeline {
   Json monitor(const std::string& reasoner_dir, const std::string& cache_dir) {
     auto valid = pick_requests(split("valid"), kMonitorRequests);
     auto rm = RewardModel::load(dir("qe-rec"), data_);
+    const Pooling pooling = parse_pooling(rm->config().pooling);
     auto embed = [&](const std::string& rdir, const std::string& cdir) {
       auto r = Reasoner::load(rdir);
       LatentCache cache(cdir, r->hidden_size());
@@ -590,13 +591,13 @@ class Pipeline {
       LatentQueryOptions o;
       o.max_new_tokens = cfg_.reasoner.latent_tokens;
       o.batch = cfg_.reasoner.batch;
+      o.mean = pooling == Pooling::kMean;
       return r->embed(prompts, o, &cache);
     };
     LatentQueries mine = embed(reasoner_dir, cache_dir);
     LatentQueries base = embed(base_reasoner(), file("qe-rec", "latent-cache"));
     std::vector<int64_t> owner;
     for (size_t i = 0; i < valid.size(); ++i) owner.push_back(static_cast<int64_t>(i));
-    const Pooling pooling = parse_pooling(rm->config().pooling);
     auto rewards = rm->score(valid, owner, mine.pooled(pooling), parse_reward_kind(cfg_.reward_model.reward));
     double sum = 0;
     for (double r : rewards) sum += r;

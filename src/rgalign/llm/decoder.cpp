@@ -237,10 +237,12 @@ torch::Tensor grouped_attention(const torch::Tensor& q, const torch::Tensor& k, 
 
 torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch::Tensor& cos,
                                  const torch::Tensor& sin, const torch::Tensor& allowed,
-                                 const FusedKeyMask* fused, KvCache* cache) {
+                                 const FusedKeyMask* fused, KvCache* cache, int64_t queries) {
   const int64_t B = x.size(0), T = x.size(1), nh = cfg_.num_attention_heads, nkv = cfg_.num_key_value_heads,
                 hd = cfg_.head_dim;
-  auto q = project(x, TensorRole::kAttnQ, l, TensorRole::kAttnQBias).view({B, T, nh, hd});  // [B, T, nh, hd]
+  const int64_t Tq = queries > 0 ? queries : T;  // the last Tq positions ask; every position gives keys
+  auto xq = Tq == T ? x : x.narrow(1, T - Tq, Tq);                                            // [B, Tq, H]
+  auto q = project(xq, TensorRole::kAttnQ, l, TensorRole::kAttnQBias).view({B, Tq, nh, hd});  // [B, Tq, nh, hd]
   auto k =
       project(x, TensorRole::kAttnK, l, TensorRole::kAttnKBias).view({B, T, nkv, hd});  // [B, T, nkv, hd]
   auto v =
@@ -249,11 +251,12 @@ torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch:
     q = rms_norm(q, weight(TensorRole::kAttnQNorm, l), cfg_.rms_norm_eps);
     k = rms_norm(k, weight(TensorRole::kAttnKNorm, l), cfg_.rms_norm_eps);
   }
-  q = q.transpose(1, 2);                                                                    // [B, nh, T, hd]
+  q = q.transpose(1, 2);                                                                    // [B, nh, Tq, hd]
   k = k.transpose(1, 2);                                                                    // [B, nkv, T, hd]
   v = v.transpose(1, 2);                                                                    // [B, nkv, T, hd]
   auto c = cos.unsqueeze(1).to(q.scalar_type()), s = sin.unsqueeze(1).to(q.scalar_type());  // [B, 1, T, hd]
-  q = q * c + rotate_half(q) * s;
+  auto cq = Tq == T ? c : c.narrow(2, T - Tq, Tq), sq = Tq == T ? s : s.narrow(2, T - Tq, Tq);  // [B, 1, Tq, hd]
+  q = q * cq + rotate_half(q) * sq;
   k = k * c + rotate_half(k) * s;
   if (cache) {
     if (cache->k.size() <= static_cast<size_t>(l)) {
@@ -265,20 +268,21 @@ torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch:
   }
   torch::Tensor out;
   if (fused) {                                      // the fused CPU kernel (forward_embeds chose it)
-    out = causal_attention_fused(q, k, v, *fused);  // [B, T, nh*hd]
-    return project(out, TensorRole::kAttnOut, l, TensorRole::kAttnOut);  // [B, T, H]
+    out = causal_attention_fused(q, k, v, *fused);  // [B, Tq, nh*hd]
+    return project(out, TensorRole::kAttnOut, l, TensorRole::kAttnOut);  // [B, Tq, H]
   }
+  const auto asked = Tq == T ? allowed : allowed.narrow(2, T - Tq, Tq).contiguous();  // [B, 1, Tq, S]
 #if TORCH_VERSION_MAJOR >= 2
   if (nkv != nh) {  // grouped-query attention: each kv head serves nh / nkv query heads
     k = k.repeat_interleave(nh / nkv, /*dim=*/1);  // [B, nh, S, hd]
     v = v.repeat_interleave(nh / nkv, /*dim=*/1);
   }
-  out = at::scaled_dot_product_attention(q, k, v, allowed);  // [B, nh, T, hd]
+  out = at::scaled_dot_product_attention(q, k, v, asked);  // [B, nh, Tq, hd]
 #else
-  out = grouped_attention(q, k, v, allowed);  // [B, nh, T, hd]
+  out = grouped_attention(q, k, v, asked);  // [B, nh, Tq, hd]
 #endif
-  out = out.transpose(1, 2).reshape({B, T, nh * hd});                  // [B, T, nh*hd]
-  return project(out, TensorRole::kAttnOut, l, TensorRole::kAttnOut);  // [B, T, H]
+  out = out.transpose(1, 2).reshape({B, Tq, nh * hd});                 // [B, Tq, nh*hd]
+  return project(out, TensorRole::kAttnOut, l, TensorRole::kAttnOut);  // [B, Tq, H]
 }
 
 torch::Tensor Decoder::embed(const torch::Tensor& ids) const {
@@ -287,16 +291,21 @@ torch::Tensor Decoder::embed(const torch::Tensor& ids) const {
 
 torch::Tensor Decoder::forward(const torch::Tensor& ids, const torch::Tensor& mask,
                                const torch::Tensor& positions, KvCache* cache,
-                               std::vector<torch::Tensor>* hidden_states) {
-  return forward_embeds(embed(ids), mask, positions, cache, hidden_states);
+                               std::vector<torch::Tensor>* hidden_states, int64_t last_positions) {
+  return forward_embeds(embed(ids), mask, positions, cache, hidden_states, last_positions);
 }
 
 torch::Tensor Decoder::forward_embeds(torch::Tensor x, const torch::Tensor& mask,
                                       const torch::Tensor& positions, KvCache* cache,
-                                      std::vector<torch::Tensor>* hidden_states) {
+                                      std::vector<torch::Tensor>* hidden_states, int64_t last_positions) {
   auto [cos, sin] = rope(positions);  // [B, T, hd]
   const int64_t B = x.size(0), T = x.size(1), S = (cache ? cache->len : 0) + T;
   RG_ASSERT(mask.dim() == 2 && mask.size(0) == B && mask.size(1) == S, "mask is [B, cached + new positions]");
+  RG_ASSERT(last_positions >= 0 && (last_positions == 0 || hidden_states == nullptr),
+            "last_positions is >= 0, and 0 when every layer's states are asked for");
+  // The last layer's queries, attention output and MLP run at the asked positions only; its keys and values
+  // (which the asked positions and the cache read) at all of them.
+  const int64_t asked = last_positions > 0 && last_positions < T ? last_positions : T;
   // Allowed keys: real (mask) and not after the query (causal over the cached and new positions). A padding
   // query may have no real key at all (left padding); it attends to itself so that no row is empty and no NaN
   // appears. Its output is never used.
@@ -316,7 +325,9 @@ torch::Tensor Decoder::forward_embeds(torch::Tensor x, const torch::Tensor& mask
   if (hidden_states) hidden_states->push_back(x);
   for (int64_t l = 0; l < cfg_.num_hidden_layers; ++l) {
     auto h = rms_norm(x, weight(TensorRole::kAttnNorm, l), cfg_.rms_norm_eps);
-    x = x + attention(h, l, cos, sin, allowed, fused ? &*fused : nullptr, cache);
+    const int64_t queries = l + 1 == cfg_.num_hidden_layers ? asked : T;
+    if (queries < T) x = x.narrow(1, T - queries, queries);  // [B, asked, H]
+    x = x + attention(h, l, cos, sin, allowed, fused ? &*fused : nullptr, cache, queries);
     h = rms_norm(x, weight(TensorRole::kFfnNorm, l), cfg_.rms_norm_eps);
     auto gate = project(h, TensorRole::kFfnGate, l, TensorRole::kFfnGate);                   // [B, T, I]
     auto up = project(h, TensorRole::kFfnUp, l, TensorRole::kFfnUp);                         // [B, T, I]

@@ -56,11 +56,16 @@ class Decoder : public torch::nn::Module {
   // Returns the final-normed hidden states [B, T, H]. With `cache`, keys and values of the new positions are
   // appended to it. `hidden_states` (optional) receives the embedding output and every layer's output, the
   // last one final-normed, as transformers' output_hidden_states.
+  // last_positions k in (0, T): only the last k positions' states are returned, [B, k, H], equal to those
+  // rows of the full result; the last layer then runs its queries, attention output and MLP at those k
+  // positions alone (keys and values everywhere). 0 (or >= T): every position. Not with `hidden_states`.
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& mask, const torch::Tensor& positions,
-                        KvCache* cache = nullptr, std::vector<torch::Tensor>* hidden_states = nullptr);
+                        KvCache* cache = nullptr, std::vector<torch::Tensor>* hidden_states = nullptr,
+                        int64_t last_positions = 0);
   // The same from input embeddings x [B, T, H] (e.g. token embeddings with NEFTune noise added).
   torch::Tensor forward_embeds(torch::Tensor x, const torch::Tensor& mask, const torch::Tensor& positions,
-                               KvCache* cache = nullptr, std::vector<torch::Tensor>* hidden_states = nullptr);
+                               KvCache* cache = nullptr, std::vector<torch::Tensor>* hidden_states = nullptr,
+                               int64_t last_positions = 0);
   // LM-head logits for hidden states [..., H] -> [..., V].
   torch::Tensor logits(const torch::Tensor& hidden) const;
   torch::Tensor embed(const torch::Tensor& ids) const;  // [B, T] -> [B, T, H]
@@ -83,11 +88,13 @@ class Decoder : public torch::nn::Module {
   torch::Tensor project(const torch::Tensor& x, TensorRole role, int64_t layer, TensorRole bias_role) const;
   torch::Tensor& slot(TensorRole role, int64_t layer);
   void create_slot(TensorRole role, int64_t layer, torch::Tensor value);
-  // allowed [B, 1, T, S]: which keys each query may attend to (module path); with `fused`, the fused CPU
-  // kernel applies the same rule from the mask and `allowed` is unused.
+  // x [B, T, H] -> [B, Tq, H], the attention output at the last Tq = `queries` positions (every position's
+  // keys and values are computed and cached). allowed [B, 1, T, S]: which keys each query may attend to
+  // (module path); with `fused`, the fused CPU kernel applies the same rule from the mask and `allowed` is
+  // unused.
   torch::Tensor attention(const torch::Tensor& x, int64_t layer, const torch::Tensor& cos,
                           const torch::Tensor& sin, const torch::Tensor& allowed, const FusedKeyMask* fused,
-                          KvCache* cache);
+                          KvCache* cache, int64_t queries);
   std::pair<torch::Tensor, torch::Tensor> rope(const torch::Tensor& positions) const;
 
   LlmConfig cfg_;

@@ -2,10 +2,10 @@
 #include "rgalign/llm/generate.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "rgalign/common/error.h"
 #include "rgalign/llm/embedder.h"
-#include "rgalign/llm/pooling.h"
 
 namespace rgalign {
 
@@ -62,15 +62,23 @@ GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>
   // The mask of every position the generation can reach; each step uses its first S columns.
   auto full_mask = torch::ones({B, cache.capacity}, mask.options());  // [B, T + max_new]
   full_mask.narrow(1, 0, T).copy_(mask);
-  auto hidden = model.forward(ids, mask, positions, &cache);  // [B, T, H]
+  // Left padding: every row's last prompt token is at column T - 1.
+  auto hidden = model.forward(ids, mask, positions, &cache, nullptr,
+                              opt.pooled_mean ? 0 : 1);  // [B, T, H], or [B, 1, H] without the mean
   GenerationResult r;
   r.tokens.assign(static_cast<size_t>(B), {});
-  r.last_hidden = pool_hidden(hidden, mask, Pooling::kLast, false);  // [B, H]
-  r.pooled_last = r.last_hidden.clone();                             // [B, H]
-  auto mf = mask.to(hidden.scalar_type()).unsqueeze(-1);             // [B, T, 1]
-  auto pooled_sum = (hidden * mf).sum(1);                            // [B, H]
-  auto pooled_n = mf.sum(1);                                         // [B, 1]
-  const auto prompt_sum = pooled_sum, prompt_n = pooled_n;           // the generated tokens add the rest
+  r.last_hidden = hidden.select(1, hidden.size(1) - 1);  // [B, H]
+  r.pooled_last = r.last_hidden.clone();                 // [B, H]
+  torch::Tensor pooled_sum, pooled_n;                    // [B, H], [B, 1]: over prompt and kept tokens
+  if (opt.pooled_mean) {
+    auto mf = mask.to(hidden.scalar_type()).unsqueeze(-1);  // [B, T, 1]
+    pooled_sum = (hidden * mf).sum(1);
+    pooled_n = mf.sum(1);
+  } else {
+    pooled_sum = torch::zeros_like(r.last_hidden);
+    pooled_n = torch::zeros({B, 1}, hidden.options());
+  }
+  const auto prompt_sum = pooled_sum, prompt_n = pooled_n;  // the generated tokens add the rest
   std::vector<bool> done(static_cast<size_t>(B), false);
   auto next_pos = positions.select(1, T - 1) + 1;  // [B]
   for (int step = 0; step < opt.max_new_tokens; ++step) {
@@ -105,10 +113,11 @@ GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>
     if (std::all_of(done.begin(), done.end(), [](bool d) { return d; })) break;
     next_pos = next_pos + 1;
   }
-  r.pooled_mean = pooled_sum / pooled_n.clamp_min(1);
-  const auto prompt_last = pool_hidden(hidden, mask, Pooling::kLast, false);  // [B, H]
-  const auto query_n = pooled_n - prompt_n;                                   // [B, 1]
-  const auto query_mean = (pooled_sum - prompt_sum) / query_n.clamp_min(1);   // [B, H]
+  r.pooled_mean = opt.pooled_mean ? pooled_sum / pooled_n.clamp_min(1)
+                                  : torch::full_like(pooled_sum, std::numeric_limits<float>::quiet_NaN());
+  const auto prompt_last = hidden.select(1, hidden.size(1) - 1);             // [B, H]
+  const auto query_n = pooled_n - prompt_n;                                  // [B, 1]
+  const auto query_mean = (pooled_sum - prompt_sum) / query_n.clamp_min(1);  // [B, H]
   r.pooled_query = torch::where(query_n > 0, query_mean, prompt_last);
   return r;
 }

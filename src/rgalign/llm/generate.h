@@ -15,6 +15,9 @@ struct GenerationOptions {
   double top_p = 1.0;        // 1 = off
   uint64_t seed = 0;
   std::vector<int64_t> stop_tokens;  // generation of a row ends after it emits one of these
+  // Whether pooled_mean is computed: it needs every prompt position's final state. Without it the prompt's
+  // last layer runs at its last position alone (Decoder::forward's last_positions) and pooled_mean is NaN.
+  bool pooled_mean = true;
 };
 
 struct GenerationResult {
@@ -22,7 +25,8 @@ struct GenerationResult {
   torch::Tensor last_hidden;                 // [B, H] final hidden state of each row's last token
   // Pooled over the prompt and the generated tokens without a final stop token, from the states computed
   // while generating (no second pass): [B, H] the last such token's state and [B, H] their mean; [B, H] the
-  // mean over the generated tokens alone (the prompt's last state for a row that generated none).
+  // mean over the generated tokens alone (the prompt's last state for a row that generated none). The mean is
+  // NaN when GenerationOptions::pooled_mean is off.
   torch::Tensor pooled_last, pooled_mean, pooled_query;
 };
 

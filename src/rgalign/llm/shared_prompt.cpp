@@ -2,6 +2,7 @@
 #include "rgalign/llm/shared_prompt.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "rgalign/common/error.h"
 #include "rgalign/llm/embedder.h"
@@ -10,7 +11,8 @@ namespace rgalign {
 
 ContinuedPoolings embed_after_shared_prompts(Decoder& model, const std::vector<std::vector<int64_t>>& prompts,
                                              const std::vector<int64_t>& row_prompt,
-                                             const std::vector<std::vector<int64_t>>& row_texts) {
+                                             const std::vector<std::vector<int64_t>>& row_texts,
+                                             bool mean) {
   RG_ASSERT(row_prompt.size() == row_texts.size(), "one prompt index per row");
   c10::InferenceMode guard;
   const auto device = model.weight(TensorRole::kTokenEmbedding).device();
@@ -25,11 +27,13 @@ ContinuedPoolings embed_after_shared_prompts(Decoder& model, const std::vector<s
   const int64_t P = pid.size(1);
   KvCache prompt_cache;
   prompt_cache.capacity = P;
-  auto ph = model.forward(pid.to(device), pmask, ppos.to(device), &prompt_cache);  // [K, P, H]
-  auto pm = pmask.to(ph.scalar_type()).unsqueeze(-1);                              // [K, P, 1]
-  auto prompt_sum = (ph * pm).sum(/*dim=*/1);                                      // [K, H]
-  auto prompt_n = pm.sum(/*dim=*/1);                                               // [K, 1]
-  auto prompt_last = ph.select(1, P - 1);  // [K, H]: left padding puts every prompt's last token last
+  auto ph = model.forward(pid.to(device), pmask, ppos.to(device), &prompt_cache, nullptr,
+                          mean ? 0 : 1);                  // [K, P, H], or [K, 1, H] without the mean
+  auto pm = pmask.to(ph.scalar_type()).unsqueeze(-1);     // [K, P, 1]
+  auto prompt_n = pm.sum(/*dim=*/1);                      // [K, 1]
+  auto prompt_sum = mean ? (ph * pm).sum(/*dim=*/1)       // [K, H]
+                         : torch::full({K, ph.size(2)}, std::numeric_limits<float>::quiet_NaN(), ph.options());
+  auto prompt_last = ph.select(1, ph.size(1) - 1);  // [K, H]: left padding puts every prompt's last token last
 
   auto rows = torch::tensor(row_prompt, torch::kInt64).to(device);  // [R]
   ContinuedPoolings out;

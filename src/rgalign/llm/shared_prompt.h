@@ -21,9 +21,11 @@ struct ContinuedPoolings {
 };
 
 // prompts: K non-empty token sequences. Row r continues prompts[row_prompt[r]] with row_texts[r] (possibly
-// empty). Runs without gradients.
+// empty). Runs without gradients. Without `mean` the prompts' last layer runs at their last position alone
+// and `mean` is NaN.
 ContinuedPoolings embed_after_shared_prompts(Decoder& model, const std::vector<std::vector<int64_t>>& prompts,
                                              const std::vector<int64_t>& row_prompt,
-                                             const std::vector<std::vector<int64_t>>& row_texts);
+                                             const std::vector<std::vector<int64_t>>& row_texts,
+                                             bool mean = true);
 
 }  // namespace rgalign

@@ -19,17 +19,19 @@ namespace {
 constexpr int kCacheVersion = 2;  // 2: the query-pooled vector joined last and mean
 }
 
-std::string latent_key(const std::string& checkpoint_hash, int max_new_tokens, const std::string& prompt) {
-  std::string material =
-      "rgalign-latent/1\n" + checkpoint_hash + "\n" + std::to_string(max_new_tokens) + "\n";
+std::string latent_key(const std::string& checkpoint_hash, int max_new_tokens, const std::string& prompt,
+                       bool with_mean) {
+  std::string material = std::string(with_mean ? "rgalign-latent/1\n" : "rgalign-latent-nomean/1\n") +
+                         checkpoint_hash + "\n" + std::to_string(max_new_tokens) + "\n";
   material += prompt;
   return sha256_hex(material);
 }
 
 std::string continued_latent_key(const std::string& checkpoint_hash, const std::string& prompt,
-                                 const std::string& text) {
-  std::string material = "rgalign-latent-continued/1\n" + checkpoint_hash + "\n" +
-                         std::to_string(prompt.size()) + "\n";
+                                 const std::string& text, bool with_mean) {
+  std::string material =
+      std::string(with_mean ? "rgalign-latent-continued/1\n" : "rgalign-latent-continued-nomean/1\n") +
+      checkpoint_hash + "\n" + std::to_string(prompt.size()) + "\n";
   material += prompt;
   material += text;
   return sha256_hex(material);

@@ -15,12 +15,16 @@
 
 namespace rgalign {
 
-// Hex SHA-256 identifying one latent query: same checkpoint, same generation settings, same prompt.
-std::string latent_key(const std::string& checkpoint_hash, int max_new_tokens, const std::string& prompt);
+// Hex SHA-256 identifying one latent query: same checkpoint, same generation settings, same prompt. An entry
+// computed without the mean pooling (LatentQueryOptions::mean off; its mean is NaN) has a key of its own
+// (with_mean false), so that it never serves a reader of the mean; an entry with every pooling serves any
+// reader.
+std::string latent_key(const std::string& checkpoint_hash, int max_new_tokens, const std::string& prompt,
+                       bool with_mean = true);
 // The key of a prompt followed by a given latent-query text (a teacher's, Reasoner::embed_continued): never
-// equal to a latent_key(), whatever the prompt.
+// equal to a latent_key(), whatever the prompt; with_mean as there.
 std::string continued_latent_key(const std::string& checkpoint_hash, const std::string& prompt,
-                                 const std::string& text);
+                                 const std::string& text, bool with_mean = true);
 
 class LatentCache {
  public:

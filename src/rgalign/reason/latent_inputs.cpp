@@ -21,6 +21,7 @@ torch::Tensor request_latents(Reasoner& reasoner, LatentCache* cache, const std:
   for (const auto& r : requests) prompts.push_back(render_prompt(r, schema));
   LatentQueryOptions o;
   o.max_new_tokens = latent_tokens;
+  o.mean = pooling == Pooling::kMean;
   LatentQueries q = reasoner.embed(prompts, o, cache, label);
   return q.pooled(pooling);
 }
@@ -39,12 +40,20 @@ torch::Tensor continued_latents(Reasoner& reasoner, LatentCache* cache,
   auto row = [&](size_t i, Pooling p) {
     return pooling == p ? out.data_ptr<float>() + static_cast<int64_t>(i) * H : nullptr;
   };
+  // Only a reader of the mean pooling needs every position's final state (Reasoner::embed_continued's mean);
+  // the others also read entries computed with it.
+  const bool mean = pooling == Pooling::kMean;
   std::vector<std::string> keys(prompts.size());
   std::vector<int64_t> todo;
   for (size_t i = 0; i < prompts.size(); ++i) {
-    keys[i] = continued_latent_key(reasoner.checkpoint_hash(), prompts[i], texts[i]);
-    if (!cache || !cache->lookup(keys[i], row(i, Pooling::kLast), row(i, Pooling::kMean),
-                                 row(i, Pooling::kQuery), nullptr))
+    keys[i] = continued_latent_key(reasoner.checkpoint_hash(), prompts[i], texts[i], mean);
+    const auto lookup = [&](const std::string& key) {
+      return cache->lookup(key, row(i, Pooling::kLast), row(i, Pooling::kMean), row(i, Pooling::kQuery),
+                           nullptr);
+    };
+    if (!cache ||
+        !(lookup(keys[i]) ||
+          (!mean && lookup(continued_latent_key(reasoner.checkpoint_hash(), prompts[i], texts[i], true)))))
       todo.push_back(static_cast<int64_t>(i));
   }
   if (cache && !label.empty())
@@ -55,7 +64,7 @@ torch::Tensor continued_latents(Reasoner& reasoner, LatentCache* cache,
     p.push_back(prompts[static_cast<size_t>(i)]);
     t.push_back(texts[static_cast<size_t>(i)]);
   }
-  LatentQueries q = reasoner.embed_continued(p, t, 32, label);
+  LatentQueries q = reasoner.embed_continued(p, t, 32, label, mean);
   out.index_copy_(0, torch::tensor(todo, torch::kInt64), q.pooled(pooling));
   if (!cache) return out;
   const float* lp = q.last.data_ptr<float>();

@@ -18,7 +18,8 @@ namespace rgalign {
 // Where a reasoner's latent cache lives unless --cache says otherwise: <reasoner>/latent-cache.
 std::string default_latent_cache(const std::string& reasoner_dir);
 
-// [N, H]: the latent query of each request's prompt (render_prompt), pooled as asked.
+// [N, H]: the latent query of each request's prompt (render_prompt), pooled as asked (the mean pooling, which
+// reads every prompt position's final state, is computed only when asked: LatentQueryOptions::mean).
 torch::Tensor request_latents(Reasoner& reasoner, LatentCache* cache, const std::vector<Request>& requests,
                               const Schema& schema, Pooling pooling, int latent_tokens,
                               const std::string& label);

@@ -10,6 +10,7 @@
 #include "rgalign/common/progress.h"
 #include "rgalign/data/dataset.h"
 #include "rgalign/data/prompt.h"
+#include "rgalign/llm/pooling.h"
 #include "rgalign/dist/gather.h"
 #include "rgalign/dist/sharded_latents.h"
 #include "rgalign/reason/latent_inputs.h"
@@ -27,6 +28,7 @@ LatentPrecomputeResult run_latent_precompute(const LatentPrecomputeOptions& opt)
     check_split_name(s);
     if (!data.has_split(s)) throw InputError(data.split_path(s), "split not found", "--splits names it");
   }
+  const bool mean = opt.pooling == "all" || parse_pooling(opt.pooling) == Pooling::kMean;
   auto reasoner = Reasoner::load(opt.reasoner, opt.device);
   LatentCache cache(opt.cache.empty() ? default_latent_cache(opt.reasoner) : opt.cache,
                     reasoner->hidden_size());
@@ -37,11 +39,12 @@ LatentPrecomputeResult run_latent_precompute(const LatentPrecomputeOptions& opt)
   prepare_shared_cache(dist, cache);
   LatentPrecomputeResult result;
   double seconds = 0;
-  auto run = [&](const std::vector<std::string>& texts, int tokens, const std::string& label) {
+  auto run = [&](const std::vector<std::string>& texts, int tokens, const std::string& label, bool with_mean) {
     if (texts.empty()) return;
     LatentQueryOptions o;
     o.max_new_tokens = tokens;
     o.batch = opt.batch;
+    o.mean = with_mean;
     auto t0 = std::chrono::steady_clock::now();
     LatentQueries q = reasoner->embed(texts, o, &cache, label);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -53,7 +56,7 @@ LatentPrecomputeResult run_latent_precompute(const LatentPrecomputeOptions& opt)
   const std::vector<std::string> all_intents = intent_texts(data.catalog());
   for (size_t i = 0; i < all_intents.size(); ++i)
     if (dist.owns_item(static_cast<int64_t>(i))) intents.push_back(all_intents[i]);
-  run(intents, 0, "intent texts");
+  run(intents, 0, "intent texts", /*with_mean=*/true);  // short; their readers mostly read the mean
   for (const auto& s : opt.splits) {
     BadInputLog bad;
     std::vector<std::string> prompts;
@@ -62,7 +65,7 @@ LatentPrecomputeResult run_latent_precompute(const LatentPrecomputeOptions& opt)
     Request r;
     while (reader.next(r)) prompts.push_back(render_prompt(r, data.schema()));
     bad.report(data.split_path(s));
-    run(prompts, opt.latent_tokens, "latent queries (" + s + ")");
+    run(prompts, opt.latent_tokens, "latent queries (" + s + ")", mean);
   }
   merge_cache_to_root(dist, cache);
   if (dist.distributed()) {

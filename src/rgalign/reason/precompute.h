@@ -13,6 +13,7 @@ struct LatentPrecomputeOptions {
   std::vector<std::string> splits = {"train", "valid", "test"};
   int latent_tokens = 0;
   int batch = 32;
+  std::string pooling = "all";
   std::string device = "cpu";
   int threads = 2;
   bool skip_bad = false;
@@ -26,6 +27,9 @@ struct LatentPrecomputeOptions {
     v("latent-tokens", latent_tokens,
       "latent-query tokens to generate per prompt (0 = embed the prompt alone)");
     v("batch", batch, "prompts per forward pass");
+    v("pooling", pooling,
+      "the pooling the cache's readers use: all|mean compute every pooling; last|query skip the mean (the "
+      "prompt's last layer runs where those read; a reader of the mean then computes its own entries)");
     v("device", device, "cpu|cuda|cuda:N");
     v("threads", threads, "CPU threads");
     v("skip-bad", skip_bad, "skip and count malformed lines instead of failing");

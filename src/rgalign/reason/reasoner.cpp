@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <numeric>
 #include <unordered_map>
@@ -91,7 +92,7 @@ std::vector<int64_t> Reasoner::text_ids(const std::string& text) const {
 
 LatentQueries Reasoner::embed_continued(const std::vector<std::string>& messages,
                                         const std::vector<std::string>& texts, int batch,
-                                        const std::string& label) {
+                                        const std::string& label, bool mean) {
   RG_ASSERT(messages.size() == texts.size(), "one text per message");
   const auto N = static_cast<int64_t>(messages.size());
   const int64_t H = hidden_size();
@@ -150,7 +151,8 @@ LatentQueries Reasoner::embed_continued(const std::vector<std::string>& messages
               rows.push_back(static_cast<int64_t>(i));
             }
           }
-          const ContinuedPoolings p = embed_after_shared_prompts(*model_, prompts, row_prompt, row_texts);
+          const ContinuedPoolings p =
+              embed_after_shared_prompts(*model_, prompts, row_prompt, row_texts, mean);
           put(rows, p.last, p.mean, p.query);
         },
         device_.is_cpu());
@@ -171,18 +173,22 @@ LatentQueries Reasoner::embed_continued(const std::vector<std::string>& messages
           torch::Tensor tid, mask, pos;
           pad_left(b, tid, mask, pos);
           mask = mask.to(device_);
-          auto hidden = model_->forward(tid.to(device_), mask, pos.to(device_));  // [b, T, H]
           // Query pooling: rows are left-padded, so each row's text is its last text_len positions (its last
-          // token alone when it has no text).
-          const int64_t T = tid.size(1);
+          // token alone when it has no text). Without the mean only the longest text's span is computed.
+          std::vector<int64_t> span_len(rows.size());
+          for (size_t k = 0; k < rows.size(); ++k)
+            span_len[k] = std::max<int64_t>(1, static_cast<int64_t>(text[static_cast<size_t>(rows[k])].size()));
+          const int64_t longest = *std::max_element(span_len.begin(), span_len.end());
+          auto hidden = model_->forward(tid.to(device_), mask, pos.to(device_), nullptr, nullptr,
+                                        mean ? 0 : longest);  // [b, T or longest, H]
+          const int64_t T = hidden.size(1);
           auto span = torch::zeros({static_cast<int64_t>(b.size()), T}, torch::kInt64);  // [b, T]
-          for (size_t k = 0; k < rows.size(); ++k) {
-            const auto n =
-                std::max<int64_t>(1, static_cast<int64_t>(text[static_cast<size_t>(rows[k])].size()));
-            span[static_cast<int64_t>(k)].narrow(0, T - n, n).fill_(1);
-          }
-          put(rows, pool_hidden(hidden, mask, Pooling::kLast, false),
-              pool_hidden(hidden, mask, Pooling::kMean, false),
+          for (size_t k = 0; k < rows.size(); ++k)
+            span[static_cast<int64_t>(k)].narrow(0, T - span_len[k], span_len[k]).fill_(1);
+          auto last = hidden.select(1, T - 1);  // [b, H]
+          put(rows, last,
+              mean ? pool_hidden(hidden, mask, Pooling::kMean, false)
+                   : torch::full_like(last, std::numeric_limits<float>::quiet_NaN()),
               pool_hidden(hidden, span.to(device_), Pooling::kMean, false));
         },
         device_.is_cpu());
@@ -217,9 +223,14 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
   std::vector<size_t> todo, repeats;
   for (size_t i = 0; i < messages.size(); ++i) {
     texts[i] = format(messages[i]);
-    keys[i] = latent_key(hash_, opt.max_new_tokens, texts[i]);
-    if (cache && cache->lookup(keys[i], lp + static_cast<int64_t>(i) * H, mp + static_cast<int64_t>(i) * H,
-                               qp + static_cast<int64_t>(i) * H, &out.texts[i])) {
+    keys[i] = latent_key(hash_, opt.max_new_tokens, texts[i], opt.mean);
+    const auto lookup = [&](const std::string& key) {
+      return cache->lookup(key, lp + static_cast<int64_t>(i) * H, mp + static_cast<int64_t>(i) * H,
+                           qp + static_cast<int64_t>(i) * H, &out.texts[i]);
+    };
+    // Without the mean, an entry computed with every pooling serves as well (its mean is then filled too).
+    if (cache && (lookup(keys[i]) ||
+                  (!opt.mean && lookup(latent_key(hash_, opt.max_new_tokens, texts[i], /*with_mean=*/true))))) {
       ++out.cached;
     } else if (first.emplace(keys[i], i).second) {
       todo.push_back(i);
@@ -277,6 +288,7 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
       GenerationOptions g;
       g.max_new_tokens = opt.max_new_tokens;
       g.stop_tokens = stop_tokens_;
+      g.pooled_mean = opt.mean;
       GenerationResult gen = generate(*model_, batch, g);
       for (size_t k = 0; k < batch.size(); ++k) {
         std::vector<int64_t> t = gen.tokens[k];
@@ -291,9 +303,11 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
       torch::Tensor tid, mask, pos;
       pad_left(batch, tid, mask, pos);
       mask = mask.to(device_);
-      auto hidden = model_->forward(tid.to(device_), mask, pos.to(device_));  // [b, T, H]
-      last = pool_hidden(hidden, mask, Pooling::kLast, false);
-      mean = pool_hidden(hidden, mask, Pooling::kMean, false);
+      auto hidden = model_->forward(tid.to(device_), mask, pos.to(device_), nullptr, nullptr,
+                                    opt.mean ? 0 : 1);  // [b, T, H], or [b, 1, H] without the mean
+      last = hidden.select(1, hidden.size(1) - 1);  // left padding: every row's last token last
+      mean = opt.mean ? pool_hidden(hidden, mask, Pooling::kMean, false)
+                      : torch::full_like(last, std::numeric_limits<float>::quiet_NaN());
       query = last;  // no text: the prompt's last token
     }
     last = last.to(torch::kCPU, torch::kFloat32).contiguous();

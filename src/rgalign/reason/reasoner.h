@@ -22,10 +22,14 @@ struct LatentQueryOptions {
   int max_new_tokens = 0;        // 0: the prompt alone is embedded (no text generated)
   int batch = 32;                // prompts per forward pass
   int max_prompt_tokens = 1024;  // longer prompts keep their last tokens
+  // Whether the mean pooling is computed: it reads every prompt position's final state. Off (a reader of the
+  // last-token or query pooling), the last layer runs at the positions those read alone, and `mean` is NaN;
+  // such entries have their own cache key (latent_key's with_mean).
+  bool mean = true;
 };
 
 struct LatentQueries {
-  torch::Tensor last, mean, query;  // [N, H] float32 each: last-token, mean and query pooling
+  torch::Tensor last, mean, query;  // [N, H] float32 each: last-token, mean (NaN when not asked) and query pooling
   // The embeddings of `pooling` (llm/pooling.h).
   const torch::Tensor& pooled(Pooling pooling) const {
     return pooling == Pooling::kLast ? last : pooling == Pooling::kMean ? mean : query;
@@ -64,10 +68,10 @@ class Reasoner {
   // embed() gives a generated one: last and mean pooling over prompt + text, query pooling over the text.
   // Where messages repeat (several candidates of one request), each distinct prompt runs once and its keys
   // and values serve all of its texts (llm/shared_prompt.h); the rows equal separate runs up to float
-  // rounding. Not cached (reason/latent_inputs.h's continued_latents is).
+  // rounding. Not cached (reason/latent_inputs.h's continued_latents is). `mean` as LatentQueryOptions'.
   LatentQueries embed_continued(const std::vector<std::string>& messages,
                                 const std::vector<std::string>& texts, int batch,
-                                const std::string& label = "");
+                                const std::string& label = "", bool mean = true);
 
  private:
   std::string dir_, hash_;

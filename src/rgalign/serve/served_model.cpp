@@ -95,13 +95,17 @@ std::optional<Latent> ServedModel::cached_latent(const std::string& prompt) {
   const int64_t E = reasoner_->hidden_size();
   Latent l;
   l.vec.resize(static_cast<size_t>(E));
-  const std::string key = latent_key(reasoner_->checkpoint_hash(), latent_tokens_, reasoner_->format(prompt));
   const Pooling pooling = parse_pooling(pooling_);
+  const std::string formatted = reasoner_->format(prompt);
   float* v = l.vec.data();
+  auto lookup = [&](bool with_mean) {
+    return precomputed_->lookup(latent_key(reasoner_->checkpoint_hash(), latent_tokens_, formatted, with_mean),
+                                pooling == Pooling::kLast ? v : nullptr, pooling == Pooling::kMean ? v : nullptr,
+                                pooling == Pooling::kQuery ? v : nullptr, &l.text);
+  };
   std::lock_guard<std::mutex> lock(precomputed_mu_);
-  if (!precomputed_->lookup(key, pooling == Pooling::kLast ? v : nullptr,
-                            pooling == Pooling::kMean ? v : nullptr, pooling == Pooling::kQuery ? v : nullptr,
-                            &l.text))
+  // An entry computed without the mean pooling serves the other poolings, one with every pooling any of them.
+  if (!(pooling != Pooling::kMean && lookup(/*with_mean=*/false)) && !lookup(/*with_mean=*/true))
     return std::nullopt;
   lru_->put(prompt, l);
   return l;
@@ -115,6 +119,7 @@ std::vector<Latent> ServedModel::compute_latents(const std::vector<std::string>&
   LatentQueryOptions o;
   o.max_new_tokens = latent_tokens_;
   o.batch = static_cast<int>(std::max<size_t>(1, prompts.size()));
+  o.mean = parse_pooling(pooling_) == Pooling::kMean;
   LatentQueries q = reasoner_->embed(prompts, o, nullptr);
   const torch::Tensor t = q.pooled(parse_pooling(pooling_)).contiguous();
   const int64_t E = t.size(1);
