@@ -29,7 +29,8 @@
 //   build/bench/bench_llm [--threads 2] [--batch 8] [--seq 256] [--reps 3]
 //   build/bench/bench_llm --generate 1 [--threads 2] [--batch 32] [--seq 256] [--new-tokens 24] [--reps 5]
 //   build/bench/bench_llm --generate 1 --batches 8 [--threads 2] [--batch 32] [--seq 210] [--reps 3]
-//   build/bench/bench_llm --last-layer 1 [--threads 2] [--batch 32] [--seq 210] [--new-tokens 24] [--batches 8]
+//   build/bench/bench_llm --last-layer 1 [--threads 2] [--batch 32] [--seq 210] [--new-tokens 24]
+//                         [--batches 8]
 //   build/bench/bench_llm --train 1 [--threads 2] [--batch 16] [--seq 210] [--new-tokens 24] [--reps 5]
 //   build/bench/bench_llm --gemm 1 [--threads 2] [--reps 5]
 //   build/bench/bench_llm --shared-prompt 1 [--threads 2] [--batch 32] [--seq 210] [--texts 7] [--batches 4]
@@ -183,9 +184,9 @@ int batches_bench(int threads, int64_t B, int64_t L, int64_t new_tokens, int64_t
 
 // Latent queries whose last layer runs at the positions they read, against every position: K batches of B
 // prompts (lengths over [L/2, L]), one batch per thread. Generation with and without the mean over the prompt
-// (GenerationOptions::pooled_mean: off, the prompt's last layer runs at its last position), and the prefill of
-// prompt + text with every position's states against the last `new_tokens` positions' (a given text's span,
-// Decoder::forward's last_positions), the settings alternating.
+// (GenerationOptions::pooled_mean: off, the prompt's last layer runs at its last position), and the prefill
+// of prompt + text with every position's states against the last `new_tokens` positions' (a given text's
+// span, Decoder::forward's last_positions), the settings alternating.
 int last_layer_bench(int threads, int64_t B, int64_t L, int64_t new_tokens, int64_t K, int64_t reps) {
   const rgalign::ReasonerPretrainOptions defaults;
   const rgalign::LlmConfig c = rgalign::builtin_reasoner_config(defaults, defaults.vocab_size);
@@ -197,32 +198,37 @@ int last_layer_bench(int threads, int64_t B, int64_t L, int64_t new_tokens, int6
     for (const bool gen : {true, false})
       for (const bool only : {false, true}) {
         const auto t0 = Clock::now();
-        rgalign::parallel_batches(static_cast<size_t>(K), [&](size_t k) {
-          c10::InferenceMode guard;
-          if (gen) {
-            rgalign::GenerationOptions g;
-            g.max_new_tokens = static_cast<int>(new_tokens);
-            g.pooled_mean = !only;
-            rgalign::generate(dec, batches[k], g);
-          } else {
-            torch::Tensor ids, mask, pos;
-            rgalign::pad_left(batches[k], ids, mask, pos);
-            dec.forward(ids, mask, pos, nullptr, nullptr, only ? new_tokens : 0);
-          }
-        }, true);
+        rgalign::parallel_batches(
+            static_cast<size_t>(K),
+            [&](size_t k) {
+              c10::InferenceMode guard;
+              if (gen) {
+                rgalign::GenerationOptions g;
+                g.max_new_tokens = static_cast<int>(new_tokens);
+                g.pooled_mean = !only;
+                rgalign::generate(dec, batches[k], g);
+              } else {
+                torch::Tensor ids, mask, pos;
+                rgalign::pad_left(batches[k], ids, mask, pos);
+                dec.forward(ids, mask, pos, nullptr, nullptr, only ? new_tokens : 0);
+              }
+            },
+            true);
         if (r > 0) seconds[gen][only] = std::min(seconds[gen][only], since(t0));
       }
   for (const bool gen : {true, false})
     for (const bool only : {false, true})
-      std::printf("name=llm_last_layer_cpu work=%s last_layer=%s threads=%d batches=%ld batch=%ld seq=%ld "
-                  "new_tokens=%ld prompts_per_s=%.0f\n",
-                  gen ? "generate" : "prefill", only ? "asked_positions" : "every_position", threads,
-                  static_cast<long>(K), static_cast<long>(B), static_cast<long>(L),
-                  static_cast<long>(new_tokens), static_cast<double>(K * B) / seconds[gen][only]);
-  std::printf("name=llm_last_layer_speedup threads=%d batches=%ld batch=%ld seq=%ld generate_ratio=%.2f "
-              "prefill_ratio=%.2f\n",
-              threads, static_cast<long>(K), static_cast<long>(B), static_cast<long>(L),
-              seconds[1][0] / seconds[1][1], seconds[0][0] / seconds[0][1]);
+      std::printf(
+          "name=llm_last_layer_cpu work=%s last_layer=%s threads=%d batches=%ld batch=%ld seq=%ld "
+          "new_tokens=%ld prompts_per_s=%.0f\n",
+          gen ? "generate" : "prefill", only ? "asked_positions" : "every_position", threads,
+          static_cast<long>(K), static_cast<long>(B), static_cast<long>(L), static_cast<long>(new_tokens),
+          static_cast<double>(K * B) / seconds[gen][only]);
+  std::printf(
+      "name=llm_last_layer_speedup threads=%d batches=%ld batch=%ld seq=%ld generate_ratio=%.2f "
+      "prefill_ratio=%.2f\n",
+      threads, static_cast<long>(K), static_cast<long>(B), static_cast<long>(L),
+      seconds[1][0] / seconds[1][1], seconds[0][0] / seconds[0][1]);
   return 0;
 }
 

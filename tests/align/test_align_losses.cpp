@@ -133,7 +133,7 @@ TEST(StudentSequences, TargetLogProbsAreTheTextAndEndTokensOnly) {
   const double expected = logp[2][6].item<double>() + logp[3][7].item<double>() + logp[4][2].item<double>();
   EXPECT_NEAR(lp[0].item<double>(), expected, 1e-5);
   EXPECT_LT(torch::max(torch::abs(emb[0] - h[0][4])).item<double>(), 1e-5);
-  // Row 1 is padded on the right; its result equals the row alone.
+  // Row 1 is padded (on the left); its result equals the row alone.
   SeqBatch alone = make_seq_batch({prompts[1]}, {texts[1]}, 2);
   EXPECT_NEAR(target_logprobs(*m, alone)[0].item<double>(), lp[1].item<double>(), 1e-5);
   // Query pooling: the mean over the text's tokens (6 7), never the prompt's or the end token's; mean
@@ -150,8 +150,9 @@ TEST(StudentSequences, TargetLogProbsAreTheTextAndEndTokensOnly) {
 }
 
 TEST(StudentSequences, TargetLogProbsGradientsEqualTheAllPositionsLmHead) {
-  // Logits are computed at the target positions only; values and gradients are those of the LM head over
-  // every position with the others masked out.
+  // Logits are computed at the target positions only, and the last layer runs from the first position read
+  // on; values and gradients are those of the LM head over every position of a full pass with the others
+  // masked out, the query-pooled embedding (RG-CL's) included.
   auto m = tiny_decoder();
   SeqBatch b = make_seq_batch({{1, 2, 3, 4}, {5, 6}, {7}}, {{8, 9}, {10, 11, 12}, {}}, 2);
   auto grads = [&] {
@@ -160,8 +161,11 @@ TEST(StudentSequences, TargetLogProbsGradientsEqualTheAllPositionsLmHead) {
     m->zero_grad();
     return g;
   };
-  auto lp = target_logprobs(*m, b);  // [3]
-  (lp * torch::tensor({1.0f, -2.0f, 0.5f})).sum().backward();
+  torch::manual_seed(3);
+  const auto emb_weight = torch::randn({3, m->config().hidden_size});  // [3, H]
+  torch::Tensor emb;
+  auto lp = target_logprobs(*m, b, 0, &emb, Pooling::kQuery);  // [3]
+  ((lp * torch::tensor({1.0f, -2.0f, 0.5f})).sum() + (emb * emb_weight).sum()).backward();
   const auto got = grads();
   const int64_t T = b.ids.size(1);
   auto h = m->forward(b.ids, b.mask, b.positions);                      // [3, T, H]
@@ -170,7 +174,9 @@ TEST(StudentSequences, TargetLogProbsGradientsEqualTheAllPositionsLmHead) {
                   .squeeze(-1);                                                  // [3, T-1]
   auto want = (logp * b.target.narrow(1, 1, T - 1).to(torch::kFloat32)).sum(1);  // [3]
   EXPECT_LT(torch::max(torch::abs(lp.detach() - want.detach())).item<double>(), 1e-5);
-  (want * torch::tensor({1.0f, -2.0f, 0.5f})).sum().backward();
+  auto want_emb = pool_hidden(h, b.text_mask, Pooling::kMean, false);  // [3, H]
+  EXPECT_LT(torch::max(torch::abs(emb.detach() - want_emb.detach())).item<double>(), 1e-5);
+  ((want * torch::tensor({1.0f, -2.0f, 0.5f})).sum() + (want_emb * emb_weight).sum()).backward();
   const auto expected = grads();
   ASSERT_EQ(got.size(), expected.size());
   for (size_t i = 0; i < got.size(); ++i)

@@ -107,7 +107,8 @@ TEST(KvCache, LastPositionsEqualTheLastRowsOfTheFullPassAndCacheEveryKey) {
       auto part = m->forward(ids, mask, pos, nullptr, nullptr, k);  // [2, min(k, 8), 32]
       const int64_t n = std::min<int64_t>(k, 8);
       ASSERT_EQ(part.size(1), n);
-      EXPECT_TRUE(torch::allclose(part, full.narrow(1, 8 - n, n), 1e-5, 1e-5)) << "fused " << fused << ", k " << k;
+      EXPECT_TRUE(torch::allclose(part, full.narrow(1, 8 - n, n), 1e-5, 1e-5))
+          << "fused " << fused << ", k " << k;
     }
     // The first 6 positions with only the last one's states asked for, then two cached steps.
     KvCache cache;

@@ -208,7 +208,9 @@ TEST_F(ReasonerTest, WithoutTheMeanTheOtherPoolingsAreUnchanged) {
   auto r = Reasoner::load(dir_->file("reasoner"));
   const std::vector<std::string> prompts = {"Market: SG\n- Latest order status: to receive\n- Orders: 3",
                                             "Market: BR", "Market: MY\n- Orders: 1"};
-  auto near = [](const torch::Tensor& a, const torch::Tensor& b) { return torch::allclose(a, b, 1e-4, 1e-5); };
+  auto near = [](const torch::Tensor& a, const torch::Tensor& b) {
+    return torch::allclose(a, b, 1e-4, 1e-5);
+  };
   for (int tokens : {0, 4}) {
     LatentQueryOptions all, lean;
     all.max_new_tokens = lean.max_new_tokens = tokens;
@@ -221,8 +223,9 @@ TEST_F(ReasonerTest, WithoutTheMeanTheOtherPoolingsAreUnchanged) {
     EXPECT_TRUE(near(a.last, b.last)) << tokens;
     EXPECT_TRUE(near(a.query, b.query)) << tokens;
     EXPECT_TRUE(b.mean.isnan().all().item<bool>()) << tokens;
-    EXPECT_EQ(r->embed(prompts, lean, &full_cache).computed, 0) << tokens;  // entries with every pooling serve
-    LatentQueries c = r->embed(prompts, all, &lean_cache);                   // its own entries do not
+    EXPECT_EQ(r->embed(prompts, lean, &full_cache).computed, 0)
+        << tokens;                                          // entries with every pooling serve
+    LatentQueries c = r->embed(prompts, all, &lean_cache);  // its own entries do not
     EXPECT_EQ(c.computed, 3) << tokens;
     EXPECT_TRUE(near(c.mean, a.mean)) << tokens;
   }
@@ -278,7 +281,9 @@ TEST_F(ReasonerTest, PromptsWithGivenTextsAreCached) {
                                             "Market: BR"};
   const std::vector<std::string> texts = {"Where is my parcel?", "Refund", ""};
   auto direct = r->embed_continued(prompts, texts, 2);  // other batches: equal up to float rounding
-  auto near = [](const torch::Tensor& a, const torch::Tensor& b) { return torch::allclose(a, b, 1e-4, 1e-5); };
+  auto near = [](const torch::Tensor& a, const torch::Tensor& b) {
+    return torch::allclose(a, b, 1e-4, 1e-5);
+  };
 
   LatentCache cache(dir_->file("cache-continued"), r->hidden_size());
   EXPECT_TRUE(near(continued_latents(*r, &cache, prompts, texts, Pooling::kMean, ""), direct.mean));

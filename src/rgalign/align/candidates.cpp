@@ -141,6 +141,7 @@ std::vector<std::vector<std::string>> sample_latent_queries(Reasoner& student,
       g.top_k = top_k;
       g.seed = mix64(seed, start * 131 + static_cast<uint64_t>(s));
       g.stop_tokens = student.stop_tokens();
+      g.pooled_mean = false;  // the texts alone are read
       auto res = generate(student.model(), ids, g);
       for (size_t k = 0; k < res.tokens.size(); ++k) {
         auto t = res.tokens[k];

@@ -1,6 +1,6 @@
 // A student's training sequences: a prompt's token ids followed by a latent-query text's ids and an end
-// token, right-padded into one batch. Only the text and end tokens are targets (the prompt is never a
-// target).
+// token, left-padded into one batch (so every row's text sits in the last columns and the decoder's last
+// layer runs there alone). Only the text and end tokens are targets (the prompt is never a target).
 #pragma once
 
 #include <torch/torch.h>
@@ -16,7 +16,7 @@ namespace rgalign {
 struct SeqBatch {
   torch::Tensor ids;        // [B, T] int64 (0 where padded)
   torch::Tensor mask;       // [B, T] int64, 1 = real token
-  torch::Tensor positions;  // [B, T] int64
+  torch::Tensor positions;  // [B, T] int64: 0 at the first real token (and on the padding)
   torch::Tensor target;     // [B, T] bool: the token at t is a target (predicted from t - 1)
   torch::Tensor emb_index;  // [B] int64: the text's last token (the prompt's when the text is empty)
   torch::Tensor text_mask;  // [B, T] int64, 1 = a text token (the prompt's last token when the text is empty)

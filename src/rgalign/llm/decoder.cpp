@@ -240,9 +240,10 @@ torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch:
                                  const FusedKeyMask* fused, KvCache* cache, int64_t queries) {
   const int64_t B = x.size(0), T = x.size(1), nh = cfg_.num_attention_heads, nkv = cfg_.num_key_value_heads,
                 hd = cfg_.head_dim;
-  const int64_t Tq = queries > 0 ? queries : T;  // the last Tq positions ask; every position gives keys
-  auto xq = Tq == T ? x : x.narrow(1, T - Tq, Tq);                                            // [B, Tq, H]
-  auto q = project(xq, TensorRole::kAttnQ, l, TensorRole::kAttnQBias).view({B, Tq, nh, hd});  // [B, Tq, nh, hd]
+  const int64_t Tq = queries > 0 ? queries : T;     // the last Tq positions ask; every position gives keys
+  auto xq = Tq == T ? x : x.narrow(1, T - Tq, Tq);  // [B, Tq, H]
+  auto q =
+      project(xq, TensorRole::kAttnQ, l, TensorRole::kAttnQBias).view({B, Tq, nh, hd});  // [B, Tq, nh, hd]
   auto k =
       project(x, TensorRole::kAttnK, l, TensorRole::kAttnKBias).view({B, T, nkv, hd});  // [B, T, nkv, hd]
   auto v =
@@ -255,7 +256,8 @@ torch::Tensor Decoder::attention(const torch::Tensor& x, int64_t l, const torch:
   k = k.transpose(1, 2);                                                                    // [B, nkv, T, hd]
   v = v.transpose(1, 2);                                                                    // [B, nkv, T, hd]
   auto c = cos.unsqueeze(1).to(q.scalar_type()), s = sin.unsqueeze(1).to(q.scalar_type());  // [B, 1, T, hd]
-  auto cq = Tq == T ? c : c.narrow(2, T - Tq, Tq), sq = Tq == T ? s : s.narrow(2, T - Tq, Tq);  // [B, 1, Tq, hd]
+  auto cq = Tq == T ? c : c.narrow(2, T - Tq, Tq),
+       sq = Tq == T ? s : s.narrow(2, T - Tq, Tq);  // [B, 1, Tq, hd]
   q = q * cq + rotate_half(q) * sq;
   k = k * c + rotate_half(k) * s;
   if (cache) {

@@ -185,6 +185,7 @@ std::string run_generate(const GenerateCliOptions& opt) {
     const int64_t id = m.tokenizer->token_id(stop);
     if (id >= 0) g.stop_tokens.push_back(id);
   }
+  g.pooled_mean = false;  // the text alone is read
   std::vector<int64_t> ids = m.tokenizer->encode(prompt);
   GenerationResult r = generate(*m.model, {ids}, g);
   std::vector<int64_t> toks = r.tokens[0];

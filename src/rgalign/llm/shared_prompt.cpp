@@ -11,8 +11,7 @@ namespace rgalign {
 
 ContinuedPoolings embed_after_shared_prompts(Decoder& model, const std::vector<std::vector<int64_t>>& prompts,
                                              const std::vector<int64_t>& row_prompt,
-                                             const std::vector<std::vector<int64_t>>& row_texts,
-                                             bool mean) {
+                                             const std::vector<std::vector<int64_t>>& row_texts, bool mean) {
   RG_ASSERT(row_prompt.size() == row_texts.size(), "one prompt index per row");
   c10::InferenceMode guard;
   const auto device = model.weight(TensorRole::kTokenEmbedding).device();
@@ -28,12 +27,14 @@ ContinuedPoolings embed_after_shared_prompts(Decoder& model, const std::vector<s
   KvCache prompt_cache;
   prompt_cache.capacity = P;
   auto ph = model.forward(pid.to(device), pmask, ppos.to(device), &prompt_cache, nullptr,
-                          mean ? 0 : 1);                  // [K, P, H], or [K, 1, H] without the mean
-  auto pm = pmask.to(ph.scalar_type()).unsqueeze(-1);     // [K, P, 1]
-  auto prompt_n = pm.sum(/*dim=*/1);                      // [K, 1]
-  auto prompt_sum = mean ? (ph * pm).sum(/*dim=*/1)       // [K, H]
-                         : torch::full({K, ph.size(2)}, std::numeric_limits<float>::quiet_NaN(), ph.options());
-  auto prompt_last = ph.select(1, ph.size(1) - 1);  // [K, H]: left padding puts every prompt's last token last
+                          mean ? 0 : 1);               // [K, P, H], or [K, 1, H] without the mean
+  auto pm = pmask.to(ph.scalar_type()).unsqueeze(-1);  // [K, P, 1]
+  auto prompt_n = pm.sum(/*dim=*/1);                   // [K, 1]
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  auto prompt_sum =
+      mean ? (ph * pm).sum(/*dim=*/1) : torch::full({K, ph.size(2)}, nan, ph.options());  // [K, H]
+  // [K, H]: left padding puts every prompt's last token last
+  auto prompt_last = ph.select(1, ph.size(1) - 1);
 
   auto rows = torch::tensor(row_prompt, torch::kInt64).to(device);  // [R]
   ContinuedPoolings out;

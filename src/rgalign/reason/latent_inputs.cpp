@@ -51,9 +51,8 @@ torch::Tensor continued_latents(Reasoner& reasoner, LatentCache* cache,
       return cache->lookup(key, row(i, Pooling::kLast), row(i, Pooling::kMean), row(i, Pooling::kQuery),
                            nullptr);
     };
-    if (!cache ||
-        !(lookup(keys[i]) ||
-          (!mean && lookup(continued_latent_key(reasoner.checkpoint_hash(), prompts[i], texts[i], true)))))
+    if (!cache || !(lookup(keys[i]) || (!mean && lookup(continued_latent_key(reasoner.checkpoint_hash(),
+                                                                             prompts[i], texts[i], true)))))
       todo.push_back(static_cast<int64_t>(i));
   }
   if (cache && !label.empty())

@@ -10,9 +10,9 @@
 #include "rgalign/common/progress.h"
 #include "rgalign/data/dataset.h"
 #include "rgalign/data/prompt.h"
-#include "rgalign/llm/pooling.h"
 #include "rgalign/dist/gather.h"
 #include "rgalign/dist/sharded_latents.h"
+#include "rgalign/llm/pooling.h"
 #include "rgalign/reason/latent_inputs.h"
 
 namespace rgalign {
@@ -39,7 +39,8 @@ LatentPrecomputeResult run_latent_precompute(const LatentPrecomputeOptions& opt)
   prepare_shared_cache(dist, cache);
   LatentPrecomputeResult result;
   double seconds = 0;
-  auto run = [&](const std::vector<std::string>& texts, int tokens, const std::string& label, bool with_mean) {
+  auto run = [&](const std::vector<std::string>& texts, int tokens, const std::string& label,
+                 bool with_mean) {
     if (texts.empty()) return;
     LatentQueryOptions o;
     o.max_new_tokens = tokens;

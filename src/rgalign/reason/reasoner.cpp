@@ -177,7 +177,8 @@ LatentQueries Reasoner::embed_continued(const std::vector<std::string>& messages
           // token alone when it has no text). Without the mean only the longest text's span is computed.
           std::vector<int64_t> span_len(rows.size());
           for (size_t k = 0; k < rows.size(); ++k)
-            span_len[k] = std::max<int64_t>(1, static_cast<int64_t>(text[static_cast<size_t>(rows[k])].size()));
+            span_len[k] =
+                std::max<int64_t>(1, static_cast<int64_t>(text[static_cast<size_t>(rows[k])].size()));
           const int64_t longest = *std::max_element(span_len.begin(), span_len.end());
           auto hidden = model_->forward(tid.to(device_), mask, pos.to(device_), nullptr, nullptr,
                                         mean ? 0 : longest);  // [b, T or longest, H]
@@ -229,8 +230,8 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
                            qp + static_cast<int64_t>(i) * H, &out.texts[i]);
     };
     // Without the mean, an entry computed with every pooling serves as well (its mean is then filled too).
-    if (cache && (lookup(keys[i]) ||
-                  (!opt.mean && lookup(latent_key(hash_, opt.max_new_tokens, texts[i], /*with_mean=*/true))))) {
+    const auto full_key = [&] { return latent_key(hash_, opt.max_new_tokens, texts[i], /*with_mean=*/true); };
+    if (cache && (lookup(keys[i]) || (!opt.mean && lookup(full_key())))) {
       ++out.cached;
     } else if (first.emplace(keys[i], i).second) {
       todo.push_back(i);
@@ -305,7 +306,7 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
       mask = mask.to(device_);
       auto hidden = model_->forward(tid.to(device_), mask, pos.to(device_), nullptr, nullptr,
                                     opt.mean ? 0 : 1);  // [b, T, H], or [b, 1, H] without the mean
-      last = hidden.select(1, hidden.size(1) - 1);  // left padding: every row's last token last
+      last = hidden.select(1, hidden.size(1) - 1);      // left padding: every row's last token last
       mean = opt.mean ? pool_hidden(hidden, mask, Pooling::kMean, false)
                       : torch::full_like(last, std::numeric_limits<float>::quiet_NaN());
       query = last;  // no text: the prompt's last token

@@ -29,7 +29,8 @@ struct LatentQueryOptions {
 };
 
 struct LatentQueries {
-  torch::Tensor last, mean, query;  // [N, H] float32 each: last-token, mean (NaN when not asked) and query pooling
+  // [N, H] float32 each: last-token, mean (NaN when not asked) and query pooling
+  torch::Tensor last, mean, query;
   // The embeddings of `pooling` (llm/pooling.h).
   const torch::Tensor& pooled(Pooling pooling) const {
     return pooling == Pooling::kLast ? last : pooling == Pooling::kMean ? mean : query;

@@ -99,9 +99,10 @@ std::optional<Latent> ServedModel::cached_latent(const std::string& prompt) {
   const std::string formatted = reasoner_->format(prompt);
   float* v = l.vec.data();
   auto lookup = [&](bool with_mean) {
-    return precomputed_->lookup(latent_key(reasoner_->checkpoint_hash(), latent_tokens_, formatted, with_mean),
-                                pooling == Pooling::kLast ? v : nullptr, pooling == Pooling::kMean ? v : nullptr,
-                                pooling == Pooling::kQuery ? v : nullptr, &l.text);
+    return precomputed_->lookup(
+        latent_key(reasoner_->checkpoint_hash(), latent_tokens_, formatted, with_mean),
+        pooling == Pooling::kLast ? v : nullptr, pooling == Pooling::kMean ? v : nullptr,
+        pooling == Pooling::kQuery ? v : nullptr, &l.text);
   };
   std::lock_guard<std::mutex> lock(precomputed_mu_);
   // An entry computed without the mean pooling serves the other poolings, one with every pooling any of them.
