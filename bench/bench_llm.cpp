@@ -139,13 +139,25 @@ std::vector<std::vector<int64_t>> bench_prompts(const rgalign::LlmConfig& c, int
   return prompts;
 }
 
-// K batches of generation and of prefill: in order with threaded operators, then one batch per thread.
-int batches_bench(int threads, int64_t B, int64_t L, int64_t new_tokens, int64_t K, int64_t reps) {
+// The built-in reasoner's default shape.
+rgalign::LlmConfig builtin_config() {
   const rgalign::ReasonerPretrainOptions defaults;
-  const rgalign::LlmConfig c = rgalign::builtin_reasoner_config(defaults, defaults.vocab_size);
-  rgalign::Decoder dec(c, 0);
+  return rgalign::builtin_reasoner_config(defaults, defaults.vocab_size);
+}
+
+// K batches of B prompts: the k-th set of bench_prompts each.
+std::vector<std::vector<std::vector<int64_t>>> bench_batches(const rgalign::LlmConfig& c, int64_t B,
+                                                             int64_t L, int64_t K) {
   std::vector<std::vector<std::vector<int64_t>>> batches;
   for (int64_t k = 0; k < K; ++k) batches.push_back(bench_prompts(c, B, L, k));
+  return batches;
+}
+
+// K batches of generation and of prefill: in order with threaded operators, then one batch per thread.
+int batches_bench(int threads, int64_t B, int64_t L, int64_t new_tokens, int64_t K, int64_t reps) {
+  const rgalign::LlmConfig c = builtin_config();
+  rgalign::Decoder dec(c, 0);
+  const auto batches = bench_batches(c, B, L, K);
   rgalign::GenerationOptions g;
   g.max_new_tokens = static_cast<int>(new_tokens);
   // The two modes alternate, each keeping its best time, so that a slow spell of a shared machine does not
@@ -188,11 +200,9 @@ int batches_bench(int threads, int64_t B, int64_t L, int64_t new_tokens, int64_t
 // of prompt + text with every position's states against the last `new_tokens` positions' (a given text's
 // span, Decoder::forward's last_positions), the settings alternating.
 int last_layer_bench(int threads, int64_t B, int64_t L, int64_t new_tokens, int64_t K, int64_t reps) {
-  const rgalign::ReasonerPretrainOptions defaults;
-  const rgalign::LlmConfig c = rgalign::builtin_reasoner_config(defaults, defaults.vocab_size);
+  const rgalign::LlmConfig c = builtin_config();
   rgalign::Decoder dec(c, 0);
-  std::vector<std::vector<std::vector<int64_t>>> batches;
-  for (int64_t k = 0; k < K; ++k) batches.push_back(bench_prompts(c, B, L, k));
+  const auto batches = bench_batches(c, B, L, K);
   double seconds[2][2] = {{1e9, 1e9}, {1e9, 1e9}};  // [generate][asked positions only]
   for (int64_t r = 0; r <= reps; ++r)               // round 0 warms up
     for (const bool gen : {true, false})
