@@ -65,10 +65,11 @@ GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>
   // Left padding: every row's last prompt token is at column T - 1.
   auto hidden = model.forward(ids, mask, positions, &cache, nullptr,
                               opt.pooled_mean ? 0 : 1);  // [B, T, H], or [B, 1, H] without the mean
+  const auto prompt_last = hidden.select(1, hidden.size(1) - 1);  // [B, H]
   GenerationResult r;
   r.tokens.assign(static_cast<size_t>(B), {});
-  r.last_hidden = hidden.select(1, hidden.size(1) - 1);  // [B, H]
-  r.pooled_last = r.last_hidden.clone();                 // [B, H]
+  r.last_hidden = prompt_last;                           // [B, H]
+  r.pooled_last = prompt_last.clone();                   // [B, H]
   torch::Tensor pooled_sum, pooled_n;                    // [B, H], [B, 1]: over prompt and kept tokens
   if (opt.pooled_mean) {
     auto mf = mask.to(hidden.scalar_type()).unsqueeze(-1);  // [B, T, 1]
@@ -115,7 +116,6 @@ GenerationResult generate(Decoder& model, const std::vector<std::vector<int64_t>
   }
   r.pooled_mean = opt.pooled_mean ? pooled_sum / pooled_n.clamp_min(1)
                                   : torch::full_like(pooled_sum, std::numeric_limits<float>::quiet_NaN());
-  const auto prompt_last = hidden.select(1, hidden.size(1) - 1);             // [B, H]
   const auto query_n = pooled_n - prompt_n;                                  // [B, 1]
   const auto query_mean = (pooled_sum - prompt_sum) / query_n.clamp_min(1);  // [B, H]
   r.pooled_query = torch::where(query_n > 0, query_mean, prompt_last);

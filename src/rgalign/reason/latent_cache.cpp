@@ -108,9 +108,31 @@ void LatentCache::load_shard(const std::string& name) {
   shards_.push_back(name);
 }
 
+std::vector<std::string> latent_read_keys(const std::string& checkpoint_hash, int max_new_tokens,
+                                          const std::string& prompt, bool with_mean) {
+  std::vector<std::string> keys = {latent_key(checkpoint_hash, max_new_tokens, prompt, with_mean)};
+  if (!with_mean) keys.push_back(latent_key(checkpoint_hash, max_new_tokens, prompt, true));
+  return keys;
+}
+
+std::vector<std::string> continued_latent_read_keys(const std::string& checkpoint_hash,
+                                                    const std::string& prompt, const std::string& text,
+                                                    bool with_mean) {
+  std::vector<std::string> keys = {continued_latent_key(checkpoint_hash, prompt, text, with_mean)};
+  if (!with_mean) keys.push_back(continued_latent_key(checkpoint_hash, prompt, text, true));
+  return keys;
+}
+
 bool LatentCache::lookup(const std::string& key, float* last, float* mean, float* query,
                          std::string* text) const {
-  auto it = rows_.find(key);
+  return lookup_first({key}, last, mean, query, text);
+}
+
+bool LatentCache::lookup_first(const std::vector<std::string>& keys, float* last, float* mean, float* query,
+                               std::string* text) const {
+  auto it = rows_.end();
+  for (const auto& key : keys)
+    if ((it = rows_.find(key)) != rows_.end()) break;
   if (it == rows_.end()) {
     ++misses_;
     return false;

@@ -25,6 +25,13 @@ std::string latent_key(const std::string& checkpoint_hash, int max_new_tokens, c
 // equal to a latent_key(), whatever the prompt; with_mean as there.
 std::string continued_latent_key(const std::string& checkpoint_hash, const std::string& prompt,
                                  const std::string& text, bool with_mean = true);
+// The keys a reader looks one up under, for LatentCache::lookup_first: its own (the one it stores under,
+// first), then, for a reader without the mean, the entry computed with every pooling.
+std::vector<std::string> latent_read_keys(const std::string& checkpoint_hash, int max_new_tokens,
+                                          const std::string& prompt, bool with_mean);
+std::vector<std::string> continued_latent_read_keys(const std::string& checkpoint_hash,
+                                                    const std::string& prompt, const std::string& text,
+                                                    bool with_mean);
 
 class LatentCache {
  public:
@@ -41,6 +48,9 @@ class LatentCache {
   // Copies the entry into last/mean/query (dim floats each; any may be null) and text (may be null); false on
   // a miss.
   bool lookup(const std::string& key, float* last, float* mean, float* query, std::string* text) const;
+  // The same for the first of `keys` present (one hit or one miss).
+  bool lookup_first(const std::vector<std::string>& keys, float* last, float* mean, float* query,
+                    std::string* text) const;
   // Adds an entry (held in memory, then written with the next shard). A key already present is left as is.
   void put(const std::string& key, const float* last, const float* mean, const float* query,
            const std::string& text);

@@ -46,13 +46,10 @@ torch::Tensor continued_latents(Reasoner& reasoner, LatentCache* cache,
   std::vector<std::string> keys(prompts.size());
   std::vector<int64_t> todo;
   for (size_t i = 0; i < prompts.size(); ++i) {
-    keys[i] = continued_latent_key(reasoner.checkpoint_hash(), prompts[i], texts[i], mean);
-    const auto lookup = [&](const std::string& key) {
-      return cache->lookup(key, row(i, Pooling::kLast), row(i, Pooling::kMean), row(i, Pooling::kQuery),
-                           nullptr);
-    };
-    if (!cache || !(lookup(keys[i]) || (!mean && lookup(continued_latent_key(reasoner.checkpoint_hash(),
-                                                                             prompts[i], texts[i], true)))))
+    const auto read_keys = continued_latent_read_keys(reasoner.checkpoint_hash(), prompts[i], texts[i], mean);
+    keys[i] = read_keys.front();
+    if (!cache || !cache->lookup_first(read_keys, row(i, Pooling::kLast), row(i, Pooling::kMean),
+                                       row(i, Pooling::kQuery), nullptr))
       todo.push_back(static_cast<int64_t>(i));
   }
   if (cache && !label.empty())

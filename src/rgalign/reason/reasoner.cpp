@@ -224,14 +224,12 @@ LatentQueries Reasoner::embed(const std::vector<std::string>& messages, const La
   std::vector<size_t> todo, repeats;
   for (size_t i = 0; i < messages.size(); ++i) {
     texts[i] = format(messages[i]);
-    keys[i] = latent_key(hash_, opt.max_new_tokens, texts[i], opt.mean);
-    const auto lookup = [&](const std::string& key) {
-      return cache->lookup(key, lp + static_cast<int64_t>(i) * H, mp + static_cast<int64_t>(i) * H,
-                           qp + static_cast<int64_t>(i) * H, &out.texts[i]);
-    };
     // Without the mean, an entry computed with every pooling serves as well (its mean is then filled too).
-    const auto full_key = [&] { return latent_key(hash_, opt.max_new_tokens, texts[i], /*with_mean=*/true); };
-    if (cache && (lookup(keys[i]) || (!opt.mean && lookup(full_key())))) {
+    const auto read_keys = latent_read_keys(hash_, opt.max_new_tokens, texts[i], opt.mean);
+    keys[i] = read_keys.front();
+    if (cache &&
+        cache->lookup_first(read_keys, lp + static_cast<int64_t>(i) * H, mp + static_cast<int64_t>(i) * H,
+                            qp + static_cast<int64_t>(i) * H, &out.texts[i])) {
       ++out.cached;
     } else if (first.emplace(keys[i], i).second) {
       todo.push_back(i);

@@ -96,17 +96,14 @@ std::optional<Latent> ServedModel::cached_latent(const std::string& prompt) {
   Latent l;
   l.vec.resize(static_cast<size_t>(E));
   const Pooling pooling = parse_pooling(pooling_);
-  const std::string formatted = reasoner_->format(prompt);
-  float* v = l.vec.data();
-  auto lookup = [&](bool with_mean) {
-    return precomputed_->lookup(
-        latent_key(reasoner_->checkpoint_hash(), latent_tokens_, formatted, with_mean),
-        pooling == Pooling::kLast ? v : nullptr, pooling == Pooling::kMean ? v : nullptr,
-        pooling == Pooling::kQuery ? v : nullptr, &l.text);
-  };
-  std::lock_guard<std::mutex> lock(precomputed_mu_);
   // An entry computed without the mean pooling serves the other poolings, one with every pooling any of them.
-  if (!(pooling != Pooling::kMean && lookup(/*with_mean=*/false)) && !lookup(/*with_mean=*/true))
+  const auto keys = latent_read_keys(reasoner_->checkpoint_hash(), latent_tokens_, reasoner_->format(prompt),
+                                     pooling == Pooling::kMean);
+  float* v = l.vec.data();
+  std::lock_guard<std::mutex> lock(precomputed_mu_);
+  if (!precomputed_->lookup_first(keys, pooling == Pooling::kLast ? v : nullptr,
+                                  pooling == Pooling::kMean ? v : nullptr,
+                                  pooling == Pooling::kQuery ? v : nullptr, &l.text))
     return std::nullopt;
   lru_->put(prompt, l);
   return l;
