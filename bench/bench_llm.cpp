@@ -21,6 +21,9 @@
 //
 // --train: a student training step (loss and backward) at the same shape, see train_bench.
 //
+// --attention: the fused attention kernel's scores as row dot products against transposed keys, for prefill
+// and for decoding steps (see attention_bench).
+//
 // --gemm: the machine speed `rgalign align` records for each step (common/machine_speed.h), `reps` times.
 //
 // --shared-prompt: teacher candidates, N texts after each prompt, embedded with each prompt run once against
@@ -32,6 +35,7 @@
 //   build/bench/bench_llm --last-layer 1 [--threads 2] [--batch 32] [--seq 210] [--new-tokens 24]
 //                         [--batches 8]
 //   build/bench/bench_llm --train 1 [--threads 2] [--batch 16] [--seq 210] [--new-tokens 24] [--reps 5]
+//   build/bench/bench_llm --attention 1 [--threads 2] [--batch 32] [--seq 210] [--batches 8] [--reps 5]
 //   build/bench/bench_llm --gemm 1 [--threads 2] [--reps 5]
 //   build/bench/bench_llm --shared-prompt 1 [--threads 2] [--batch 32] [--seq 210] [--texts 7] [--batches 4]
 //   build/bench/bench_llm --device cuda --batch 64 --seq 256
@@ -47,6 +51,7 @@
 #include "rgalign/align/sequences.h"
 #include "rgalign/common/allocator.h"
 #include "rgalign/common/machine_speed.h"
+#include "rgalign/llm/attention_kernel.h"
 #include "rgalign/llm/decoder.h"
 #include "rgalign/llm/embedder.h"
 #include "rgalign/llm/generate.h"
@@ -191,6 +196,61 @@ int batches_bench(int threads, int64_t B, int64_t L, int64_t new_tokens, int64_t
               "prefill_ratio=%.2f\n",
               threads, static_cast<long>(K), static_cast<long>(B), static_cast<long>(L),
               seconds[0][1] / seconds[1][1], seconds[0][0] / seconds[1][0]);
+  return 0;
+}
+
+// The fused attention kernel's two ways of computing scores (llm/attention_kernel.h), alternating in one
+// process: a prompt's prefill (T = S query rows) and a decoding step (one query row against S keys), at the
+// built-in reasoner's attention shape (4 heads over 2 kv heads of 32), B rows left-padded to lengths over
+// [L/2, L], K batches one per thread, as the reasoner runs them.
+int attention_bench(int threads, int64_t B, int64_t L, int64_t K, int64_t reps) {
+  const rgalign::LlmConfig c = builtin_config();
+  const int64_t nh = c.num_attention_heads, nkv = c.num_key_value_heads, hd = c.head_dim;
+  struct Batch {
+    torch::Tensor q, q_step, k, v;
+    rgalign::FusedKeyMask mask;
+  };
+  std::vector<Batch> batches;
+  for (const auto& prompts : bench_batches(c, B, L, K)) {
+    torch::Tensor ids, mask, pos;
+    rgalign::pad_left(prompts, ids, mask, pos);
+    const int64_t S = ids.size(1);
+    Batch b;
+    b.q = torch::randn({B, nh, S, hd});
+    b.q_step = b.q.narrow(2, S - 1, 1).contiguous();
+    b.k = torch::randn({B, nkv, S, hd});
+    b.v = torch::randn({B, nkv, S, hd});
+    b.mask = rgalign::fused_key_mask(mask);
+    batches.push_back(std::move(b));
+  }
+  using rgalign::FusedScores;
+  const FusedScores paths[2] = {FusedScores::kRowDots, FusedScores::kTransposedKeys};
+  double seconds[2][2] = {{1e9, 1e9}, {1e9, 1e9}};  // [path][prefill]
+  for (int64_t r = 0; r <= reps; ++r)               // round 0 warms up
+    for (const bool prefill : {true, false})
+      for (int p = 0; p < 2; ++p) {
+        const auto t0 = Clock::now();
+        // A decoding step is short: repeat it so that it is timed over about as many query rows.
+        const int64_t repeats = prefill ? 1 : L;
+        rgalign::parallel_batches(static_cast<size_t>(K), [&](size_t k) {
+          const Batch& b = batches[k];
+          for (int64_t i = 0; i < repeats; ++i)
+            rgalign::causal_attention_fused(prefill ? b.q : b.q_step, b.k, b.v, b.mask, paths[p]);
+        });
+        if (r > 0) seconds[p][prefill] = std::min(seconds[p][prefill], since(t0));
+      }
+  for (const bool prefill : {true, false})
+    for (int p = 0; p < 2; ++p)
+      std::printf(
+          "name=llm_attention_cpu scores=%s work=%s threads=%d batches=%ld batch=%ld seq=%ld "
+          "seconds=%.4f\n",
+          p == 0 ? "row_dots" : "transposed_keys", prefill ? "prefill" : "decode_step_x_seq", threads,
+          static_cast<long>(K), static_cast<long>(B), static_cast<long>(L), seconds[p][prefill]);
+  std::printf(
+      "name=llm_attention_transposed_speedup threads=%d batches=%ld batch=%ld seq=%ld "
+      "prefill_ratio=%.2f decode_step_ratio=%.2f\n",
+      threads, static_cast<long>(K), static_cast<long>(B), static_cast<long>(L),
+      seconds[0][1] / seconds[1][1], seconds[0][0] / seconds[1][0]);
   return 0;
 }
 
@@ -407,6 +467,9 @@ int main(int argc, char** argv) {
     return train_bench(threads, arg(argc, argv, "--batch", 16), arg(argc, argv, "--seq", 210),
                        arg(argc, argv, "--new-tokens", 24), arg(argc, argv, "--reps", 5));
   c10::InferenceMode guard;
+  if (arg(argc, argv, "--attention", 0) != 0)
+    return attention_bench(threads, arg(argc, argv, "--batch", 32), arg(argc, argv, "--seq", 210),
+                           arg(argc, argv, "--batches", 8), arg(argc, argv, "--reps", 5));
   if (arg(argc, argv, "--last-layer", 0) != 0)
     return last_layer_bench(threads, arg(argc, argv, "--batch", 32), arg(argc, argv, "--seq", 210),
                             arg(argc, argv, "--new-tokens", 24), arg(argc, argv, "--batches", 8),

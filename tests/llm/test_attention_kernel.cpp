@@ -26,12 +26,12 @@ float attention_max_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a - b).abs().max().item<float>();
 }
 
-// A few query rows (the row-at-a-time kernel, as in decoding) and many (the blocked prefill kernel: row
-// blocks with a remainder, key blocks with 8-wide and single tails, head sizes off the block width).
+// Both ways of computing the scores, and the automatic choice, on one query row (a decoding step), a few and
+// many: rows that start at different keys, key counts off the blocks of 8 and 32, head sizes off 8.
 TEST(AttentionKernel, MatchesTheDefinitionWithHolesInTheMask) {
   torch::manual_seed(5);
-  for (auto [T, S, hd] :
-       std::vector<std::array<int64_t, 3>>{{5, 9, 12}, {23, 30, 12}, {30, 30, 32}, {13, 40, 20}}) {
+  for (auto [T, S, hd] : std::vector<std::array<int64_t, 3>>{
+           {1, 9, 12}, {5, 9, 12}, {23, 30, 12}, {30, 30, 32}, {13, 40, 20}, {1, 41, 32}}) {
     const int64_t B = 3, nh = 4, nkv = 2;
     auto q = torch::randn({B, nh, T, hd}), k = torch::randn({B, nkv, S, hd}),
          v = torch::randn({B, nkv, S, hd});
@@ -39,22 +39,25 @@ TEST(AttentionKernel, MatchesTheDefinitionWithHolesInTheMask) {
     mask[0].narrow(0, 0, 3).zero_();  // left padding
     mask[1][2] = 0;                   // a hole before the queries
     mask[1][S - 3] = 0;               // a hole among them: the query at position S - 3 still sees itself
-    mask[2].narrow(0, 0, S - T + 2).zero_();  // the first two queries are padding: only themselves
+    mask[2].narrow(0, 0, std::min<int64_t>(S - T + 2, S)).zero_();  // padding queries: only themselves
     torch::NoGradGuard g;
-    const auto fused = causal_attention_fused(q, k, v, fused_key_mask(mask));  // [B, T, nh*hd]
-    ASSERT_EQ(fused.sizes(), (std::vector<int64_t>{B, T, nh * hd}));
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t h = 0; h < nh; ++h)
-        for (int64_t t = 0; t < T; ++t) {
-          const int64_t pos = S - T + t;
-          auto scores = torch::matmul(k[b][h / 2], q[b][h][t]) / std::sqrt(static_cast<double>(hd));  // [S]
-          for (int64_t j = 0; j < S; ++j)
-            if (j != pos && (j > pos || mask[b][j].item<int64_t>() == 0))
-              scores[j] = -std::numeric_limits<float>::infinity();
-          auto want = torch::matmul(torch::softmax(scores, 0), v[b][h / 2]);  // [hd]
-          auto got = fused[b][t].narrow(0, h * hd, hd);
-          EXPECT_LT(attention_max_diff(got, want), 1e-5f) << "T " << T << ": " << b << " " << h << " " << t;
-        }
+    for (FusedScores path : {FusedScores::kAuto, FusedScores::kRowDots, FusedScores::kTransposedKeys}) {
+      const auto fused = causal_attention_fused(q, k, v, fused_key_mask(mask), path);  // [B, T, nh*hd]
+      ASSERT_EQ(fused.sizes(), (std::vector<int64_t>{B, T, nh * hd}));
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t h = 0; h < nh; ++h)
+          for (int64_t t = 0; t < T; ++t) {
+            const int64_t pos = S - T + t;
+            auto scores = torch::matmul(k[b][h / 2], q[b][h][t]) / std::sqrt(static_cast<double>(hd));  // [S]
+            for (int64_t j = 0; j < S; ++j)
+              if (j != pos && (j > pos || mask[b][j].item<int64_t>() == 0))
+                scores[j] = -std::numeric_limits<float>::infinity();
+            auto want = torch::matmul(torch::softmax(scores, 0), v[b][h / 2]);  // [hd]
+            auto got = fused[b][t].narrow(0, h * hd, hd);
+            EXPECT_LT(attention_max_diff(got, want), 1e-5f)
+                << "T " << T << " path " << static_cast<int>(path) << ": " << b << " " << h << " " << t;
+          }
+    }
   }
 }
 

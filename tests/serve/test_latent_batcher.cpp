@@ -35,11 +35,15 @@ TEST(LatentBatcher, BackgroundPromptsWaitForAFullBatch) {
   Recorder rec;
   {
     LatentBatcher b(rec.compute(), /*max_batch=*/3, /*max_wait_ms=*/0, /*background_wait_ms=*/600000);
+    // The reasoner stand-in blocks on the recorder's lock, so the full batch is still being computed when "c"
+    // is submitted (without it, a computation finished first would leave "c" to a batch of its own).
+    std::unique_lock<std::mutex> computing(rec.mu);
     EXPECT_TRUE(b.offer("a", 10));
     EXPECT_TRUE(b.offer("b", 10));
     EXPECT_TRUE(b.offer("b", 10));  // already queued: not twice
     EXPECT_TRUE(b.offer("c", 10));  // the batch is full: computed now
     auto f = b.submit("c");         // joins the pending computation
+    computing.unlock();
     ASSERT_EQ(f.wait_for(kLong), std::future_status::ready);
     EXPECT_EQ(f.get().text, "latent of c");
   }

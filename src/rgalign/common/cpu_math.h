@@ -90,6 +90,32 @@ RG_KERNEL_INLINE float exp_vec(float x) {
   return p * __builtin_bit_cast(float, biased << 23);
 }
 
+// A float's bits as an int32 that orders like the float (for any non-NaN values): integer comparisons
+// vectorise where float ones do not (GCC keeps a float comparison that may trap out of vectorised code).
+// Its own inverse.
+RG_KERNEL_INLINE int32_t order_key(float x) {
+  const int32_t bits = __builtin_bit_cast(int32_t, x);
+  return bits ^ ((bits >> 31) & 0x7fffffff);
+}
+RG_KERNEL_INLINE float from_order_key(int32_t key) {
+  return __builtin_bit_cast(float, key ^ ((key >> 31) & 0x7fffffff));
+}
+
+// The maximum of `init` and of the x[i] whose keep[i] is -1 (all bits set); keep[i] = 0 leaves x[i] out.
+RG_KERNEL_INLINE float masked_max(const float* x, const int32_t* keep, int64_t n, float init) {
+  int32_t m = order_key(init);
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t key = (order_key(x[i]) & keep[i]) | (~keep[i] & INT32_MIN);
+    m = std::max(m, key);
+  }
+  return from_order_key(m);
+}
+
+// x with every bit cleared where keep is 0: exactly 0 for a masked entry, whatever x was.
+RG_KERNEL_INLINE float keep_or_zero(float x, int32_t keep) {
+  return __builtin_bit_cast(float, __builtin_bit_cast(int32_t, x) & keep);
+}
+
 // In place: softmax of n logits with exp_vec.
 RG_KERNEL_INLINE void softmax_vec(float* x, int64_t n) {
   float m = x[0];

@@ -19,16 +19,22 @@ bool fused_attention_applies(const torch::Tensor& q);
 // What the kernel reads of an attention mask [B, S] (nonzero = a real position), derived once per forward
 // pass and shared by its layers.
 struct FusedKeyMask {
-  torch::Tensor keep;          // [B, S] float32 on the CPU: 1 = real key
+  torch::Tensor keep;          // [B, S] int32 on the CPU: -1 (all bits set) = real key, 0 = padding
   std::vector<int64_t> first;  // [B]: each row's first real key (S when it has none)
 };
 FusedKeyMask fused_key_mask(const torch::Tensor& mask);
+
+// How the kernel computes a query row's scores. kRowDots: one dot product per key, for decoding steps (one
+// query row per head). kTransposedKeys: each kv head's keys transposed once, then each query row times that
+// matrix, for prefill (many query rows per head; 1.2-1.5x the attention of a prompt at the built-in
+// reasoner's shape, bench/bench_llm --attention 1). kAuto picks by the number of query rows.
+enum class FusedScores { kAuto, kRowDots, kTransposedKeys };
 
 // q [B, nh, T, hd], k and v [B, nkv, S, hd] (nh a multiple of nkv; any strides, hd contiguous), key_mask of a
 // mask [B, S]. Query t sits at position S - T + t and attends, with scale 1 / sqrt(hd), to
 // every real key at or before it, and always to itself (a padding query then has a key and no NaN appears).
 // Query head h reads kv head h / (nh / nkv). Returns [B, T, nh * hd].
 torch::Tensor causal_attention_fused(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                     const FusedKeyMask& key_mask);
+                                     const FusedKeyMask& key_mask, FusedScores scores = FusedScores::kAuto);
 
 }  // namespace rgalign
