@@ -111,9 +111,10 @@ RG_KERNEL_INLINE float masked_max(const float* x, const int32_t* keep, int64_t n
   return from_order_key(m);
 }
 
-// x with every bit cleared where keep is 0: exactly 0 for a masked entry, whatever x was.
-RG_KERNEL_INLINE float keep_or_zero(float x, int32_t keep) {
-  return __builtin_bit_cast(float, __builtin_bit_cast(int32_t, x) & keep);
+// a where keep is -1 (all bits set), b where it is 0, chosen bit by bit (no float comparison).
+RG_KERNEL_INLINE float select_bits(int32_t keep, float a, float b) {
+  return __builtin_bit_cast(float,
+                            (__builtin_bit_cast(int32_t, a) & keep) | (__builtin_bit_cast(int32_t, b) & ~keep));
 }
 
 // In place: softmax of n logits with exp_vec.

@@ -27,15 +27,19 @@ struct AttentionContext {
   float scale;
 };
 
+// Below any real score minus the row's maximum: exp_vec gives exactly 0 for it (cpu_math.h).
+constexpr float kMaskedExponent = -200.f;
+
 // One query row's attention from its raw scores [n] over keys lo .. lo + n - 1 (the last one its own): the
 // softmax weights, the masked keys' exactly 0, then out [hd] = their weighted sum of the value rows. Both
 // loops over the scores vectorise: the mask is applied with integer operations (cpu_math.h).
 RG_KERNEL_INLINE void attend_row(const AttentionContext& c, const int32_t* keep, const float* vb, int64_t lo,
                                  int64_t n, float* scores, float* out) {
-  // The query's own key is always allowed (whatever the mask says), so the maximum is finite.
+  // The query's own key is always allowed (whatever the mask says), so the maximum is finite, and every real
+  // key's exponent is at most 0.
   const float m = cpu::masked_max(scores, keep + lo, n - 1, scores[n - 1]);
   for (int64_t j = 0; j + 1 < n; ++j)
-    scores[j] = cpu::keep_or_zero(cpu::exp_vec((scores[j] - m) * c.scale), keep[lo + j]);
+    scores[j] = cpu::exp_vec(cpu::select_bits(keep[lo + j], (scores[j] - m) * c.scale, kMaskedExponent));
   scores[n - 1] = cpu::exp_vec((scores[n - 1] - m) * c.scale);
   const float inv_total = 1.f / cpu::sum(scores, n);
   cpu::vec_mat(scores, vb + lo * c.v_s, n, c.v_s, c.hd, out);

@@ -26,7 +26,7 @@ FusedKeyMask fused_key_mask(const torch::Tensor& mask);
 
 // How the kernel computes a query row's scores. kRowDots: one dot product per key, for decoding steps (one
 // query row per head). kTransposedKeys: each kv head's keys transposed once, then each query row times that
-// matrix, for prefill (many query rows per head; 1.2-1.5x the attention of a prompt at the built-in
+// matrix, for prefill (many query rows per head; about 2x the row dot products on a prompt at the built-in
 // reasoner's shape, bench/bench_llm --attention 1). kAuto picks by the number of query rows.
 enum class FusedScores { kAuto, kRowDots, kTransposedKeys };
 
