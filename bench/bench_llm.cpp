@@ -21,8 +21,9 @@
 //
 // --train: a student training step (loss and backward) at the same shape, see train_bench.
 //
-// --attention: the fused attention kernel's scores as row dot products against transposed keys, for prefill
-// and for decoding steps (see attention_bench).
+// --attention: the fused attention kernel's two ways of computing scores, one dot product per key and one
+// product with the transposed keys per query row, compared for prefill and for decoding steps (see
+// attention_bench).
 //
 // --gemm: the machine speed `rgalign align` records for each step (common/machine_speed.h), `reps` times.
 //
