@@ -30,11 +30,27 @@ struct AttentionContext {
 // Below any real score minus the row's maximum: exp_vec gives exactly 0 for it (cpu_math.h).
 constexpr float kMaskedExponent = -200.f;
 
-// One query row's attention from its raw scores [n] over keys lo .. lo + n - 1 (the last one its own): the
-// softmax weights, the masked keys' exactly 0, then out [hd] = their weighted sum of the value rows. Both
-// loops over the scores vectorise: the mask is applied with integer operations (cpu_math.h).
-RG_KERNEL_INLINE void attend_row(const AttentionContext& c, const int32_t* keep, const float* vb, int64_t lo,
-                                 int64_t n, float* scores, float* out) {
+// Query row t of head h of batch row b: the keys it sees, lo .. lo + n - 1 (the last one its own position),
+// where its query is read and its output written.
+struct QueryRow {
+  int64_t lo, n;
+  const float* q;  // [hd]
+  float* out;      // [hd]
+};
+RG_KERNEL_INLINE QueryRow query_row(const AttentionContext& c, int64_t b, int64_t h, int64_t t) {
+  const int64_t last = c.S - c.T + t;             // the query's own position
+  const int64_t lo = std::min(c.first[b], last);  // keys before lo are padding: never seen
+  return {lo, last - lo + 1, c.q + b * c.q_b + h * c.q_h + t * c.q_t,
+          c.out + ((b * c.T + t) * c.nh + h) * c.hd};
+}
+
+// Query row r of batch row b from its raw scores [r.n] over its keys: the softmax weights, the masked keys'
+// exactly 0, then r.out = their weighted sum of the value rows vb. Both loops over the scores vectorise: the
+// mask is applied with integer operations (cpu_math.h).
+RG_KERNEL_INLINE void attend_row(const AttentionContext& c, int64_t b, const QueryRow& r, const float* vb,
+                                 float* scores) {
+  const int32_t* keep = c.keep + b * c.S;
+  const int64_t lo = r.lo, n = r.n;
   // The query's own key is always allowed (whatever the mask says), so the maximum is finite, and every real
   // key's exponent is at most 0.
   const float m = cpu::masked_max(scores, keep + lo, n - 1, scores[n - 1]);
@@ -42,8 +58,8 @@ RG_KERNEL_INLINE void attend_row(const AttentionContext& c, const int32_t* keep,
     scores[j] = cpu::exp_vec(cpu::select_bits(keep[lo + j], (scores[j] - m) * c.scale, kMaskedExponent));
   scores[n - 1] = cpu::exp_vec((scores[n - 1] - m) * c.scale);
   const float inv_total = 1.f / cpu::sum(scores, n);
-  cpu::vec_mat(scores, vb + lo * c.v_s, n, c.v_s, c.hd, out);
-  for (int64_t d = 0; d < c.hd; ++d) out[d] *= inv_total;
+  cpu::vec_mat(scores, vb + lo * c.v_s, n, c.v_s, c.hd, r.out);
+  for (int64_t d = 0; d < c.hd; ++d) r.out[d] *= inv_total;
 }
 
 // Built twice (cpu_math.h). Every query row of head h of batch row b, each score one dot product: for
@@ -52,12 +68,9 @@ RG_KERNEL_INLINE void attend_head_body(const AttentionContext& c, int64_t b, int
   const float* kb = c.k + b * c.k_b + (h / c.group) * c.k_h;
   const float* vb = c.v + b * c.v_b + (h / c.group) * c.v_h;
   for (int64_t t = 0; t < c.T; ++t) {
-    const int64_t last = c.S - c.T + t;             // the query's own position
-    const int64_t lo = std::min(c.first[b], last);  // keys before lo are padding: never seen
-    const int64_t n = last - lo + 1;
-    const float* qr = c.q + b * c.q_b + h * c.q_h + t * c.q_t;
-    for (int64_t j = 0; j < n; ++j) scores[j] = cpu::dot(qr, kb + (lo + j) * c.k_s, c.hd);
-    attend_row(c, c.keep + b * c.S, vb, lo, n, scores, c.out + ((b * c.T + t) * c.nh + h) * c.hd);
+    const QueryRow r = query_row(c, b, h, t);
+    for (int64_t j = 0; j < r.n; ++j) scores[j] = cpu::dot(r.q, kb + (r.lo + j) * c.k_s, c.hd);
+    attend_row(c, b, r, vb, scores);
   }
 }
 
@@ -88,12 +101,9 @@ RG_KERNEL_INLINE void attend_group_transposed_body(const AttentionContext& c, in
   }
   for (int64_t h = g * c.group; h < (g + 1) * c.group; ++h)
     for (int64_t t = 0; t < c.T; ++t) {
-      const int64_t last = c.S - c.T + t;
-      const int64_t lo = std::min(c.first[b], last);
-      const int64_t n = last - lo + 1;
-      const float* qr = c.q + b * c.q_b + h * c.q_h + t * c.q_t;
-      cpu::vec_mat(qr, kt + (lo - lo0), c.hd, W, (n + 7) / 8 * 8, scores);  // [n rounded up to 8]
-      attend_row(c, c.keep + b * c.S, vb, lo, n, scores, c.out + ((b * c.T + t) * c.nh + h) * c.hd);
+      const QueryRow r = query_row(c, b, h, t);
+      cpu::vec_mat(r.q, kt + (r.lo - lo0), c.hd, W, (r.n + 7) / 8 * 8, scores);  // [n rounded up to 8]
+      attend_row(c, b, r, vb, scores);
     }
 }
 
