@@ -4,11 +4,13 @@
 // Python reference); `--model qe-rec` with latent queries and intent texts of the built-in reasoner's width.
 //
 // `--field-attention both` runs the same steps with AutoInt's fused field attention (rank/field_attention.h)
-// and with the module path, in one process, and prints both lines and their ratio. `--candidates K` sets the
-// candidates per request (200 by default; K = 48 is what sampled-candidate training scores per step).
+// and with the module path, in one process, and prints both lines and their ratio; `--pair-stage both` does
+// the same for QE-Rec's fused pair stage with its backward (rank/qe_rec_pair_train.h). `--candidates K` sets
+// the candidates per request (200 by default; K = 48 is what sampled-candidate training scores per step).
 //
 //   build/bench/bench_train [--model two-tower|qe-rec] [--steps 60] [--batch 256] [--threads 2]
-//                           [--field-attention fused|modules|both] [--candidates 200]
+//                           [--field-attention fused|modules|both] [--pair-stage fused|modules|both]
+//                           [--candidates 200]
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
@@ -23,6 +25,7 @@
 #include "rgalign/rank/encoded_data.h"
 #include "rgalign/rank/field_attention.h"
 #include "rgalign/rank/losses.h"
+#include "rgalign/rank/qe_rec_pair_train.h"
 #include "rgalign/rank/ranker.h"
 
 namespace {
@@ -62,8 +65,9 @@ int main(int argc, char** argv) {
     data.all.labels.index_put_({torch::arange(n), torch::randint(C, {n}, torch::kInt64)}, 1.0);
     if (cfg.query_dim > 0) data.all.query = torch::randn({n, cfg.query_dim});  // [n, E]
   }
-  auto run = [&](bool fused) {
+  auto run = [&](bool fused, bool pair_fused) {
     rgalign::set_field_attention_fused(fused);
+    rgalign::set_qe_rec_pair_train_fused(pair_fused);
     torch::manual_seed(1);
     auto model = rgalign::make_ranker(cfg);
     torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(2e-3).weight_decay(1e-4));
@@ -85,21 +89,34 @@ int main(int argc, char** argv) {
     std::string name = cfg.model;  // two-tower -> two_tower_train_cpp
     std::replace(name.begin(), name.end(), '-', '_');
     std::printf(
-        "name=%s_train_cpp field_attention=%s batch=%ld threads=%d steps=%ld seconds=%.2f samples_per_s=%.0f "
-        "torch=%s\n",
-        name.c_str(), fused ? "fused" : "modules", static_cast<long>(batch), threads,
-        static_cast<long>(steps), dt, steps * batch / dt, TORCH_VERSION);
+        "name=%s_train_cpp field_attention=%s pair_stage=%s batch=%ld threads=%d steps=%ld seconds=%.2f "
+        "samples_per_s=%.0f torch=%s\n",
+        name.c_str(), fused ? "fused" : "modules", pair_fused ? "fused" : "modules", static_cast<long>(batch),
+        threads, static_cast<long>(steps), dt, steps * batch / dt, TORCH_VERSION);
     return steps * batch / dt;
   };
-  const std::string mode = sarg(argc, argv, "--field-attention", "fused");
-  if (mode != "fused" && mode != "modules" && mode != "both") {
-    std::fprintf(stderr, "--field-attention: fused, modules or both\n");
+  const std::string field = sarg(argc, argv, "--field-attention", "fused");
+  const std::string pair = sarg(argc, argv, "--pair-stage", "fused");
+  for (const auto& [flag, mode] : {std::pair{"--field-attention", field}, std::pair{"--pair-stage", pair}})
+    if (mode != "fused" && mode != "modules" && mode != "both") {
+      std::fprintf(stderr, "%s: fused, modules or both\n", flag);
+      return 2;
+    }
+  if (field == "both" && pair == "both") {
+    std::fprintf(stderr, "--field-attention both and --pair-stage both: compare one at a time\n");
     return 2;
   }
-  const double fused = mode == "modules" ? 0 : run(true);
-  const double modules = mode == "fused" ? 0 : run(false);
-  if (mode == "both")
-    std::printf("name=field_attention_train_speedup model=%s batch=%ld threads=%d fused_over_modules=%.2f\n",
-                cfg.model.c_str(), static_cast<long>(batch), threads, fused / modules);
+  // One comparison at a time: the other switch stays as given (both -> fused).
+  const bool field_on = field != "modules", pair_on = pair != "modules";
+  if (field != "both" && pair != "both") {
+    run(field_on, pair_on);
+    return 0;
+  }
+  const bool field_cmp = field == "both";
+  const double fused = field_cmp ? run(true, pair_on) : run(field_on, true);
+  const double modules = field_cmp ? run(false, pair_on) : run(field_on, false);
+  std::printf("name=%s_train_speedup model=%s batch=%ld threads=%d fused_over_modules=%.2f\n",
+              field_cmp ? "field_attention" : "pair_stage", cfg.model.c_str(), static_cast<long>(batch),
+              threads, fused / modules);
   return 0;
 }

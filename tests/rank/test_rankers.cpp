@@ -5,6 +5,7 @@
 
 #include "rgalign/llm/safetensors_torch.h"
 #include "rgalign/rank/dnn_ranker.h"
+#include "rgalign/rank/qe_rec_pair_train.h"
 #include "rgalign/rank/qe_rec_ranker.h"
 #include "rgalign/rank/ranker.h"
 #include "rgalign/rank/text_bow_ranker.h"
@@ -290,10 +291,81 @@ TEST(Rankers, QeRecFusedInferenceEqualsTheModulePath) {
     }
 }
 
-TEST(Rankers, QeRecModulePathGivesAPaddedBatchTheScoresAndGradientsOfItsRequestsAlone) {
-  // The module path (training) runs only the real (request, candidate) pairs. A batch padded to its longest
-  // candidate list must give each request the scores it gets alone, unpadded, and a loss over the batch the
-  // gradients of the sum of the requests' losses.
+// Gradients of every parameter after one backward pass, cleared for the next.
+std::vector<torch::Tensor> take_gradients(Ranker& m) {
+  std::vector<torch::Tensor> g;
+  for (auto& p : m.parameters()) {
+    g.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+    p.mutable_grad() = torch::Tensor();
+  }
+  return g;
+}
+
+TEST(Rankers, QeRecFusedTrainingEqualsTheModulePath) {
+  // Training runs the pair stage fused with its own backward pass; the module path (autograd) is the
+  // reference. Same logits, same gradients for every parameter and for the query input: with and without the
+  // query tower, a tower width that is not a multiple of the kernel's unrolling, padded candidates; one
+  // thread, and two (the backward splits the requests between tasks and adds up their sums).
+  const int threads_before = at::get_num_threads();
+  for (int threads : {1, 2})
+    for (int64_t width : {8, 12})
+      for (bool query : {true, false}) {
+        RankerConfig cfg = tiny_qe_rec(query, true);
+        cfg.tower_dim = width;
+        torch::manual_seed(11);
+        auto m = std::make_shared<QeRecRanker>(cfg);
+        m->set_intent_text(torch::randn({10, 6}));
+        for (auto& p : m->parameters()) {
+          torch::NoGradGuard g;
+          p.add_(torch::randn_like(p) * 0.3);
+        }
+        m->eval();  // no intent-id dropout: both runs see the same function
+        RankBatch b = batch();
+        if (!query) b.query = torch::Tensor();
+        const auto weights = torch::randn({2, 4});  // a loss: a weighted sum of the real cells' scores
+        struct Run {
+          torch::Tensor logits, query_grad;
+          std::vector<torch::Tensor> grads;
+        };
+        auto run = [&](bool fused) {
+          set_qe_rec_pair_train_fused(fused);
+          RankBatch rb = b;
+          if (query) rb.query = b.query.clone().requires_grad_(true);
+          Run r;
+          r.logits = m->forward(rb);  // [2, 4]
+          (r.logits.masked_select(b.cand_mask) * weights.masked_select(b.cand_mask)).sum().backward();
+          r.grads = take_gradients(*m);
+          if (query) r.query_grad = rb.query.grad().clone();
+          r.logits = r.logits.detach();
+          return r;
+        };
+        at::set_num_threads(threads);
+        const Run modules = run(false);
+        const Run fused = run(true);
+        at::set_num_threads(threads_before);
+        EXPECT_LT((fused.logits - modules.logits).abs().max().item<float>(), 1e-5f) << width << " " << query;
+        EXPECT_FLOAT_EQ(fused.logits[1][2].item<float>(), -1e9f);  // padding
+        ASSERT_EQ(fused.grads.size(), modules.grads.size());
+        const auto names = m->named_parameters().keys();
+        int64_t moved = 0;
+        for (size_t i = 0; i < fused.grads.size(); ++i) {
+          EXPECT_LT((fused.grads[i] - modules.grads[i]).abs().max().item<float>(), 1e-4f)
+              << names[i] << " " << width << " " << query << " " << threads;
+          moved += modules.grads[i].abs().max().item<float>() > 1e-4f;
+        }
+        EXPECT_GT(moved, static_cast<int64_t>(fused.grads.size()) / 2);  // gradients reach the parameters
+        if (query) {
+          EXPECT_LT((fused.query_grad - modules.query_grad).abs().max().item<float>(), 1e-4f) << width;
+          EXPECT_GT(modules.query_grad.abs().max().item<float>(), 1e-4f);
+        }
+      }
+  set_qe_rec_pair_train_fused(true);
+}
+
+TEST(Rankers, QeRecTrainingGivesAPaddedBatchTheScoresAndGradientsOfItsRequestsAlone) {
+  // Training (fused or on the module path) runs only the real (request, candidate) pairs. A batch padded to
+  // its longest candidate list must give each request the scores it gets alone, unpadded, and a loss over the
+  // batch the gradients of the sum of the requests' losses.
   RankerConfig cfg = tiny_qe_rec();
   torch::manual_seed(3);
   auto m = std::make_shared<QeRecRanker>(cfg);
@@ -302,44 +374,42 @@ TEST(Rankers, QeRecModulePathGivesAPaddedBatchTheScoresAndGradientsOfItsRequests
     torch::NoGradGuard g;
     p.add_(torch::randn_like(p) * 0.3);
   }
-  m->eval();  // no intent-id dropout; gradients stay on, so the module path runs
+  m->eval();  // no intent-id dropout; gradients stay on, so the training path runs
   const RankBatch b = batch();
   const auto weights = torch::randn({2, 4});  // a loss: a weighted sum of the real cells' scores
-  auto gradients = [&] {
-    std::vector<torch::Tensor> g;
-    for (auto& p : m->parameters()) {
-      g.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
-      p.mutable_grad() = torch::Tensor();
+  for (bool fused : {true, false}) {
+    set_qe_rec_pair_train_fused(fused);
+    auto gradients = [&] { return take_gradients(*m); };
+    const auto padded = m->forward(b);  // [2, 4]
+    (padded.masked_select(b.cand_mask) * weights.masked_select(b.cand_mask)).sum().backward();
+    const auto batch_grads = gradients();
+    EXPECT_FLOAT_EQ(padded[1][3].item<float>(), -1e9f);
+    const int64_t real[2] = {4, 2};
+    for (int64_t r = 0; r < 2; ++r) {
+      RankBatch one;
+      auto row = [&](const torch::Tensor& t) { return t.narrow(0, r, 1); };
+      one.single = row(b.single);
+      one.multi = row(b.multi);
+      one.multi_mask = row(b.multi_mask);
+      one.query = row(b.query);
+      one.cand = row(b.cand).narrow(1, 0, real[r]);
+      one.cand_mask = row(b.cand_mask).narrow(1, 0, real[r]);
+      one.labels = row(b.labels).narrow(1, 0, real[r]);
+      const auto alone = m->forward(one);  // [1, real]
+      EXPECT_LT((alone[0] - padded[r].narrow(0, 0, real[r]).detach()).abs().max().item<float>(), 1e-5f)
+          << r << " " << fused;
+      (alone[0] * weights[r].narrow(0, 0, real[r])).sum().backward();
     }
-    return g;
-  };
-  const auto padded = m->forward(b);  // [2, 4]
-  (padded.masked_select(b.cand_mask) * weights.masked_select(b.cand_mask)).sum().backward();
-  const auto batch_grads = gradients();
-  EXPECT_FLOAT_EQ(padded[1][3].item<float>(), -1e9f);
-  const int64_t real[2] = {4, 2};
-  for (int64_t r = 0; r < 2; ++r) {
-    RankBatch one;
-    auto row = [&](const torch::Tensor& t) { return t.narrow(0, r, 1); };
-    one.single = row(b.single);
-    one.multi = row(b.multi);
-    one.multi_mask = row(b.multi_mask);
-    one.query = row(b.query);
-    one.cand = row(b.cand).narrow(1, 0, real[r]);
-    one.cand_mask = row(b.cand_mask).narrow(1, 0, real[r]);
-    one.labels = row(b.labels).narrow(1, 0, real[r]);
-    const auto alone = m->forward(one);  // [1, real]
-    EXPECT_LT((alone[0] - padded[r].narrow(0, 0, real[r]).detach()).abs().max().item<float>(), 1e-5f) << r;
-    (alone[0] * weights[r].narrow(0, 0, real[r])).sum().backward();
+    const auto request_grads = gradients();
+    ASSERT_EQ(batch_grads.size(), request_grads.size());
+    float largest = 0;
+    for (size_t i = 0; i < batch_grads.size(); ++i) {
+      EXPECT_LT((batch_grads[i] - request_grads[i]).abs().max().item<float>(), 1e-5f) << i << " " << fused;
+      largest = std::max(largest, batch_grads[i].abs().max().item<float>());
+    }
+    EXPECT_GT(largest, 1e-3f);  // gradients reach the parameters: a real comparison
   }
-  const auto request_grads = gradients();
-  ASSERT_EQ(batch_grads.size(), request_grads.size());
-  float largest = 0;
-  for (size_t i = 0; i < batch_grads.size(); ++i) {
-    EXPECT_LT((batch_grads[i] - request_grads[i]).abs().max().item<float>(), 1e-5f) << i;
-    largest = std::max(largest, batch_grads[i].abs().max().item<float>());
-  }
-  EXPECT_GT(largest, 1e-3f);  // gradients reach the parameters: a real comparison
+  set_qe_rec_pair_train_fused(true);
 }
 
 TEST(Rankers, ConfigRejectsBadSizes) {

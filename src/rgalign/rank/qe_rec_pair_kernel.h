@@ -11,7 +11,8 @@
 //   request or once per intent (`qe_rec_pair_prepare`, cached with the intent tower);
 // - only the two products token * intent go through a matrix product, one per chunk of pairs that stays in
 //   cache: 2T x H multiply-adds per pair instead of 5T x H.
-// Same function as the module path (a test holds them to 1e-5); training keeps the module path for autograd.
+// Same function as the module path (a test holds them to 1e-5). Training runs this forward with its own
+// backward pass: qe_rec_pair_train.h.
 #pragma once
 
 #include <torch/torch.h>

@@ -2,6 +2,7 @@
 #include "rgalign/rank/qe_rec_ranker.h"
 
 #include "rgalign/common/hash.h"
+#include "rgalign/rank/qe_rec_pair_train.h"
 #include "rgalign/rank/score_head.h"
 
 namespace rgalign {
@@ -129,6 +130,8 @@ torch::Tensor QeRecRanker::pair_logits(const std::vector<torch::Tensor>& per_req
                      per_request.front().scalar_type() == torch::kFloat32;
   if (fused) return fused_pair_logits(per_request, b);
   const std::vector<torch::Tensor> intent = intent_side();  // tower [I, T], its q, k, v (, prepared)
+  if (torch::GradMode::is_enabled() && qe_rec_pair_train_fused_applies(per_request.front()))
+    return qe_rec_pair_logits_train(pair_inputs(per_request, intent, b), pair_weights());
   const std::vector<torch::Tensor> proj(intent.begin() + 1, intent.begin() + 4);
   // Only the real (request, candidate) pairs go through the attention and the head: a batch is padded to its
   // longest candidate list (markets differ in size), and a padded pair's score is the mask's anyway.
@@ -153,6 +156,13 @@ torch::Tensor QeRecRanker::pair_logits(const std::vector<torch::Tensor>& per_req
 torch::Tensor QeRecRanker::fused_pair_logits(const std::vector<torch::Tensor>& per_request,
                                              const RankBatch& b) {
   const std::vector<torch::Tensor> intent = intent_side();  // tower [I, T], its q, k, v, prepared
+  QeRecPairInputs in = pair_inputs(per_request, intent, b);
+  in.prepared = QeRecPairPrepared::from_tensors(intent, 4);
+  return qe_rec_pair_logits(in, pair_weights());  // [B, C]
+}
+
+QeRecPairInputs QeRecRanker::pair_inputs(const std::vector<torch::Tensor>& per_request,
+                                         const std::vector<torch::Tensor>& intent, const RankBatch& b) {
   QeRecPairInputs in;
   in.tokens = per_request;  // R x [B, T]
   for (const auto& x : per_request) {
@@ -165,10 +175,9 @@ torch::Tensor QeRecRanker::fused_pair_logits(const std::vector<torch::Tensor>& p
   in.intent_q = intent[1];
   in.intent_k = intent[2];
   in.intent_v = intent[3];
-  in.prepared = QeRecPairPrepared::from_tensors(intent, 4);
   in.cand = b.cand;
   in.cand_mask = b.cand_mask;
-  return qe_rec_pair_logits(in, pair_weights());  // [B, C]
+  return in;
 }
 
 }  // namespace rgalign

@@ -31,7 +31,7 @@ class QeRecRanker : public Ranker {
   torch::Tensor intent_tower();
   torch::Tensor query_tower(const torch::Tensor& query);  // [B, E] -> [B, T]
   // Without gradients on CPU, forward runs the user tower and the pair stage fused (user_tower_kernel.h,
-  // qe_rec_pair_kernel.h).
+  // qe_rec_pair_kernel.h); with gradients, the pair stage runs fused with its backward (qe_rec_pair_train.h).
   void set_fused_inference(bool on) override {
     fused_inference_ = on;
     user_->set_fused_inference(on);
@@ -57,6 +57,10 @@ class QeRecRanker : public Ranker {
   // The pair stage (mutual attention + head) for tower outputs R x [B, T] -> logits [B, C].
   torch::Tensor pair_logits(const std::vector<torch::Tensor>& per_request, const RankBatch& b);
   torch::Tensor fused_pair_logits(const std::vector<torch::Tensor>& per_request, const RankBatch& b);
+  // The fused pair stage's inputs but `prepared`: the request tokens and their attention projections, the
+  // intent side's first four tensors (tower, q, k, v), the candidates.
+  QeRecPairInputs pair_inputs(const std::vector<torch::Tensor>& per_request,
+                              const std::vector<torch::Tensor>& intent, const RankBatch& b);
 };
 
 }  // namespace rgalign
