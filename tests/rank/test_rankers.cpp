@@ -259,22 +259,30 @@ TEST(Rankers, QeRecTiedTextProjectionMapsAnIntentTextAndAnEqualQueryAlike) {
             "model_config.json: tie_text_projection must be a boolean");
 }
 
+// A tiny QE-Rec with random intent texts and its weights moved away from the initialisation's symmetric
+// values (so that scores and gradients differ), in eval mode: no intent-id dropout, the same function on
+// every call.
+std::shared_ptr<QeRecRanker> perturbed_qe_rec(const RankerConfig& cfg, uint64_t seed) {
+  torch::manual_seed(seed);
+  auto m = std::make_shared<QeRecRanker>(cfg);
+  m->set_intent_text(torch::randn({10, 6}));
+  for (auto& p : m->parameters()) {
+    torch::NoGradGuard g;
+    p.add_(torch::randn_like(p) * 0.3);
+  }
+  m->eval();
+  return m;
+}
+
 TEST(Rankers, QeRecFusedInferenceEqualsTheModulePath) {
-  // Serving and evaluation run the pair stage fused (no gradients, CPU); training runs the modules. Both
-  // must be the same function: with and without the query tower, a tower width that is not a multiple of the
-  // kernel's unrolling, padded candidates.
+  // Serving and evaluation run the pair stage fused (no gradients, CPU); the module path is the reference.
+  // Both must be the same function: with and without the query tower, a tower width that is not a multiple of
+  // the kernel's unrolling, padded candidates.
   for (int64_t width : {8, 12})
     for (bool query : {true, false}) {
       RankerConfig cfg = tiny_qe_rec(query, true);
       cfg.tower_dim = width;
-      torch::manual_seed(7);
-      auto m = std::make_shared<QeRecRanker>(cfg);
-      m->set_intent_text(torch::randn({10, 6}));
-      for (auto& p : m->parameters()) {
-        torch::NoGradGuard g;
-        p.add_(torch::randn_like(p) * 0.3);  // away from the initialisation's symmetric values
-      }
-      m->eval();
+      auto m = perturbed_qe_rec(cfg, 7);
       RankBatch b = batch();
       if (!query) b.query = torch::Tensor();
       torch::NoGradGuard g;
@@ -312,14 +320,7 @@ TEST(Rankers, QeRecFusedTrainingEqualsTheModulePath) {
       for (bool query : {true, false}) {
         RankerConfig cfg = tiny_qe_rec(query, true);
         cfg.tower_dim = width;
-        torch::manual_seed(11);
-        auto m = std::make_shared<QeRecRanker>(cfg);
-        m->set_intent_text(torch::randn({10, 6}));
-        for (auto& p : m->parameters()) {
-          torch::NoGradGuard g;
-          p.add_(torch::randn_like(p) * 0.3);
-        }
-        m->eval();  // no intent-id dropout: both runs see the same function
+        auto m = perturbed_qe_rec(cfg, 11);
         RankBatch b = batch();
         if (!query) b.query = torch::Tensor();
         const auto weights = torch::randn({2, 4});  // a loss: a weighted sum of the real cells' scores
@@ -367,22 +368,14 @@ TEST(Rankers, QeRecTrainingGivesAPaddedBatchTheScoresAndGradientsOfItsRequestsAl
   // its longest candidate list must give each request the scores it gets alone, unpadded, and a loss over the
   // batch the gradients of the sum of the requests' losses.
   RankerConfig cfg = tiny_qe_rec();
-  torch::manual_seed(3);
-  auto m = std::make_shared<QeRecRanker>(cfg);
-  m->set_intent_text(torch::randn({10, 6}));
-  for (auto& p : m->parameters()) {
-    torch::NoGradGuard g;
-    p.add_(torch::randn_like(p) * 0.3);
-  }
-  m->eval();  // no intent-id dropout; gradients stay on, so the training path runs
+  auto m = perturbed_qe_rec(cfg, 3);  // gradients stay on: the training path runs
   const RankBatch b = batch();
   const auto weights = torch::randn({2, 4});  // a loss: a weighted sum of the real cells' scores
   for (bool fused : {true, false}) {
     set_qe_rec_pair_train_fused(fused);
-    auto gradients = [&] { return take_gradients(*m); };
     const auto padded = m->forward(b);  // [2, 4]
     (padded.masked_select(b.cand_mask) * weights.masked_select(b.cand_mask)).sum().backward();
-    const auto batch_grads = gradients();
+    const auto batch_grads = take_gradients(*m);
     EXPECT_FLOAT_EQ(padded[1][3].item<float>(), -1e9f);
     const int64_t real[2] = {4, 2};
     for (int64_t r = 0; r < 2; ++r) {
@@ -400,7 +393,7 @@ TEST(Rankers, QeRecTrainingGivesAPaddedBatchTheScoresAndGradientsOfItsRequestsAl
           << r << " " << fused;
       (alone[0] * weights[r].narrow(0, 0, real[r])).sum().backward();
     }
-    const auto request_grads = gradients();
+    const auto request_grads = take_gradients(*m);
     ASSERT_EQ(batch_grads.size(), request_grads.size());
     float largest = 0;
     for (size_t i = 0; i < batch_grads.size(); ++i) {

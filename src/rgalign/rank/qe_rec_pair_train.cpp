@@ -54,8 +54,8 @@ RG_KERNEL_INLINE float standardize(const float* y, int64_t T, float eps, float* 
 // token, products token * intent), each token's normalised input into xhat [(R+1) T] and inverse deviation
 // into rstd [R+1], and the softmax weights into att [(R+1) R]: request token a's at att + a R (the other
 // request tokens in order, then the intent), the intent token's at att + R R. Scratch: y [T].
-RG_KERNEL_INLINE void pair_tokens_body(const PairGradContext& c, int64_t b, int64_t j, float* hrow, float* xhat,
-                                       float* rstd, float* att, float* y) {
+RG_KERNEL_INLINE void pair_tokens_body(const PairGradContext& c, int64_t b, int64_t j, float* hrow,
+                                       float* xhat, float* rstd, float* att, float* y) {
   const int64_t R = c.R, T = c.T;
   const float* xj = c.xi + j * T;
   const float* qj = c.qi + j * T;
@@ -95,8 +95,8 @@ RG_KERNEL_INLINE void pair_tokens_body(const PairGradContext& c, int64_t b, int6
 
 // One pair's backward from dh [(2R+1) T], the gradient of its head input, given what pair_tokens_body
 // wrote. Scratch: dt [(R+1) T].
-RG_KERNEL_INLINE void pair_backward_body(const PairGradContext& c, const PairGradSums& g, int64_t b, int64_t j,
-                                         const float* dh, const float* hrow, const float* xhat,
+RG_KERNEL_INLINE void pair_backward_body(const PairGradContext& c, const PairGradSums& g, int64_t b,
+                                         int64_t j, const float* dh, const float* hrow, const float* xhat,
                                          const float* rstd, const float* att, float* dt) {
   const int64_t R = c.R, T = c.T;
   const float* ti = hrow + R * T;
@@ -182,8 +182,9 @@ RG_AVX2_FMA void pair_backward_avx2(const PairGradContext& c, const PairGradSums
                                     const float* att, float* dt) {
   pair_backward_body(c, g, b, j, dh, hrow, xhat, rstd, att, dt);
 }
-void pair_backward_base(const PairGradContext& c, const PairGradSums& g, int64_t b, int64_t j, const float* dh,
-                        const float* hrow, const float* xhat, const float* rstd, const float* att, float* dt) {
+void pair_backward_base(const PairGradContext& c, const PairGradSums& g, int64_t b, int64_t j,
+                        const float* dh, const float* hrow, const float* xhat, const float* rstd,
+                        const float* att, float* dt) {
   pair_backward_body(c, g, b, j, dh, hrow, xhat, rstd, att, dt);
 }
 
@@ -192,7 +193,19 @@ torch::Tensor float_contiguous(const torch::Tensor& t) {
 }
 
 // The function's tensor inputs, in this order: R tokens, R q, R k, R v, then these.
-enum IntentAndWeights { kIntent, kIntentQ, kIntentK, kIntentV, kNormWeight, kNormBias, kW1, kB1, kW2, kB2, kCount };
+enum IntentAndWeights {
+  kIntent,
+  kIntentQ,
+  kIntentK,
+  kIntentV,
+  kNormWeight,
+  kNormBias,
+  kW1,
+  kB1,
+  kW2,
+  kB2,
+  kCount
+};
 
 // One task's gradients of everything but the per-request rows.
 struct TaskSums {
@@ -307,8 +320,9 @@ class PairTrainFunction : public torch::autograd::Function<PairTrainFunction> {
         float* dw2 = ts.w2.data_ptr<float>();
 
         const int64_t K = kGradChunkPairs;
-        torch::Tensor h = torch::empty({K, PT}, torch::kFloat32);   // the head's input rows
-        torch::Tensor z = torch::empty({K, H}, torch::kFloat32);    // its first layer, then that layer's gradient
+        torch::Tensor h = torch::empty({K, PT}, torch::kFloat32);  // the head's input rows
+        torch::Tensor z =
+            torch::empty({K, H}, torch::kFloat32);  // its first layer, then that layer's gradient
         torch::Tensor dh = torch::empty({K, PT}, torch::kFloat32);  // the head input's gradient
         std::vector<float> xhat(static_cast<size_t>(K * (R + 1) * T)), rstd(static_cast<size_t>(K * (R + 1)));
         std::vector<float> att(static_cast<size_t>(K * (R + 1) * R)), y(static_cast<size_t>(T));
@@ -347,9 +361,9 @@ class PairTrainFunction : public torch::autograd::Function<PairTrainFunction> {
         int64_t n = 0;
         for (int64_t p = first * C; p < last * C; ++p) {
           if (!mask_p[p]) continue;
-          (avx2 ? pair_tokens_avx2 : pair_tokens_base)(c, p / C, cand_p[p], h_p + n * PT,
-                                                       xhat.data() + n * (R + 1) * T, rstd.data() + n * (R + 1),
-                                                       att.data() + n * (R + 1) * R, y.data());
+          (avx2 ? pair_tokens_avx2 : pair_tokens_base)(
+              c, p / C, cand_p[p], h_p + n * PT, xhat.data() + n * (R + 1) * T, rstd.data() + n * (R + 1),
+              att.data() + n * (R + 1) * R, y.data());
           slot[static_cast<size_t>(n)] = p;
           if (++n == K) {
             finish(n);
@@ -386,7 +400,8 @@ class PairTrainFunction : public torch::autograd::Function<PairTrainFunction> {
       total.b2 += from.b2;
     }
     torch::autograd::variable_list out = d_request;
-    for (const auto& t : {total.xi, total.qi, total.ki, total.vi, total.gamma, total.beta, total.w1, total.b1})
+    for (const auto& t :
+         {total.xi, total.qi, total.ki, total.vi, total.gamma, total.beta, total.w1, total.b1})
       out.push_back(t);
     out.push_back(total.w2.view({1, H}));
     out.push_back(torch::full({1}, total.b2, torch::kFloat32));
@@ -426,8 +441,8 @@ torch::Tensor qe_rec_pair_logits_train(const QeRecPairInputs& in, const QeRecPai
   std::vector<torch::Tensor> inputs;
   for (const auto* list : {&in.tokens, &in.q, &in.k, &in.v})
     for (const auto& t : *list) inputs.push_back(t);
-  for (const auto& t : {in.intent, in.intent_q, in.intent_k, in.intent_v, w.norm_weight, w.norm_bias, w.w1, w.b1,
-                        w.w2, w.b2})
+  for (const auto& t :
+       {in.intent, in.intent_q, in.intent_k, in.intent_v, w.norm_weight, w.norm_bias, w.w1, w.b1, w.w2, w.b2})
     inputs.push_back(t);
   return PairTrainFunction::apply(at::TensorList(inputs), R, w.norm_eps, in.cand, in.cand_mask);
 }

@@ -18,7 +18,8 @@
 
 namespace rgalign {
 
-// Whether training runs the fused pair stage for these tower outputs: float32 on the CPU, unless switched off.
+// Whether training runs the fused pair stage for these tower outputs: float32 on the CPU, unless switched
+// off.
 bool qe_rec_pair_train_fused_applies(const torch::Tensor& token);
 // Process-wide switch (on by default); off keeps training on the module path (benchmarks compare the two).
 void set_qe_rec_pair_train_fused(bool on);
