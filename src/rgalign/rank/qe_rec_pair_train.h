@@ -5,11 +5,11 @@
 // 256-request batch of the default world has N = 46,000 real pairs: the head input alone is 59 MB, past the
 // allocator's mmap threshold, so every step faults its pages in again), and autograd walks each one back.
 // Here the forward keeps nothing but its inputs. The backward recomputes each pair's tokens in chunks of
-// pairs that stay in cache, runs the head's two gradient products per chunk, and takes the attention and
-// LayerNorm back pair by pair. Per-request gradients are written by the one task that owns the request;
+// pairs that stay in cache, runs the head's products per chunk (its first layer again, then the two gradient
+// products), and takes the attention and LayerNorm back pair by pair. Per-request gradients are written by the one task that owns the request;
 // per-intent and weight gradients are summed per task and added up in task order, so a step's gradients
 // depend on the thread count only, as the module path's do.
-// Same function and gradients as the module path (a test holds them to 1e-4).
+// Same function and gradients as the module path (a test holds scores to 1e-5, gradients to 1e-4).
 #pragma once
 
 #include <torch/torch.h>
