@@ -363,6 +363,54 @@ TEST(Rankers, QeRecFusedTrainingEqualsTheModulePath) {
   set_qe_rec_pair_train_fused(true);
 }
 
+// A batch of B requests with C candidates each (random features, candidates among the tiny config's 10
+// intents, each request's list cut at a random length), for tests that need many pairs.
+RankBatch random_batch(int64_t B, int64_t C, uint64_t seed) {
+  torch::manual_seed(seed);
+  RankBatch b;
+  b.single =
+      torch::stack({torch::randint(3, {B}), torch::randint(5, {B}), torch::randint(7, {B})}, 1);  // [B, 3]
+  b.multi = torch::randint(6, {B, 1, 3});                                                         // [B, 1, 3]
+  b.multi_mask = (torch::rand({B, 1, 3}) < 0.7).to(torch::kFloat32);                              // [B, 1, 3]
+  b.cand = torch::randint(10, {B, C});                                                            // [B, C]
+  const auto lengths = torch::randint(C / 2, C + 1, {B, 1});                                      // [B, 1]
+  b.cand_mask = torch::arange(C).unsqueeze(0) < lengths;                                          // [B, C]
+  b.labels = torch::zeros({B, C});
+  b.labels.select(1, 0).fill_(1.0f);
+  b.query = torch::randn({B, 6});  // [B, E]
+  return b;
+}
+
+TEST(Rankers, QeRecFusedTrainingEqualsTheModulePathOverManyChunks) {
+  // The fused backward rebuilds pairs in chunks of 128 and splits requests between tasks: a batch of
+  // thousands of pairs at the default tower and head widths crosses both boundaries many times.
+  RankerConfig cfg = tiny_qe_rec();
+  cfg.tower_dim = 64;
+  cfg.hidden_dim = 128;
+  auto m = perturbed_qe_rec(cfg, 5);
+  const RankBatch b = random_batch(7, 300, 8);
+  const auto weights = torch::randn({7, 300});
+  const int threads_before = at::get_num_threads();
+  at::set_num_threads(2);
+  std::vector<std::vector<torch::Tensor>> grads;
+  std::vector<torch::Tensor> logits;
+  for (bool fused : {false, true}) {
+    set_qe_rec_pair_train_fused(fused);
+    const auto out = m->forward(b);  // [7, 300]
+    (out.masked_select(b.cand_mask) * weights.masked_select(b.cand_mask)).sum().backward();
+    grads.push_back(take_gradients(*m));
+    logits.push_back(out.detach());
+  }
+  set_qe_rec_pair_train_fused(true);
+  at::set_num_threads(threads_before);
+  EXPECT_LT((logits[0] - logits[1]).abs().max().item<float>(), 1e-4f);
+  const auto names = m->named_parameters().keys();
+  for (size_t i = 0; i < grads[0].size(); ++i) {
+    const float scale = std::max(1.0f, grads[0][i].abs().max().item<float>());  // sums over ~1,600 pairs
+    EXPECT_LT((grads[0][i] - grads[1][i]).abs().max().item<float>(), 1e-5f * scale) << names[i];
+  }
+}
+
 TEST(Rankers, QeRecTrainingGivesAPaddedBatchTheScoresAndGradientsOfItsRequestsAlone) {
   // Training (fused or on the module path) runs only the real (request, candidate) pairs. A batch padded to
   // its longest candidate list must give each request the scores it gets alone, unpadded, and a loss over the
