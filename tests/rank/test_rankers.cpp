@@ -3,6 +3,10 @@
 
 #include <torch/torch.h>
 
+#include <memory>
+#include <tuple>
+#include <utility>
+
 #include "rgalign/llm/safetensors_torch.h"
 #include "rgalign/rank/dnn_ranker.h"
 #include "rgalign/rank/qe_rec_pair_train.h"
@@ -274,17 +278,25 @@ std::shared_ptr<QeRecRanker> perturbed_qe_rec(const RankerConfig& cfg, uint64_t 
   return m;
 }
 
+// The pair-stage comparisons' case: the perturbed tiny QE-Rec at tower width `width`, with or without the
+// query tower, and batch() (without latent queries when there is no query tower).
+std::pair<std::shared_ptr<QeRecRanker>, RankBatch> pair_stage_case(int64_t width, bool query, uint64_t seed) {
+  RankerConfig cfg = tiny_qe_rec(query, true);
+  cfg.tower_dim = width;
+  RankBatch b = batch();
+  if (!query) b.query = torch::Tensor();
+  return {perturbed_qe_rec(cfg, seed), b};
+}
+
 TEST(Rankers, QeRecFusedInferenceEqualsTheModulePath) {
   // Serving and evaluation run the pair stage fused (no gradients, CPU); the module path is the reference.
   // Both must be the same function: with and without the query tower, a tower width that is not a multiple of
   // the kernel's unrolling, padded candidates.
   for (int64_t width : {8, 12})
     for (bool query : {true, false}) {
-      RankerConfig cfg = tiny_qe_rec(query, true);
-      cfg.tower_dim = width;
-      auto m = perturbed_qe_rec(cfg, 7);
-      RankBatch b = batch();
-      if (!query) b.query = torch::Tensor();
+      std::shared_ptr<QeRecRanker> m;  // named variables, not a structured binding: lambdas capture them
+      RankBatch b;
+      std::tie(m, b) = pair_stage_case(width, query, 7);
       torch::NoGradGuard g;
       const auto fused = m->forward(b);  // [2, 4]
       m->set_fused_inference(false);
@@ -318,11 +330,9 @@ TEST(Rankers, QeRecFusedTrainingEqualsTheModulePath) {
   for (int threads : {1, 2})
     for (int64_t width : {8, 12})
       for (bool query : {true, false}) {
-        RankerConfig cfg = tiny_qe_rec(query, true);
-        cfg.tower_dim = width;
-        auto m = perturbed_qe_rec(cfg, 11);
-        RankBatch b = batch();
-        if (!query) b.query = torch::Tensor();
+        std::shared_ptr<QeRecRanker> m;
+        RankBatch b;
+        std::tie(m, b) = pair_stage_case(width, query, 11);
         const auto weights = torch::randn({2, 4});  // a loss: a weighted sum of the real cells' scores
         struct Run {
           torch::Tensor logits, query_grad;

@@ -56,6 +56,17 @@ RG_KERNEL_INLINE float sum(const float* a, int64_t n) {
   return s;
 }
 
+// y [T] -> xhat = (y - mean) * rstd [T], LayerNorm before its affine part; returns rstd, the mean through
+// `mean` where asked.
+RG_KERNEL_INLINE float standardize(const float* y, int64_t T, float eps, float* xhat, float* mean = nullptr) {
+  const float m = sum(y, T) / static_cast<float>(T);
+  for (int64_t t = 0; t < T; ++t) xhat[t] = y[t] - m;
+  const float rstd = 1.0f / std::sqrt(dot(xhat, xhat, T) / static_cast<float>(T) + eps);
+  for (int64_t t = 0; t < T; ++t) xhat[t] *= rstd;
+  if (mean) *mean = m;
+  return rstd;
+}
+
 // In place: softmax of n logits.
 RG_KERNEL_INLINE void softmax(float* x, int64_t n) {
   float m = x[0];
@@ -113,8 +124,8 @@ RG_KERNEL_INLINE float masked_max(const float* x, const int32_t* keep, int64_t n
 
 // a where keep is -1 (all bits set), b where it is 0, chosen bit by bit (no float comparison).
 RG_KERNEL_INLINE float select_bits(int32_t keep, float a, float b) {
-  return __builtin_bit_cast(float,
-                            (__builtin_bit_cast(int32_t, a) & keep) | (__builtin_bit_cast(int32_t, b) & ~keep));
+  return __builtin_bit_cast(
+      float, (__builtin_bit_cast(int32_t, a) & keep) | (__builtin_bit_cast(int32_t, b) & ~keep));
 }
 
 // In place: softmax of n logits with exp_vec.

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "rgalign/common/cpu_math.h"
+#include "rgalign/rank/kernel_tensor.h"
 
 namespace rgalign {
 
@@ -24,17 +25,8 @@ constexpr float kPadLogit = -1e9f;
 // y [T] -> out = LayerNorm(y) [T]; returns its mean and inverse deviation through m and r.
 RG_KERNEL_INLINE void layer_norm(const float* y, const float* gamma, const float* beta, float eps, int64_t T,
                                  float* out, float* m, float* r) {
-  const float mean = sum(y, T) / static_cast<float>(T);
-  for (int64_t t = 0; t < T; ++t) out[t] = y[t] - mean;
-  const float var = dot(out, out, T) / static_cast<float>(T);
-  const float rstd = 1.0f / std::sqrt(var + eps);
-  for (int64_t t = 0; t < T; ++t) out[t] = out[t] * rstd * gamma[t] + beta[t];
-  *m = mean;
-  *r = rstd;
-}
-
-torch::Tensor f32(const torch::Tensor& t) {
-  return t.to(torch::kFloat32).contiguous();
+  *r = cpu::standardize(y, T, eps, out, m);
+  for (int64_t t = 0; t < T; ++t) out[t] = out[t] * gamma[t] + beta[t];
 }
 
 // Everything one pair reads: per-request rows (index b), per-intent rows (index j), weights, sizes.
@@ -139,19 +131,20 @@ QeRecPairPrepared QeRecPairPrepared::from_tensors(const std::vector<torch::Tenso
 QeRecPairPrepared qe_rec_pair_prepare(const torch::Tensor& intent, const torch::Tensor& intent_v, int64_t R,
                                       const QeRecPairWeights& w) {
   const int64_t T = intent.size(1);
-  const torch::Tensor w1 = f32(w.w1);                                              // [H, P*T]
+  const torch::Tensor w1 = contiguous_f32(w.w1);                                   // [H, P*T]
   const torch::Tensor normed = w1.narrow(1, 0, (R + 1) * T).view({-1, R + 1, T});  // [H, R+1, T]: W_p
   // W_p scaled by the LayerNorm's gamma per input column, p = request tokens then the intent token.
-  const torch::Tensor blocks = normed.permute({1, 0, 2}) * f32(w.norm_weight);  // [R+1, H, T]
+  const torch::Tensor blocks = normed.permute({1, 0, 2}) * contiguous_f32(w.norm_weight);  // [R+1, H, T]
   QeRecPairPrepared p;
   std::vector<torch::Tensor> head;
-  for (int64_t a = 0; a < R; ++a) head.push_back(torch::matmul(f32(intent_v), blocks[a].t()));  // [I, H]
-  head.push_back(torch::matmul(f32(intent), blocks[R].t()));                                    // [I, H]
-  p.intent_head = torch::cat(head, /*dim=*/1).contiguous();  // [I, (R+1) H]
+  for (int64_t a = 0; a < R; ++a)
+    head.push_back(torch::matmul(contiguous_f32(intent_v), blocks[a].t()));  // [I, H]
+  head.push_back(torch::matmul(contiguous_f32(intent), blocks[R].t()));      // [I, H]
+  p.intent_head = torch::cat(head, /*dim=*/1).contiguous();                  // [I, (R+1) H]
   p.blocks = blocks.contiguous();
-  p.gamma_sums = blocks.sum(/*dim=*/2).contiguous();                            // [R+1, H]
-  p.base = f32(w.b1) + torch::matmul(normed, f32(w.norm_bias)).sum(/*dim=*/1);  // [H]
-  p.products_t = w1.narrow(1, (R + 1) * T, R * T).t().contiguous();             // [R*T, H]
+  p.gamma_sums = blocks.sum(/*dim=*/2).contiguous();  // [R+1, H]
+  p.base = contiguous_f32(w.b1) + torch::matmul(normed, contiguous_f32(w.norm_bias)).sum(/*dim=*/1);  // [H]
+  p.products_t = w1.narrow(1, (R + 1) * T, R * T).t().contiguous();  // [R*T, H]
   return p;
 }
 
@@ -175,7 +168,7 @@ torch::Tensor qe_rec_pair_logits(const QeRecPairInputs& in, const QeRecPairWeigh
   c.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(T)));
   std::vector<torch::Tensor> keep;  // owns every tensor the context's pointers read
   auto ptr = [&](const torch::Tensor& t) {
-    keep.push_back(f32(t));
+    keep.push_back(contiguous_f32(t));
     return keep.back().data_ptr<float>();
   };
   // Per request: each token's projections, and the head's first layer (gamma-scaled) on the per-request
@@ -183,7 +176,7 @@ torch::Tensor qe_rec_pair_logits(const QeRecPairInputs& in, const QeRecPairWeigh
   const torch::Tensor& blocks = pre.blocks;  // [R+1, H, T]
   c.cross.assign(static_cast<size_t>(R * R), nullptr);
   for (int64_t a = 0; a < R; ++a) {
-    const torch::Tensor ta = f32(in.tokens[a]), va = f32(in.v[a]);  // [B, T]
+    const torch::Tensor ta = contiguous_f32(in.tokens[a]), va = contiguous_f32(in.v[a]);  // [B, T]
     c.tok.push_back(ptr(ta));
     c.q.push_back(ptr(in.q[a]));
     c.k.push_back(ptr(in.k[a]));
@@ -191,7 +184,7 @@ torch::Tensor qe_rec_pair_logits(const QeRecPairInputs& in, const QeRecPairWeigh
     c.own.push_back(ptr(torch::matmul(ta, blocks[a].t())));          // [B, H]
     c.from_intent.push_back(ptr(torch::matmul(va, blocks[R].t())));  // [B, H]
     for (int64_t o = 0; o < R; ++o)
-      if (o != a) c.cross[a * R + o] = ptr(torch::matmul(f32(in.v[o]), blocks[a].t()));  // [B, H]
+      if (o != a) c.cross[a * R + o] = ptr(torch::matmul(contiguous_f32(in.v[o]), blocks[a].t()));  // [B, H]
   }
   const float* gamma_sums = ptr(pre.gamma_sums);  // [R+1, H]
   for (int64_t p = 0; p <= R; ++p) c.gsum.push_back(gamma_sums + p * H);
@@ -213,7 +206,7 @@ torch::Tensor qe_rec_pair_logits(const QeRecPairInputs& in, const QeRecPairWeigh
   c.rr = rr.data();
 
   const float* w2 = ptr(w.w2.reshape({-1}));
-  const float b2 = f32(w.b2).data_ptr<float>()[0];
+  const float b2 = contiguous_f32(w.b2).data_ptr<float>()[0];
   const torch::Tensor& wprod = pre.products_t;                            // [R*T, H]
   const torch::Tensor cand = in.cand.to(torch::kInt64).contiguous();      // [B, C]
   const torch::Tensor mask = in.cand_mask.to(torch::kBool).contiguous();  // [B, C]

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "rgalign/common/cpu_math.h"
+#include "rgalign/rank/kernel_tensor.h"
 
 namespace rgalign {
 
@@ -41,15 +42,6 @@ struct PairGradSums {
   float* rr;                         // [B, R, R]: d(loss) / d(request-to-request logit a -> o), scaled
 };
 
-// y [T] -> xhat = (y - mean) * rstd [T]; returns rstd.
-RG_KERNEL_INLINE float standardize(const float* y, int64_t T, float eps, float* xhat) {
-  const float mean = sum(y, T) / static_cast<float>(T);
-  for (int64_t t = 0; t < T; ++t) xhat[t] = y[t] - mean;
-  const float rstd = 1.0f / std::sqrt(dot(xhat, xhat, T) / static_cast<float>(T) + eps);
-  for (int64_t t = 0; t < T; ++t) xhat[t] *= rstd;
-  return rstd;
-}
-
 // One pair (request b, intent j), forward again: the head's input into hrow [(2R+1) T] (tokens, intent
 // token, products token * intent), each token's normalised input into xhat [(R+1) T] and inverse deviation
 // into rstd [R+1], and the softmax weights into att [(R+1) R]: request token a's at att + a R (the other
@@ -63,7 +55,7 @@ RG_KERNEL_INLINE void pair_tokens_body(const PairGradContext& c, int64_t b, int6
   const float* vj = c.vi + j * T;
   auto finish_token = [&](int64_t slot) {
     float* x = xhat + slot * T;
-    rstd[slot] = standardize(y, T, c.eps, x);
+    rstd[slot] = cpu::standardize(y, T, c.eps, x);
     float* out = hrow + slot * T;
     for (int64_t t = 0; t < T; ++t) out[t] = x[t] * c.gamma[t] + c.beta[t];
   };
@@ -188,10 +180,6 @@ void pair_backward_base(const PairGradContext& c, const PairGradSums& g, int64_t
   pair_backward_body(c, g, b, j, dh, hrow, xhat, rstd, att, dt);
 }
 
-torch::Tensor float_contiguous(const torch::Tensor& t) {
-  return t.to(torch::kFloat32).contiguous();
-}
-
 // The function's tensor inputs, in this order: R tokens, R q, R k, R v, then these.
 enum IntentAndWeights {
   kIntent,
@@ -219,7 +207,7 @@ class PairTrainFunction : public torch::autograd::Function<PairTrainFunction> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, at::TensorList inputs, int64_t R,
                                double eps, const torch::Tensor& cand, const torch::Tensor& mask) {
     std::vector<torch::Tensor> x;
-    for (const auto& t : inputs) x.push_back(float_contiguous(t));
+    for (const auto& t : inputs) x.push_back(contiguous_f32(t));
     QeRecPairInputs in;
     for (int64_t a = 0; a < R; ++a) {
       in.tokens.push_back(x[a]);
@@ -256,7 +244,7 @@ class PairTrainFunction : public torch::autograd::Function<PairTrainFunction> {
     const torch::Tensor* rest = x.data() + 4 * R;
     const torch::Tensor &cand = x[4 * R + kCount], &mask = x[4 * R + kCount + 1];  // [B, C]
     const QeRecPairWeights w = weights(rest, eps);
-    const torch::Tensor g_out = float_contiguous(grads[0]);  // [B, C]
+    const torch::Tensor g_out = contiguous_f32(grads[0]);  // [B, C]
     const int64_t B = cand.size(0), C = cand.size(1), T = rest[kIntent].size(1), I = rest[kIntent].size(0);
     const int64_t H = w.w1.size(0), PT = w.w1.size(1);
 

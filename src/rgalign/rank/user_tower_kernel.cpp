@@ -8,6 +8,7 @@
 
 #include "rgalign/common/cpu_math.h"
 #include "rgalign/common/error.h"
+#include "rgalign/rank/kernel_tensor.h"
 
 namespace rgalign {
 
@@ -113,10 +114,6 @@ RG_AVX2_FMA void tower_experts_avx2(const TowerContext& c, int64_t n, const floa
 void tower_experts_base(const TowerContext& c, int64_t n, const float* x, float* out, float* gates,
                         float* h) {
   tower_experts_body(c, n, x, out, gates, h);
-}
-
-torch::Tensor contiguous_f32(const torch::Tensor& t) {
-  return t.to(torch::kFloat32).contiguous();
 }
 
 }  // namespace
