@@ -263,6 +263,63 @@ TEST(Rankers, QeRecTiedTextProjectionMapsAnIntentTextAndAnEqualQueryAlike) {
             "model_config.json: tie_text_projection must be a boolean");
 }
 
+TEST(Rankers, QeRecQueryMatchAddsTheScaledDotProductOfTheTowers) {
+  // query_match: each pair's logit is the pair stage's plus match_scale * <query tower, intent tower>, the
+  // same in the fused, module and training paths; padded candidates keep the mask's score.
+  torch::manual_seed(12);
+  RankerConfig cfg = tiny_qe_rec();
+  cfg.query_match = true;
+  auto m = std::make_shared<QeRecRanker>(cfg);
+  m->set_intent_text(torch::randn({10, 6}));
+  for (auto& p : m->parameters()) {
+    torch::NoGradGuard g;
+    p.add_(torch::randn_like(p) * 0.3);
+  }
+  m->eval();
+  const RankBatch b = batch();
+  torch::Tensor with, modules, trained, q, tower;
+  {
+    torch::NoGradGuard g;
+    with = m->forward(b);  // [2, 4], fused
+    m->set_fused_inference(false);
+    modules = m->forward(b);
+    m->set_fused_inference(true);
+    q = m->query_tower(b.query);  // [2, T]
+    tower = m->intent_tower();    // [I, T]
+  }
+  trained = m->forward(b);  // gradients on: the fused training path
+  EXPECT_LT((with - modules).abs().max().item<float>(), 1e-5f);
+  EXPECT_LT((with - trained.detach()).abs().max().item<float>(), 1e-5f);
+  // The scale and the towers get gradients through the term.
+  trained.masked_select(b.cand_mask).sum().backward();
+  EXPECT_GT(m->named_parameters()["match_scale"].grad().abs().item<float>(), 0.0f);
+  const float scale = m->named_parameters()["match_scale"].item<float>();
+  {
+    torch::NoGradGuard g;
+    m->named_parameters()["match_scale"].zero_();
+  }
+  const auto without = m->forward(b).detach();
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t c = 0; c < 4; ++c) {
+      if (!b.cand_mask[r][c].item<bool>()) {
+        EXPECT_FLOAT_EQ(with[r][c].item<float>(), -1e9f);
+        continue;
+      }
+      const float dot = (q[r] * tower[b.cand[r][c].item<int64_t>()]).sum().item<float>();
+      EXPECT_NEAR(with[r][c].item<float>() - without[r][c].item<float>(), scale * dot, 1e-4f) << r << c;
+    }
+  EXPECT_GT((with - without).abs().max().item<float>(), 1e-2f);  // the term is not negligible here
+
+  Json j = cfg.to_json();
+  EXPECT_TRUE(RankerConfig::from_json(j, "model_config.json").query_match);
+  j.erase("query_match");  // models saved before the option score without it
+  EXPECT_FALSE(RankerConfig::from_json(j, "model_config.json").query_match);
+  j["query_match"] = true;
+  j["query_dim"] = 0;
+  EXPECT_EQ(test::error_of([&] { RankerConfig::from_json(j, "model_config.json"); }),
+            "model_config.json: query_match needs a query tower");
+}
+
 // A tiny QE-Rec with random intent texts and its weights moved away from the initialisation's symmetric
 // values (so that scores and gradients differ), in eval mode: no intent-id dropout, the same function on
 // every call.

@@ -61,6 +61,7 @@ struct RewardModelSection {
   std::string pooling = "query";     // latent-query embedding the RM reads: last | mean | query
   bool hindsight_texts = true;       // some RM training texts name the clicked intent (as a typed question)
   bool tie_text_projection = false;  // one projection for latent queries and intent texts
+  bool query_match = false;          // the query-intent dot product added to each logit
   int train_candidates = 0;          // candidates per request in a training step (0 = all), RM and fine-tunes
 
   template <class V>
@@ -76,6 +77,9 @@ struct RewardModelSection {
       "would have written it, so that the RM learns to read latent-query texts");
     v("tie_text_projection", tie_text_projection,
       "one projection for the latent query and the intent texts (QE-Rec --tie-text-projection)");
+    v("query_match", query_match,
+      "add the dot product of the query and intent towers to each logit, so that a latent query naming an "
+      "intent lifts it directly (QE-Rec --query-match)");
     v("reward", reward, "listwise | ndcg3");
     v("intent_id_dropout", intent_id_dropout,
       "share of intents trained without their id embedding at each step (QE-Rec --intent-id-dropout)");

@@ -186,6 +186,7 @@ class Pipeline {
     t.train_candidates = cfg_.reward_model.train_candidates;
     t.pooling = cfg_.reward_model.pooling;
     t.tie_text_projection = cfg_.reward_model.tie_text_projection;
+    t.query_match = cfg_.reward_model.query_match;
     return t;
   }
 

@@ -66,6 +66,8 @@ void validate_options(const TrainOptions& o) {
     throw InputError("--keep-intent-text", "needs --init and a qe-rec model with its intent text");
   if (o.tie_text_projection && (o.model != "qe-rec" || o.no_query_tower || o.no_intent_text))
     throw InputError("--tie-text-projection", "needs a qe-rec model with its query tower and intent text");
+  if (o.query_match && (o.model != "qe-rec" || o.no_query_tower))
+    throw InputError("--query-match", "needs a qe-rec model with its query tower");
   if (o.model != "qe-rec" && (o.no_query_tower || o.no_intent_text || o.pooling != "last" ||
                               o.latent_tokens != 0 || !o.cache.empty()))
     spdlog::warn(
@@ -140,6 +142,7 @@ torch::Tensor attach_latent_inputs(DistGroup& dist, const TrainOptions& opt, con
   cfg.latent_tokens = opt.latent_tokens;
   cfg.intent_id_dropout = opt.intent_id_dropout;
   cfg.tie_text_projection = opt.tie_text_projection;
+  cfg.query_match = opt.query_match;
   cfg.latent_cache =
       fs::absolute(opt.cache.empty() ? default_latent_cache(opt.reasoner) : opt.cache).string();
   LatentCache cache(cfg.latent_cache, reasoner->hidden_size());

@@ -1,6 +1,8 @@
 // QE-Rec ranker.
 #include "rgalign/rank/qe_rec_ranker.h"
 
+#include <cmath>
+
 #include "rgalign/common/hash.h"
 #include "rgalign/rank/qe_rec_pair_train.h"
 #include "rgalign/rank/score_head.h"
@@ -41,6 +43,11 @@ QeRecRanker::QeRecRanker(const RankerConfig& cfg)
   head_ = register_module(
       "head", torch::nn::Sequential(torch::nn::Linear(parts * T, cfg.hidden_dim / 2), torch::nn::ReLU(),
                                     torch::nn::Linear(cfg.hidden_dim / 2, 1)));
+  if (cfg.query_match) {
+    TORCH_CHECK(use_query_, "query_match needs a query tower");
+    match_scale_ =
+        register_parameter("match_scale", torch::full({1}, 1.0 / std::sqrt(static_cast<double>(T))));
+  }
 }
 
 void QeRecRanker::set_intent_text(const torch::Tensor& embeddings) {
@@ -121,15 +128,27 @@ torch::Tensor QeRecRanker::forward(const RankBatch& b) {
     TORCH_CHECK(b.query.defined(), "QE-Rec needs the requests' latent-query embeddings");
     per_request.push_back(query_tower(b.query));  // [B, T]
   }
-  return pair_logits(per_request, b);
+  // Once per pass: in training each computation of the intent tower draws its own id dropout.
+  const std::vector<torch::Tensor> intent = intent_side();     // tower [I, T], its q, k, v (, prepared)
+  torch::Tensor logits = pair_logits(per_request, intent, b);  // [B, C]
+  if (match_scale_.defined()) logits = logits + match_logits(per_request[1], intent[0], b);
+  return logits;
 }
 
-torch::Tensor QeRecRanker::pair_logits(const std::vector<torch::Tensor>& per_request, const RankBatch& b) {
+torch::Tensor QeRecRanker::match_logits(const torch::Tensor& query, const torch::Tensor& intent,
+                                        const RankBatch& b) {
+  // query [B, T], intent [I, T] -> every intent's dot product [B, I] -> the candidates' [B, C]; padded
+  // candidates add nothing to the mask's score.
+  const auto all = torch::mm(query, intent.t());
+  return (match_scale_ * all.gather(1, b.cand)).masked_fill(b.cand_mask.logical_not(), 0.0);
+}
+
+torch::Tensor QeRecRanker::pair_logits(const std::vector<torch::Tensor>& per_request,
+                                       const std::vector<torch::Tensor>& intent, const RankBatch& b) {
   const bool fused = fused_inference_ && !is_training() && !torch::GradMode::is_enabled() &&
                      per_request.front().device().is_cpu() &&
                      per_request.front().scalar_type() == torch::kFloat32;
-  if (fused) return fused_pair_logits(per_request, b);
-  const std::vector<torch::Tensor> intent = intent_side();  // tower [I, T], its q, k, v (, prepared)
+  if (fused) return fused_pair_logits(per_request, intent, b);
   if (torch::GradMode::is_enabled() && qe_rec_pair_train_fused_applies(per_request.front()))
     return qe_rec_pair_logits_train(pair_inputs(per_request, intent, b), pair_weights());
   const std::vector<torch::Tensor> proj(intent.begin() + 1, intent.begin() + 4);
@@ -154,8 +173,7 @@ torch::Tensor QeRecRanker::pair_logits(const std::vector<torch::Tensor>& per_req
 }
 
 torch::Tensor QeRecRanker::fused_pair_logits(const std::vector<torch::Tensor>& per_request,
-                                             const RankBatch& b) {
-  const std::vector<torch::Tensor> intent = intent_side();  // tower [I, T], its q, k, v, prepared
+                                             const std::vector<torch::Tensor>& intent, const RankBatch& b) {
   QeRecPairInputs in = pair_inputs(per_request, intent, b);
   in.prepared = QeRecPairPrepared::from_tensors(intent, 4);
   return qe_rec_pair_logits(in, pair_weights());  // [B, C]

@@ -2,7 +2,8 @@
 // MoE), a query tower projecting the reasoner's latent-query embedding, and an intent tower of the intent-id
 // embedding plus the projected embedding of the intent's text (so an intent never seen in training still has
 // a representation). The three tower outputs of each (request, candidate) pair meet in mutual attention, then
-// an MLP head over [u, q, i, u * i, q * i] gives the logit.
+// an MLP head over [u, q, i, u * i, q * i] gives the logit. With query_match, the scaled dot product of the
+// query and intent towers is added to it.
 //
 // Ablations through the config: query_dim 0 drops the query tower, intent_text_dim 0 the intent text;
 // tie_text_projection gives the latent query and the intent texts one projection (then `intent_text_` is
@@ -54,9 +55,16 @@ class QeRecRanker : public Ranker {
   QeRecPairWeights pair_weights() const;
   DerivedCache intent_cache_;
   bool fused_inference_ = true;
-  // The pair stage (mutual attention + head) for tower outputs R x [B, T] -> logits [B, C].
-  torch::Tensor pair_logits(const std::vector<torch::Tensor>& per_request, const RankBatch& b);
-  torch::Tensor fused_pair_logits(const std::vector<torch::Tensor>& per_request, const RankBatch& b);
+  // The pair stage (mutual attention + head) for tower outputs R x [B, T] and the intent side -> logits
+  // [B, C].
+  torch::Tensor pair_logits(const std::vector<torch::Tensor>& per_request,
+                            const std::vector<torch::Tensor>& intent, const RankBatch& b);
+  torch::Tensor fused_pair_logits(const std::vector<torch::Tensor>& per_request,
+                                  const std::vector<torch::Tensor>& intent, const RankBatch& b);
+  // query_match: the scaled dot product of the query tower [B, T] and each candidate's intent tower -> [B,
+  // C].
+  torch::Tensor match_logits(const torch::Tensor& query, const torch::Tensor& intent, const RankBatch& b);
+  torch::Tensor match_scale_;  // [1]; undefined without query_match
   // The fused pair stage's inputs but `prepared`: the request tokens and their attention projections, the
   // intent side's first four tensors (tower, q, k, v), the candidates.
   QeRecPairInputs pair_inputs(const std::vector<torch::Tensor>& per_request,

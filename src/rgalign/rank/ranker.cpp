@@ -32,6 +32,7 @@ Json RankerConfig::to_json() const {
           {"pooling", pooling},
           {"intent_id_dropout", intent_id_dropout},
           {"tie_text_projection", tie_text_projection},
+          {"query_match", query_match},
           {"latent_tokens", latent_tokens},
           {"latent_cache", latent_cache}};
 }
@@ -72,6 +73,11 @@ RankerConfig RankerConfig::from_json(const Json& j, const std::string& where) {
         throw InputError(where, "tie_text_projection must be a boolean");
       c.tie_text_projection = j["tie_text_projection"].get<bool>();
     }
+    if (j.contains("query_match")) {
+      if (!j["query_match"].is_boolean()) throw InputError(where, "query_match must be a boolean");
+      c.query_match = j["query_match"].get<bool>();
+    }
+    if (c.query_match && c.query_dim < 1) throw InputError(where, "query_match needs a query tower");
     if (c.tie_text_projection && (c.query_dim < 1 || c.query_dim != c.intent_text_dim))
       throw InputError(where, "tie_text_projection needs a query tower and intent texts of the same size");
     if (c.query_dim < 0 || c.intent_text_dim < 0 || c.latent_tokens < 0)

@@ -39,6 +39,9 @@ struct RankerConfig {
   // qe-rec: one projection for the latent query and the intent texts (both are the reasoner's embeddings), so
   // that a query naming an intent lands where that intent's text does before any training.
   bool tie_text_projection = false;
+  // qe-rec: add the scaled dot product of the query tower and the intent tower to each pair's logit, so that
+  // a latent query naming an intent can lift that intent directly, not only through the attention and head.
+  bool query_match = false;
   int64_t latent_tokens = 0;  // generated latent-query tokens per prompt
   std::string latent_cache;   // cache directory
 

@@ -44,6 +44,7 @@ struct TrainOptions {
   bool no_intent_text = false;
   double intent_id_dropout = 0.5;
   bool tie_text_projection = false;
+  bool query_match = false;
   int latent_tokens = 0;  // generated latent-query tokens per prompt (0 = embed the prompt alone)
   std::string cache;      // latent cache directory (default <reasoner>/latent-cache)
   std::string init;       // run directory whose weights (and encoder) start the training: fine-tuning
@@ -98,6 +99,9 @@ struct TrainOptions {
     v("tie-text-projection", tie_text_projection,
       "qe-rec: one projection for the latent query and the intent texts, so that a query naming an intent "
       "starts out matching that intent");
+    v("query-match", query_match,
+      "qe-rec: add the dot product of the query and intent towers to each logit, so that a latent query "
+      "naming an intent lifts it directly");
     v("latent-tokens", latent_tokens, "latent-query tokens the reasoner generates per prompt (0 = none)");
     v("cache", cache, "latent-query cache directory (default <reasoner>/latent-cache)");
     v("init", init, "fine-tune: start from this run's weights and encoder (same model and sizes)");
