@@ -3,13 +3,18 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "rgalign/common/atomic_file.h"
 #include "rgalign/common/json_util.h"
+#include "rgalign/llm/safetensors.h"
 #include "support/test_support.h"
 
 namespace rgalign {
@@ -60,6 +65,133 @@ TEST_F(AlignCli, BadConfigIsNamedWithItsLine) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("bad.yaml:3"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("unknown key \"neftune\""), std::string::npos) << r.output;
+}
+
+// The suite's dataset rewritten as a log of shown lists: each request carries "candidates" (its clicked
+// intents and up to 15 other intents of its market valid at its time) and "labels", in place of "clicked".
+void write_shown_lists(const std::string& from, const std::string& to) {
+  fs::create_directories(to);
+  for (const char* f : {"schema.yaml", "intents.jsonl"}) fs::copy_file(from + "/" + f, to + "/" + f);
+  std::vector<Json> intents;
+  std::istringstream in(read_file(from + "/intents.jsonl"));
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) intents.push_back(Json::parse(line));
+  for (const char* split : {"train", "valid", "test"}) {
+    std::istringstream lines(read_file(from + "/" + split + ".jsonl"));
+    std::string out;
+    for (std::string line; std::getline(lines, line);) {
+      if (line.empty()) continue;
+      Json r = Json::parse(line);
+      const auto clicked = r["clicked"].get<std::vector<std::string>>();
+      std::vector<std::string> shown = clicked;
+      for (const auto& it : intents) {
+        const std::string id = it["intent_id"];
+        if (shown.size() >= clicked.size() + 15) break;
+        if (it["market"] == r["market"] && it.value("valid_from", int64_t{0}) <= r["ts"].get<int64_t>() &&
+            std::find(clicked.begin(), clicked.end(), id) == clicked.end())
+          shown.push_back(id);
+      }
+      std::vector<int> labels(shown.size(), 0);
+      std::fill(labels.begin(), labels.begin() + static_cast<std::ptrdiff_t>(clicked.size()), 1);
+      std::rotate(shown.begin(), shown.begin() + 1, shown.end());  // the click is not always first
+      std::rotate(labels.begin(), labels.begin() + 1, labels.end());
+      r.erase("clicked");
+      r["candidates"] = shown;
+      r["labels"] = labels;
+      out += r.dump() + "\n";
+    }
+    test::write_text(to + "/" + split + ".jsonl", out);
+  }
+}
+
+TEST_F(AlignCli, ALogOfShownListsRunsEveryStageOnItsLists) {
+  // The contract's other request form: every stage trains and scores on the lists that were shown.
+  const std::string data = dir_->file("shown-data"), run = dir_->file("shown-run");
+  write_shown_lists(dir_->file("data"), data);
+  auto r = run_rgalign("align --data " + data + " --config " + dir_->file("tiny.yaml") + " --out " + run);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  size_t test_pairs = 0, test_requests = 0;
+  std::istringstream lines(read_file(data + "/test.jsonl"));
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty()) {
+      test_pairs += Json::parse(line)["candidates"].size();
+      ++test_requests;
+    }
+  const Json report = read_json_file(run + "/report.json");
+  ASSERT_EQ(report["stages"].size(), 6u);
+  for (const auto& s : report["stages"]) {
+    EXPECT_EQ(s["metrics"]["n_impressions"].get<size_t>(), test_pairs) << s["name"];
+    EXPECT_EQ(s["metrics"]["n_groups"].get<size_t>() + s["metrics"]["n_groups_skipped"].get<size_t>(),
+              test_requests)
+        << s["name"];
+  }
+  // The ranker's predictions are over each request's shown list, in its order.
+  std::istringstream preds(read_file(run + "/qe-rec/test_predictions.jsonl"));
+  std::istringstream tests(read_file(data + "/test.jsonl"));
+  std::string p, t;
+  ASSERT_TRUE(std::getline(preds, p) && std::getline(tests, t));
+  EXPECT_EQ(Json::parse(p)["intent_ids"], Json::parse(t)["candidates"]);
+}
+
+TEST(AlignCliCheckpoint, AHuggingFaceCheckpointIsAlignedWithLoraAndSavedInItsLayout) {
+  // A Qwen3 directory as transformers writes it (the engine's reference fixture: tied embeddings, its
+  // byte-level BPE tokenizer and chat format) aligned with `reasoner.lora`: every stage runs, and each
+  // aligned reasoner is the same checkpoint layout with the adapters merged into exactly the projections they
+  // target.
+  test::TempDir dir;
+  const std::string base = dir.file("qwen3"),
+                    fixtures = std::string(RGALIGN_TEST_DATA_DIR) + "/llm/fixtures/";
+  fs::create_directories(base);
+  for (const char* f : {"config.json", "model.safetensors"})
+    fs::copy_file(fixtures + "qwen3/" + f, base + "/" + f);
+  fs::copy_file(fixtures + "tokenizer/tokenizer.json", base + "/tokenizer.json");
+  auto sim =
+      run_rgalign("simulate --out " + dir.file("data") + " --users 80 --weeks 3 --markets SG --seed 3");
+  ASSERT_EQ(sim.exit_code, 0) << sim.output;
+  test::write_text(dir.file("hf.yaml"),
+                   "run: {threads: 2, baseline_epochs: 1, eval_bootstrap: 20}\n"
+                   "reasoner: {dir: " +
+                       base +
+                       ", latent_tokens: 4, batch: 16, lora: true, lora_rank: 4}\n"
+                       "reward_model: {epochs: 1}\n"
+                       "teachers: {requests: 16, simulated_samples: 1, self_samples: 1, kb_candidates: 1}\n"
+                       "sft: {epochs: 1, batch: 8}\n"
+                       "dpo: {batch: 8, margin: 0.0}\n"
+                       "rgcl: {batch: 8}\n"
+                       "calibration: {rounds: 1, epochs: 1}\n");
+  const std::string run = dir.file("run");
+  auto r =
+      run_rgalign("align --data " + dir.file("data") + " --config " + dir.file("hf.yaml") + " --out " + run);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const Json report = read_json_file(run + "/report.json");
+  ASSERT_EQ(report["stages"].size(), 6u);
+  EXPECT_EQ(report["stages"].back()["name"], "rga-calibrated");
+
+  const auto original = SafetensorsFile::open(base + "/model.safetensors");
+  const Json base_config = read_json_file(base + "/config.json");
+  const std::set<std::string> targeted = {"q_proj",    "k_proj",  "v_proj",   "o_proj",
+                                          "gate_proj", "up_proj", "down_proj"};
+  for (const char* stage : {"rga-sft", "rga-dpo", "rga-cl"}) {
+    const std::string aligned = run + "/" + stage + "/reasoner";
+    const Json config = read_json_file(aligned + "/config.json");
+    for (const auto& [key, value] : base_config.items())
+      EXPECT_EQ(config.at(key), value) << stage << " " << key;
+    EXPECT_EQ(read_file(aligned + "/tokenizer.json"), read_file(base + "/tokenizer.json")) << stage;
+    const auto tuned = SafetensorsFile::open(aligned + "/model.safetensors");
+    ASSERT_EQ(tuned->tensors().size(), original->tensors().size()) << stage;  // no lm_head: still tied
+    int changed = 0;
+    for (const auto& [name, view] : original->tensors()) {
+      const TensorView* t = tuned->find(name);
+      ASSERT_NE(t, nullptr) << stage << " " << name;
+      ASSERT_EQ(t->nbytes, view.nbytes) << stage << " " << name;
+      const bool same = std::memcmp(t->data, view.data, view.nbytes) == 0;
+      const std::string module = name.substr(0, name.rfind('.'));
+      const bool is_target = targeted.count(module.substr(module.rfind('.') + 1)) > 0;
+      EXPECT_EQ(same, !is_target) << stage << " " << name;
+      changed += !same;
+    }
+    EXPECT_EQ(changed, 3 * 7) << stage;  // 3 layers x 7 targeted projections
+  }
 }
 
 bool finished(const std::string& run) {

@@ -146,6 +146,21 @@ TEST(DecoderConfig, FormsAndRejections) {
             "config.json: unsupported model_type \"mistral\" (supported: llama, qwen2, qwen3)");
 }
 
+TEST(DecoderConfig, WrittenBackItKeepsEveryKeyOfTheOriginal) {
+  // A fine-tune saved from a checkpoint is that checkpoint's config.json: keys the engine does not model keep
+  // their values, the ones it does are written from what it holds, and reading it back gives the same config.
+  const Json original = read_json_file(fixture("qwen3") + "/config.json");
+  const LlmConfig a = LlmConfig::parse(original, "c");
+  const Json written = a.to_json();
+  for (const auto& [key, value] : original.items()) EXPECT_EQ(written.at(key), value) << key;
+  EXPECT_EQ(written["rope_theta"], 10000.0);  // the engine's own form is written beside transformers 5's
+  EXPECT_EQ(LlmConfig::parse(written, "c").to_json(), written);
+  LlmConfig built;  // a config made in code (the built-in reasoner) has nothing else to keep
+  built.model_type = "llama";
+  EXPECT_FALSE(built.to_json().contains("layer_types"));
+  EXPECT_EQ(built.to_json()["architectures"], Json::array({"LlamaForCausalLM"}));
+}
+
 TEST(EmbedCommand, TextsThroughTokenizerAndDecoderMatchTransformers) {
   // rgalign embed on the fixture's four texts (tokenized by the fixture tokenizer) gives transformers'
   // last-token pooled states; {"ids": ...} lines work without text; bad lines are named.

@@ -97,6 +97,7 @@ LlmConfig LlmConfig::parse(const Json& j, const std::string& where) {
   c.bos_token_id = j.contains("bos_token_id") && j["bos_token_id"].is_number_integer()
                        ? j["bos_token_id"].get<int64_t>()
                        : -1;
+  c.source = j;
   return c;
 }
 
@@ -107,7 +108,7 @@ LlmConfig LlmConfig::load(const std::string& path) {
 Json LlmConfig::to_json() const {
   static const std::map<std::string, std::string> kArch = {
       {"llama", "LlamaForCausalLM"}, {"qwen2", "Qwen2ForCausalLM"}, {"qwen3", "Qwen3ForCausalLM"}};
-  Json j;
+  Json j = source.is_object() ? source : Json::object();
   j["architectures"] = {kArch.at(model_type)};
   j["model_type"] = model_type;
   j["vocab_size"] = vocab_size;

@@ -38,9 +38,14 @@ struct LlmConfig {
   std::vector<int64_t> eos_token_ids;
   int64_t bos_token_id = -1;
 
+  // config.json as parsed (empty for a config built in code): to_json() keeps its keys that the fields above
+  // do not model (pad_token_id, layer_types, ...), so a saved fine-tune is still the checkpoint it came from.
+  Json source;
+
   static LlmConfig parse(const Json& j, const std::string& where);
   static LlmConfig load(const std::string& path);
-  Json to_json() const;  // the config.json transformers reads back
+  Json to_json()
+      const;  // the config.json transformers reads back: `source` with the fields above written over it
 };
 
 }  // namespace rgalign
