@@ -72,5 +72,38 @@ TEST(AlignConfig, WrongTypesAndValuesAreErrors) {
             std::string::npos);
 }
 
+TEST(AlignConfig, LocalCheckpointTeachersAreAListOfDirectories) {
+  const AlignConfig c = parse_align_config(
+      "teachers:\n  checkpoints:\n    - /models/qwen3-4b\n    - teacher-b\n  checkpoint_samples: 3\n",
+      "p.yaml");
+  EXPECT_EQ(c.teachers.checkpoints, (std::vector<std::string>{"/models/qwen3-4b", "teacher-b"}));
+  EXPECT_EQ(c.teachers.checkpoint_samples, 3);
+  EXPECT_EQ(parse_align_config("teachers: {checkpoints: [a]}\n", "p.yaml").teachers.checkpoints,
+            std::vector<std::string>{"a"});
+  EXPECT_TRUE(AlignConfig().teachers.checkpoints.empty());
+  EXPECT_EQ(AlignConfig().to_json()["teachers"]["checkpoints"], Json::array());
+  EXPECT_EQ(
+      error_of([] { parse_align_config("run: {seed: 1}\nteachers: {checkpoints: /models/a}\n", "p.yaml"); }),
+      "p.yaml:2: \"teachers.checkpoints\" must be a list, e.g. [a, b]");
+  EXPECT_NE(error_of([] {
+              parse_align_config("teachers: {checkpoints: [[a]]}\n", "p.yaml");
+            }).find("\"teachers.checkpoints\" items must be single values"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse_align_config("teachers: {checkpoints: [a], checkpoint_samples: 0}\n", "p.yaml");
+            }).find("teachers.checkpoint_samples"),
+            std::string::npos);
+  // The only teacher may be a local checkpoint.
+  EXPECT_NO_THROW(
+      parse_align_config("teachers: {simulated: false, kb_retrieval: false, self_sampling: false, "
+                         "checkpoints: [a]}\n",
+                         "p.yaml"));
+  EXPECT_NE(error_of([] {
+              parse_align_config("teachers: {simulated: false, kb_retrieval: false, self_sampling: false}\n",
+                                 "p.yaml");
+            }).find("enable at least one teacher"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace rgalign

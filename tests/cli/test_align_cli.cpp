@@ -108,8 +108,17 @@ TEST_F(AlignCli, ALogOfShownListsRunsEveryStageOnItsLists) {
   // The contract's other request form: every stage trains and scores on the lists that were shown.
   const std::string data = dir_->file("shown-data"), run = dir_->file("shown-run");
   write_shown_lists(dir_->file("data"), data);
-  auto r = run_rgalign("align --data " + data + " --config " + dir_->file("tiny.yaml") + " --out " + run);
+  // The reasoner itself, given as a local checkpoint, is one more teacher: it has no chat format, so it
+  // continues the plain prompt it was pretrained on.
+  std::string config = read_file(dir_->file("tiny.yaml"));
+  const std::string teachers = "teachers: {";
+  config.insert(config.find(teachers) + teachers.size(), "checkpoints: [" + dir_->file("reasoner") + "], ");
+  test::write_text(dir_->file("shown.yaml"), config);
+  auto r = run_rgalign("align --data " + data + " --config " + dir_->file("shown.yaml") + " --out " + run);
   ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("teacher local:reasoner (" + dir_->file("reasoner") + "): 40 requests"),
+            std::string::npos)
+      << r.output;
   size_t test_pairs = 0, test_requests = 0;
   std::istringstream lines(read_file(data + "/test.jsonl"));
   for (std::string line; std::getline(lines, line);)
@@ -119,12 +128,28 @@ TEST_F(AlignCli, ALogOfShownListsRunsEveryStageOnItsLists) {
     }
   const Json report = read_json_file(run + "/report.json");
   ASSERT_EQ(report["stages"].size(), 6u);
+  EXPECT_TRUE(report["teachers"]["teachers"].contains("local:reasoner")) << report["teachers"].dump();
   for (const auto& s : report["stages"]) {
     EXPECT_EQ(s["metrics"]["n_impressions"].get<size_t>(), test_pairs) << s["name"];
     EXPECT_EQ(s["metrics"]["n_groups"].get<size_t>() + s["metrics"]["n_groups_skipped"].get<size_t>(),
               test_requests)
         << s["name"];
   }
+  // A run that started before a key was added to the pipeline resumes when the key keeps its default; a
+  // changed value is still another run.
+  Json state = read_json_file(run + "/state.json");
+  state["config"]["teachers"].erase("checkpoint_top_k");
+  write_json_file(run + "/state.json", state);
+  auto resumed = run_rgalign("align --data " + data + " --config " + dir_->file("shown.yaml") + " --out " + run +
+                             " --resume");
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+  state["config"]["teachers"]["kb_candidates"] = 3;
+  write_json_file(run + "/state.json", state);
+  auto other = run_rgalign("align --data " + data + " --config " + dir_->file("shown.yaml") + " --out " + run +
+                           " --resume");
+  EXPECT_NE(other.exit_code, 0);
+  EXPECT_NE(other.output.find("the configuration differs from the one this run started with"), std::string::npos)
+      << other.output;
   // The ranker's predictions are over each request's shown list, in its order.
   std::istringstream preds(read_file(run + "/qe-rec/test_predictions.jsonl"));
   std::istringstream tests(read_file(data + "/test.jsonl"));
@@ -145,6 +170,12 @@ TEST(AlignCliCheckpoint, AHuggingFaceCheckpointIsAlignedWithLoraAndSavedInItsLay
   for (const char* f : {"config.json", "model.safetensors"})
     fs::copy_file(fixtures + "qwen3/" + f, base + "/" + f);
   fs::copy_file(fixtures + "tokenizer/tokenizer.json", base + "/tokenizer.json");
+  // A second checkpoint, Qwen2, proposes candidates as a local teacher.
+  const std::string teacher = dir.file("qwen2");
+  fs::create_directories(teacher);
+  for (const char* f : {"config.json", "model.safetensors"})
+    fs::copy_file(fixtures + "qwen2/" + f, teacher + "/" + f);
+  fs::copy_file(fixtures + "tokenizer/tokenizer.json", teacher + "/tokenizer.json");
   auto sim =
       run_rgalign("simulate --out " + dir.file("data") + " --users 80 --weeks 3 --markets SG --seed 3");
   ASSERT_EQ(sim.exit_code, 0) << sim.output;
@@ -154,7 +185,10 @@ TEST(AlignCliCheckpoint, AHuggingFaceCheckpointIsAlignedWithLoraAndSavedInItsLay
                        base +
                        ", latent_tokens: 4, batch: 16, lora: true, lora_rank: 4}\n"
                        "reward_model: {epochs: 1}\n"
-                       "teachers: {requests: 16, simulated_samples: 1, self_samples: 1, kb_candidates: 1}\n"
+                       "teachers: {requests: 16, simulated_samples: 1, self_samples: 1, kb_candidates: 1, "
+                       "checkpoints: [" +
+                       teacher +
+                       "], checkpoint_samples: 2}\n"
                        "sft: {epochs: 1, batch: 8}\n"
                        "dpo: {batch: 8, margin: 0.0}\n"
                        "rgcl: {batch: 8}\n"
@@ -166,6 +200,14 @@ TEST(AlignCliCheckpoint, AHuggingFaceCheckpointIsAlignedWithLoraAndSavedInItsLay
   const Json report = read_json_file(run + "/report.json");
   ASSERT_EQ(report["stages"].size(), 6u);
   EXPECT_EQ(report["stages"].back()["name"], "rga-calibrated");
+  // The local teacher's texts are candidates like any teacher's: named, scored, counted in the win rates.
+  const Json& local = report["teachers"]["teachers"]["local:qwen2"];
+  ASSERT_TRUE(local.is_object()) << report["teachers"].dump();
+  EXPECT_GT(local["candidates"].get<int>(), 0);
+  EXPECT_NE(read_file(run + "/candidates/candidates.jsonl").find("\"local:qwen2\""), std::string::npos);
+  EXPECT_NE(r.output.find("teacher local:qwen2 (" + teacher + ", chat format): 16 requests"),
+            std::string::npos)
+      << r.output;
 
   const auto original = SafetensorsFile::open(base + "/model.safetensors");
   const Json base_config = read_json_file(base + "/config.json");

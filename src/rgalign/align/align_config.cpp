@@ -37,6 +37,18 @@ void read_scalar(const YAML::Node& n, T& field, const std::string& key, const st
   }
 }
 
+// A list of strings: a YAML sequence of single values (`[a, b]` or one `- a` per line).
+void read_list(const YAML::Node& n, std::vector<std::string>& field, const std::string& key,
+               const std::string& where) {
+  if (!n.IsSequence()) throw InputError(at_line(where, n), "\"" + key + "\" must be a list, e.g. [a, b]");
+  field.clear();
+  for (const auto& item : n) {
+    if (!item.IsScalar())
+      throw InputError(at_line(where, item), "\"" + key + "\" items must be single values");
+    field.push_back(item.Scalar());
+  }
+}
+
 template <class Section>
 void read_section(const YAML::Node& node, Section& s, const std::string& name, const std::string& where) {
   if (node.IsNull()) return;
@@ -49,7 +61,10 @@ void read_section(const YAML::Node& node, Section& s, const std::string& name, c
       known += std::string(known.empty() ? "" : ", ") + field_name;
       if (key != field_name) return;
       found = true;
-      read_scalar(it->second, field, name + "." + key, where);
+      if constexpr (std::is_same_v<std::decay_t<decltype(field)>, std::vector<std::string>>)
+        read_list(it->second, field, name + "." + key, where);
+      else
+        read_scalar(it->second, field, name + "." + key, where);
     });
     if (!found)
       throw InputError(at_line(where, it->first), "unknown key \"" + key + "\" in section \"" + name + "\"",
@@ -147,8 +162,14 @@ void validate_align_config(const AlignConfig& c, const std::string& w) {
   require(t.openai_max_tokens >= 1, w, "teachers.openai_max_tokens", "must be at least 1");
   require(t.openai_base_url.empty() || !t.openai_model.empty(), w, "teachers.openai_model",
           "must be set when teachers.openai_base_url is");
-  require(t.simulated || t.kb_retrieval || t.self_sampling || t.self_greedy || !t.openai_base_url.empty(), w,
-          "teachers", "enable at least one teacher");
+  require(t.checkpoint_samples >= 1, w, "teachers.checkpoint_samples", "must be at least 1");
+  require(t.checkpoint_temperature >= 0, w, "teachers.checkpoint_temperature", "must be >= 0");
+  require(t.checkpoint_top_k >= 0, w, "teachers.checkpoint_top_k", "must be >= 0");
+  for (const auto& dir : t.checkpoints)
+    require(!dir.empty(), w, "teachers.checkpoints", "must not hold an empty directory name");
+  require(t.simulated || t.kb_retrieval || t.self_sampling || t.self_greedy || !t.checkpoints.empty() ||
+              !t.openai_base_url.empty(),
+          w, "teachers", "enable at least one teacher");
   require(c.sft.epochs >= 1 && c.sft.batch >= 1 && c.sft.lr > 0, w, "sft.epochs/batch/lr",
           "must be positive");
   require(c.sft.neftune_alpha >= 0, w, "sft.neftune_alpha", "must be >= 0");

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "rgalign/common/json_util.h"
 
@@ -99,6 +100,12 @@ struct TeachersSection {
   int self_top_k = 40;
   bool self_greedy = false;       // the student's own greedy latent query, kept even when empty
   double self_greedy_margin = 0;  // reward another candidate needs above it to be the best of N
+  // Local checkpoints run through the engine as teachers (Llama / Qwen2 / Qwen3 in HF layout, or a reasoner
+  // `rgalign reasoner pretrain` wrote), each named "local:<directory name>" in the candidates and the report.
+  std::vector<std::string> checkpoints;
+  int checkpoint_samples = 1;  // per checkpoint and request: the first greedy, the others sampled
+  double checkpoint_temperature = 0.7;
+  int checkpoint_top_k = 40;
   // Any OpenAI-compatible chat-completions endpoint (off while base_url is empty).
   std::string openai_base_url;
   std::string openai_model;
@@ -129,6 +136,12 @@ struct TeachersSection {
     v("self_greedy_margin", self_greedy_margin,
       "reward another candidate needs above the student's greedy one to be the best of N (RG-SFT target, DPO "
       "chosen)");
+    v("checkpoints", checkpoints,
+      "local checkpoint directories run through the engine as teachers, each in its own chat format");
+    v("checkpoint_samples", checkpoint_samples,
+      "latent queries per local checkpoint and request: the first greedy, the others sampled");
+    v("checkpoint_temperature", checkpoint_temperature, "sampling temperature of the local checkpoints");
+    v("checkpoint_top_k", checkpoint_top_k, "sampling top-k of the local checkpoints (0 = off)");
     v("openai_base_url", openai_base_url, "OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1");
     v("openai_model", openai_model, "model name sent to the endpoint");
     v("openai_api_key_env", openai_api_key_env, "environment variable holding the API key");

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "rgalign/align/bm25.h"
@@ -88,6 +89,49 @@ void add_openai(const std::vector<Request>& rs, const Dataset& data, const Teach
   for (size_t k = 0; k < answers.size(); ++k)
     if (answers[k])
       out[k / static_cast<size_t>(t.openai_samples)].push_back({"openai:" + t.openai_model, *answers[k], 0});
+}
+
+// Teacher names of local checkpoints: "local:<directory name>", numbered where two directories share a name.
+std::vector<std::string> checkpoint_teacher_names(const std::vector<std::string>& dirs) {
+  std::vector<std::string> names;
+  std::map<std::string, int> seen;
+  for (const auto& d : dirs) {
+    const fs::path p = fs::path(d).lexically_normal();
+    std::string name = "local:" + (p.has_filename() ? p.filename() : p.parent_path().filename()).string();
+    const int n = ++seen[name];
+    names.push_back(n == 1 ? name : name + "#" + std::to_string(n));
+  }
+  return names;
+}
+
+void add_checkpoints(const std::vector<Request>& rs, const Dataset& data, const AlignConfig& cfg,
+                     std::vector<std::vector<Candidate>>& out) {
+  const TeachersSection& t = cfg.teachers;
+  const std::vector<std::string> names = checkpoint_teacher_names(t.checkpoints);
+  for (size_t c = 0; c < t.checkpoints.size(); ++c) {
+    auto teacher = Reasoner::load(t.checkpoints[c]);
+    // A chat model is told what to write, as the endpoint teacher is; a reasoner without a chat format (the
+    // built-in one) continues the prompt it was trained on.
+    const bool chat = teacher->format("x") != "x";
+    std::vector<std::string> prompts;
+    for (const auto& r : rs)
+      prompts.push_back(chat ? std::string(kTeacherSystemPrompt) + "\n\n" + render_prompt(r, data.schema())
+                             : render_prompt(r, data.schema()));
+    const uint64_t seed = mix64(cfg.run.seed, fnv1a64(names[c]));
+    auto greedy = sample_latent_queries(*teacher, prompts, 1, cfg.reasoner.latent_tokens, 0.0, 0, seed,
+                                        cfg.reasoner.batch);
+    auto sampled =
+        t.checkpoint_samples > 1
+            ? sample_latent_queries(*teacher, prompts, t.checkpoint_samples - 1, cfg.reasoner.latent_tokens,
+                                    t.checkpoint_temperature, t.checkpoint_top_k, seed, cfg.reasoner.batch)
+            : std::vector<std::vector<std::string>>(rs.size());
+    for (size_t i = 0; i < rs.size(); ++i) {
+      out[i].push_back({names[c], one_line(greedy[i][0]), 0});
+      for (auto& text : sampled[i]) out[i].push_back({names[c], one_line(text), 0});
+    }
+    spdlog::info("teacher {} ({}{}): {} requests", names[c], t.checkpoints[c], chat ? ", chat format" : "",
+                 rs.size());
+  }
 }
 
 }  // namespace
@@ -190,6 +234,7 @@ std::vector<std::vector<Candidate>> propose_candidates(const std::vector<Request
         out[i].insert(out[i].begin(), {kSelfGreedyTeacher, std::move(greedy[i][0]), 0});
     }
   }
+  if (!t.checkpoints.empty()) add_checkpoints(rs, data, cfg, out);
   if (!t.openai_base_url.empty()) add_openai(rs, data, t, run_dir, out);
 
   // One line each, cut to the latent-query length the student generates, empty and repeated texts dropped

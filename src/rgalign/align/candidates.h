@@ -1,8 +1,9 @@
 // Multi-teacher candidates for best-of-N distillation. For each chosen training request every enabled teacher
 // proposes latent-query texts: the simulated teachers of a simulated world, the KB-retrieval (BM25) teacher,
-// the student itself (sampled), and an OpenAI-compatible endpoint. Each text is cut to the latent-query
-// length the student generates, appended to the request's prompt, embedded by the student and scored by the
-// reward model; the best and worst of each request become the RG-SFT target and the DPO pair.
+// the student itself (sampled), local checkpoints run through the engine, and an OpenAI-compatible endpoint.
+// Each text is cut to the latent-query length the student generates, appended to the request's prompt,
+// embedded by the student and scored by the reward model; the best and worst of each request become the
+// RG-SFT target and the DPO pair.
 #pragma once
 
 #include <string>

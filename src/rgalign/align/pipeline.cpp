@@ -108,7 +108,11 @@ class Pipeline {
         throw InputError(run_, "a run already exists here",
                          "pass --resume to continue it, or choose another --out");
       state_ = read_json_file(state_path);
-      if (state_["config"] != config)
+      // A key the run's configuration lacks was added to the pipeline after the run started; with its default
+      // value the run is the same run.
+      Json started = AlignConfig().to_json();
+      started.merge_patch(state_["config"]);
+      if (started != config)
         throw InputError(run_, "the configuration differs from the one this run started with",
                          "resume with the same configuration, or start a new run");
       spdlog::info("resuming {}: {} step(s) complete", run_, state_["done"].size());
