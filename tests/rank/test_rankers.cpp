@@ -263,12 +263,11 @@ TEST(Rankers, QeRecTiedTextProjectionMapsAnIntentTextAndAnEqualQueryAlike) {
             "model_config.json: tie_text_projection must be a boolean");
 }
 
-TEST(Rankers, QeRecQueryMatchAddsTheScaledDotProductOfTheTowers) {
-  // query_match: each pair's logit is the pair stage's plus match_scale * <query tower, intent tower>, the
-  // same in the fused, module and training paths; padded candidates keep the mask's score.
-  torch::manual_seed(12);
-  RankerConfig cfg = tiny_qe_rec();
-  cfg.query_match = true;
+// A tiny QE-Rec with random intent texts and its weights moved away from the initialisation's symmetric
+// values (so that scores and gradients differ), in eval mode: no intent-id dropout, the same function on
+// every call.
+std::shared_ptr<QeRecRanker> perturbed_qe_rec(const RankerConfig& cfg, uint64_t seed) {
+  torch::manual_seed(seed);
   auto m = std::make_shared<QeRecRanker>(cfg);
   m->set_intent_text(torch::randn({10, 6}));
   for (auto& p : m->parameters()) {
@@ -276,6 +275,25 @@ TEST(Rankers, QeRecQueryMatchAddsTheScaledDotProductOfTheTowers) {
     p.add_(torch::randn_like(p) * 0.3);
   }
   m->eval();
+  return m;
+}
+
+// The pair-stage comparisons' case: the perturbed tiny QE-Rec at tower width `width`, with or without the
+// query tower, and batch() (without latent queries when there is no query tower).
+std::pair<std::shared_ptr<QeRecRanker>, RankBatch> pair_stage_case(int64_t width, bool query, uint64_t seed) {
+  RankerConfig cfg = tiny_qe_rec(query, true);
+  cfg.tower_dim = width;
+  RankBatch b = batch();
+  if (!query) b.query = torch::Tensor();
+  return {perturbed_qe_rec(cfg, seed), b};
+}
+
+TEST(Rankers, QeRecQueryMatchAddsTheScaledDotProductOfTheTowers) {
+  // query_match: each pair's logit is the pair stage's plus match_scale * <query tower, intent tower>, the
+  // same in the fused, module and training paths; padded candidates keep the mask's score.
+  RankerConfig cfg = tiny_qe_rec();
+  cfg.query_match = true;
+  auto m = perturbed_qe_rec(cfg, 12);
   const RankBatch b = batch();
   torch::Tensor with, modules, trained, q, tower;
   {
@@ -318,31 +336,6 @@ TEST(Rankers, QeRecQueryMatchAddsTheScaledDotProductOfTheTowers) {
   j["query_dim"] = 0;
   EXPECT_EQ(test::error_of([&] { RankerConfig::from_json(j, "model_config.json"); }),
             "model_config.json: query_match needs a query tower");
-}
-
-// A tiny QE-Rec with random intent texts and its weights moved away from the initialisation's symmetric
-// values (so that scores and gradients differ), in eval mode: no intent-id dropout, the same function on
-// every call.
-std::shared_ptr<QeRecRanker> perturbed_qe_rec(const RankerConfig& cfg, uint64_t seed) {
-  torch::manual_seed(seed);
-  auto m = std::make_shared<QeRecRanker>(cfg);
-  m->set_intent_text(torch::randn({10, 6}));
-  for (auto& p : m->parameters()) {
-    torch::NoGradGuard g;
-    p.add_(torch::randn_like(p) * 0.3);
-  }
-  m->eval();
-  return m;
-}
-
-// The pair-stage comparisons' case: the perturbed tiny QE-Rec at tower width `width`, with or without the
-// query tower, and batch() (without latent queries when there is no query tower).
-std::pair<std::shared_ptr<QeRecRanker>, RankBatch> pair_stage_case(int64_t width, bool query, uint64_t seed) {
-  RankerConfig cfg = tiny_qe_rec(query, true);
-  cfg.tower_dim = width;
-  RankBatch b = batch();
-  if (!query) b.query = torch::Tensor();
-  return {perturbed_qe_rec(cfg, seed), b};
 }
 
 TEST(Rankers, QeRecFusedInferenceEqualsTheModulePath) {
