@@ -326,6 +326,16 @@ TEST_F(ReasonerTest, ARealCheckpointIsAReasonerToo) {
   EXPECT_EQ(
       r->format("Market: SG").rfind("<|im_start|>user\nMarket: SG<|im_end|>\n<|im_start|>assistant\n", 0),
       0u);
+  EXPECT_TRUE(r->has_chat_format());
+  EXPECT_EQ(r->format("Market: SG", "Be brief.")
+                .rfind("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nMarket: SG<|im_end|>\n", 0),
+            0u);
+  EXPECT_EQ(r->prompt_ids("Market: SG", 1024, "Be brief."),
+            r->tokenizer().encode(r->format("Market: SG", "Be brief.")));
+  // The built-in reasoner has no chat format: the plain prompt, and no system message.
+  auto built_in = Reasoner::load(dir_->file("reasoner"));
+  EXPECT_FALSE(built_in->has_chat_format());
+  EXPECT_EQ(built_in->format("Market: SG", "Be brief."), "Market: SG");
   LatentCache cache(dir_->file("cache-qwen3"), r->hidden_size());
   const std::vector<std::string> prompts = {"Market: SG\n- Refund status: requested", "Market: BR"};
   LatentQueries a = r->embed(prompts, LatentQueryOptions(), &cache);

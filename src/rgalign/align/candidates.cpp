@@ -110,20 +110,20 @@ void add_checkpoints(const std::vector<Request>& rs, const Dataset& data, const 
   const std::vector<std::string> names = checkpoint_teacher_names(t.checkpoints);
   for (size_t c = 0; c < t.checkpoints.size(); ++c) {
     auto teacher = Reasoner::load(t.checkpoints[c]);
-    // A chat model is told what to write, as the endpoint teacher is; a reasoner without a chat format (the
-    // built-in one) continues the prompt it was trained on.
-    const bool chat = teacher->format("x") != "x";
+    // A chat model is told what to write in the system message the endpoint teacher gets; a reasoner without a
+    // chat format (the built-in one) continues the prompt it was trained on.
+    const bool chat = teacher->has_chat_format();
+    const std::string system = chat ? kTeacherSystemPrompt : "";
     std::vector<std::string> prompts;
-    for (const auto& r : rs)
-      prompts.push_back(chat ? std::string(kTeacherSystemPrompt) + "\n\n" + render_prompt(r, data.schema())
-                             : render_prompt(r, data.schema()));
+    for (const auto& r : rs) prompts.push_back(render_prompt(r, data.schema()));
     const uint64_t seed = mix64(cfg.run.seed, fnv1a64(names[c]));
     auto greedy = sample_latent_queries(*teacher, prompts, 1, cfg.reasoner.latent_tokens, 0.0, 0, seed,
-                                        cfg.reasoner.batch);
+                                        cfg.reasoner.batch, system);
     auto sampled =
         t.checkpoint_samples > 1
             ? sample_latent_queries(*teacher, prompts, t.checkpoint_samples - 1, cfg.reasoner.latent_tokens,
-                                    t.checkpoint_temperature, t.checkpoint_top_k, seed, cfg.reasoner.batch)
+                                    t.checkpoint_temperature, t.checkpoint_top_k, seed, cfg.reasoner.batch,
+                                    system)
             : std::vector<std::vector<std::string>>(rs.size());
     for (size_t i = 0; i < rs.size(); ++i) {
       out[i].push_back({names[c], one_line(greedy[i][0]), 0});
@@ -164,10 +164,12 @@ std::vector<std::vector<std::string>> sample_latent_queries(Reasoner& student,
                                                             const std::vector<std::string>& prompts,
                                                             int samples, int max_new_tokens,
                                                             double temperature, int top_k, uint64_t seed,
-                                                            int batch) {
+                                                            int batch, const std::string& system) {
   std::vector<std::vector<std::string>> out(prompts.size());
   std::vector<std::vector<int64_t>> prompt_ids(prompts.size());
-  parallel_items(prompts.size(), [&](size_t i) { prompt_ids[i] = student.prompt_ids(prompts[i]); });
+  parallel_items(prompts.size(),
+                 [&](size_t i) { prompt_ids[i] = student.prompt_ids(prompts[i], LatentQueryOptions().max_prompt_tokens, system);
+                 });
   student.model().eval();
   for (auto& o : out) o.resize(static_cast<size_t>(std::max(0, samples)));
   RG_ASSERT(batch >= 1, "a batch holds at least one prompt");

@@ -68,12 +68,13 @@ std::vector<RequestCandidates> score_candidates(const std::vector<Request>& requ
                                                 const Schema& schema, Reasoner& student, RewardModel& rm,
                                                 const AlignConfig& cfg);
 
-// The student's own latent queries, sampled: `samples` per prompt, `max_new_tokens` each.
+// A reasoner's latent queries, sampled: `samples` per prompt, `max_new_tokens` each; `system` is the system
+// message of a reasoner with a chat format (Reasoner::format).
 std::vector<std::vector<std::string>> sample_latent_queries(Reasoner& student,
                                                             const std::vector<std::string>& prompts,
                                                             int samples, int max_new_tokens,
                                                             double temperature, int top_k, uint64_t seed,
-                                                            int batch);
+                                                            int batch, const std::string& system = "");
 
 // candidates.jsonl lines and back (for resume and the report).
 void write_candidates(const std::string& path, const std::vector<Request>& requests,

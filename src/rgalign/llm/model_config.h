@@ -44,8 +44,8 @@ struct LlmConfig {
 
   static LlmConfig parse(const Json& j, const std::string& where);
   static LlmConfig load(const std::string& path);
-  Json to_json()
-      const;  // the config.json transformers reads back: `source` with the fields above written over it
+  // The config.json transformers reads back: `source` with the fields above written over it.
+  Json to_json() const;
 };
 
 }  // namespace rgalign

@@ -60,14 +60,15 @@ std::unique_ptr<Reasoner> Reasoner::load(const std::string& dir, const std::stri
   return r;
 }
 
-std::string Reasoner::format(const std::string& user_message) const {
+std::string Reasoner::format(const std::string& user_message, const std::string& system) const {
   if (chat_ == ChatFormat::kNone) return user_message;
-  return format_chat(chat_, "", user_message, model_->config().model_type == "qwen3");
+  return format_chat(chat_, system, user_message, model_->config().model_type == "qwen3");
 }
 
-std::vector<int64_t> Reasoner::prompt_ids(const std::string& user_message, int max_prompt_tokens) const {
+std::vector<int64_t> Reasoner::prompt_ids(const std::string& user_message, int max_prompt_tokens,
+                                          const std::string& system) const {
   const auto& cfg = model_->config();
-  std::vector<int64_t> s = tokenizer_->encode(format(user_message));
+  std::vector<int64_t> s = tokenizer_->encode(format(user_message, system));
   if (cfg.model_type == "llama" && cfg.bos_token_id >= 0 && (s.empty() || s.front() != cfg.bos_token_id))
     s.insert(s.begin(), cfg.bos_token_id);
   if (static_cast<int>(s.size()) > max_prompt_tokens) s.erase(s.begin(), s.end() - max_prompt_tokens);

@@ -50,8 +50,10 @@ class Reasoner {
   int64_t hidden_size() const { return model_->config().hidden_size; }
   Decoder& model() { return *model_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }
-  // The text fed to the model for a user message: wrapped in the model's chat format when it has one.
-  std::string format(const std::string& user_message) const;
+  // The text fed to the model for a user message: wrapped in the model's chat format when it has one, after
+  // the system message when one is given (without a chat format the system message is not used).
+  std::string format(const std::string& user_message, const std::string& system = "") const;
+  bool has_chat_format() const { return chat_ != ChatFormat::kNone; }
 
   // Latent queries of user messages (prompts or intent texts); each goes through `cache` when given: hits are
   // copied, misses computed in batches and added. Logs a progress line with requests/s when `label` is set.
@@ -60,7 +62,8 @@ class Reasoner {
 
   // Token ids of a user message as the model reads it: chat-formatted, BOS for Llama, cut to its last
   // `max_prompt_tokens` tokens. Throws InputError on ids outside the vocabulary.
-  std::vector<int64_t> prompt_ids(const std::string& user_message, int max_prompt_tokens = 1024) const;
+  std::vector<int64_t> prompt_ids(const std::string& user_message, int max_prompt_tokens = 1024,
+                                  const std::string& system = "") const;
   // Token ids of a latent-query text that follows a prompt (no BOS).
   std::vector<int64_t> text_ids(const std::string& text) const;
   // Tokens that end a generated latent query (EOS and the chat format's end-of-turn tokens).
