@@ -164,18 +164,9 @@ TEST(AlignCliCheckpoint, AHuggingFaceCheckpointIsAlignedWithLoraAndSavedInItsLay
   // aligned reasoner is the same checkpoint layout with the adapters merged into exactly the projections they
   // target.
   test::TempDir dir;
-  const std::string base = dir.file("qwen3"),
-                    fixtures = std::string(RGALIGN_TEST_DATA_DIR) + "/llm/fixtures/";
-  fs::create_directories(base);
-  for (const char* f : {"config.json", "model.safetensors"})
-    fs::copy_file(fixtures + "qwen3/" + f, base + "/" + f);
-  fs::copy_file(fixtures + "tokenizer/tokenizer.json", base + "/tokenizer.json");
-  // A second checkpoint, Qwen2, proposes candidates as a local teacher.
-  const std::string teacher = dir.file("qwen2");
-  fs::create_directories(teacher);
-  for (const char* f : {"config.json", "model.safetensors"})
-    fs::copy_file(fixtures + "qwen2/" + f, teacher + "/" + f);
-  fs::copy_file(fixtures + "tokenizer/tokenizer.json", teacher + "/tokenizer.json");
+  const std::string base = dir.file("qwen3"), teacher = dir.file("qwen2");
+  test::write_fixture_checkpoint("qwen3", base);
+  test::write_fixture_checkpoint("qwen2", teacher);  // proposes candidates as a local teacher
   auto sim =
       run_rgalign("simulate --out " + dir.file("data") + " --users 80 --weeks 3 --markets SG --seed 3");
   ASSERT_EQ(sim.exit_code, 0) << sim.output;

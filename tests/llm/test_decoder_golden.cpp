@@ -165,9 +165,7 @@ TEST(EmbedCommand, TextsThroughTokenizerAndDecoderMatchTransformers) {
   // rgalign embed on the fixture's four texts (tokenized by the fixture tokenizer) gives transformers'
   // last-token pooled states; {"ids": ...} lines work without text; bad lines are named.
   test::TempDir dir;
-  for (const char* f : {"config.json", "model.safetensors"})
-    std::filesystem::copy_file(fixture("qwen3") + "/" + f, dir.file(f));
-  std::filesystem::copy_file(fixture("tokenizer") + "/tokenizer.json", dir.file("tokenizer.json"));
+  test::write_fixture_checkpoint("qwen3", dir.path());
   auto expected = SafetensorsFile::open(fixture("qwen3") + "/expected.safetensors");
   Json texts = parse_json(expected->metadata().at("texts"), "texts");
   std::string lines;

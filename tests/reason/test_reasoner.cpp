@@ -317,11 +317,7 @@ TEST_F(ReasonerTest, ARealCheckpointIsAReasonerToo) {
   // A Hugging Face Qwen3 directory (the transformers fixture with its byte-level BPE tokenizer): prompts get
   // the model's chat format, and latent queries go through the same cache.
   const std::string dir = dir_->file("qwen3");
-  fs::create_directories(dir);
-  const std::string fixtures = std::string(RGALIGN_TEST_DATA_DIR) + "/llm/fixtures/";
-  for (const char* f : {"config.json", "model.safetensors"})
-    fs::copy_file(fixtures + "qwen3/" + f, dir + "/" + f);
-  fs::copy_file(fixtures + "tokenizer/tokenizer.json", dir + "/tokenizer.json");
+  test::write_fixture_checkpoint("qwen3", dir);
   auto r = Reasoner::load(dir);
   EXPECT_EQ(
       r->format("Market: SG").rfind("<|im_start|>user\nMarket: SG<|im_end|>\n<|im_start|>assistant\n", 0),

@@ -31,6 +31,14 @@ void write_text(const std::string& path, const std::string& text) {
   out << text;
 }
 
+void write_fixture_checkpoint(const std::string& model, const std::string& dir) {
+  const std::string fixtures = std::string(RGALIGN_TEST_DATA_DIR) + "/llm/fixtures/";
+  std::filesystem::create_directories(dir);
+  for (const char* f : {"config.json", "model.safetensors"})
+    std::filesystem::copy_file(fixtures + model + "/" + f, dir + "/" + f);
+  std::filesystem::copy_file(fixtures + "tokenizer/tokenizer.json", dir + "/tokenizer.json");
+}
+
 void write_small_world(const std::string& dir, int users, uint64_t seed) {
   sim::WorldOptions w;
   w.out = dir;

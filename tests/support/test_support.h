@@ -25,6 +25,10 @@ void write_text(const std::string& path, const std::string& text);
 // A three-feature dataset with markets SG (3 intents, one valid only from ts 2000) and MY (1 intent).
 void write_tiny_dataset(const std::string& dir);
 
+// A Hugging Face model directory at `dir` made of an engine reference fixture (tests/llm/fixtures/<model>:
+// "qwen3", "qwen2" or "llama"): its config.json and model.safetensors, and the fixtures' tokenizer.json.
+void write_fixture_checkpoint(const std::string& model, const std::string& dir);
+
 // A simulated world of `users` users over 3 weeks in markets SG and BR: small enough for training tests.
 void write_small_world(const std::string& dir, int users, uint64_t seed);
 

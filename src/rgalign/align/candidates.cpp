@@ -104,7 +104,8 @@ std::vector<std::string> checkpoint_teacher_names(const std::vector<std::string>
   return names;
 }
 
-void add_checkpoints(const std::vector<Request>& rs, const Dataset& data, const AlignConfig& cfg,
+// `prompts[i]`: request i's rendered prompt.
+void add_checkpoints(const std::vector<std::string>& prompts, const AlignConfig& cfg,
                      std::vector<std::vector<Candidate>>& out) {
   const TeachersSection& t = cfg.teachers;
   const std::vector<std::string> names = checkpoint_teacher_names(t.checkpoints);
@@ -114,8 +115,6 @@ void add_checkpoints(const std::vector<Request>& rs, const Dataset& data, const 
     // chat format (the built-in one) continues the prompt it was trained on.
     const bool chat = teacher->has_chat_format();
     const std::string system = chat ? kTeacherSystemPrompt : "";
-    std::vector<std::string> prompts;
-    for (const auto& r : rs) prompts.push_back(render_prompt(r, data.schema()));
     const uint64_t seed = mix64(cfg.run.seed, fnv1a64(names[c]));
     auto greedy = sample_latent_queries(*teacher, prompts, 1, cfg.reasoner.latent_tokens, 0.0, 0, seed,
                                         cfg.reasoner.batch, system);
@@ -124,13 +123,13 @@ void add_checkpoints(const std::vector<Request>& rs, const Dataset& data, const 
             ? sample_latent_queries(*teacher, prompts, t.checkpoint_samples - 1, cfg.reasoner.latent_tokens,
                                     t.checkpoint_temperature, t.checkpoint_top_k, seed, cfg.reasoner.batch,
                                     system)
-            : std::vector<std::vector<std::string>>(rs.size());
-    for (size_t i = 0; i < rs.size(); ++i) {
+            : std::vector<std::vector<std::string>>(prompts.size());
+    for (size_t i = 0; i < prompts.size(); ++i) {
       out[i].push_back({names[c], one_line(greedy[i][0]), 0});
       for (auto& text : sampled[i]) out[i].push_back({names[c], one_line(text), 0});
     }
     spdlog::info("teacher {} ({}{}): {} requests", names[c], t.checkpoints[c], chat ? ", chat format" : "",
-                 rs.size());
+                 prompts.size());
   }
 }
 
@@ -218,9 +217,11 @@ std::vector<std::vector<Candidate>> propose_candidates(const std::vector<Request
         out[i].push_back({kKbTeacher, std::move(text), 0});
     });
   }
-  if (t.self_sampling || t.self_greedy) {
-    std::vector<std::string> prompts;
+  // The requests' prompts, for the teachers that are models run here (the student, local checkpoints).
+  std::vector<std::string> prompts;
+  if (t.self_sampling || t.self_greedy || !t.checkpoints.empty())
     for (const auto& r : rs) prompts.push_back(render_prompt(r, data.schema()));
+  if (t.self_sampling || t.self_greedy) {
     if (t.self_sampling) {
       auto samples =
           sample_latent_queries(student, prompts, t.self_samples, cfg.reasoner.latent_tokens,
@@ -236,7 +237,7 @@ std::vector<std::vector<Candidate>> propose_candidates(const std::vector<Request
         out[i].insert(out[i].begin(), {kSelfGreedyTeacher, std::move(greedy[i][0]), 0});
     }
   }
-  if (!t.checkpoints.empty()) add_checkpoints(rs, data, cfg, out);
+  if (!t.checkpoints.empty()) add_checkpoints(prompts, cfg, out);
   if (!t.openai_base_url.empty()) add_openai(rs, data, t, run_dir, out);
 
   // One line each, cut to the latent-query length the student generates, empty and repeated texts dropped
